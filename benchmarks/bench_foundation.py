@@ -1,0 +1,87 @@
+"""Foundation benchmarks, each printed as a ratio against a baseline measured in the same run.
+
+- `scopecard --help` cold start vs `python -c pass` (goal: < 0.3 s absolute)
+- token counting throughput (chunked, with progress) vs raw tiktoken on ~1 MB of en+zh text
+  (goal: >= 0.9x raw tiktoken)
+
+Run: python benchmarks/bench_foundation.py
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _cold(cmd: list[str], runs: int = 15) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def bench_help() -> None:
+    base = _cold([sys.executable, "-c", "pass"])
+    exe = shutil.which("scopecard")
+    cmd = [exe, "--help"] if exe else [sys.executable, "-m", "tui.cli", "--help"]
+    ours = _cold(cmd)
+    name = "scopecard" if exe else "python -m tui.cli"
+    print(f"cold start   python -c pass {base * 1000:7.1f} ms | {name} --help {ours * 1000:7.1f} ms | ratio {ours / base:4.2f}x | goal < 300 ms: "
+          f"{'ok' if ours < 0.3 else 'MISSED'}")
+
+
+def sample_text(size: int = 1_000_000, seed: int = 7) -> str:
+    """~size characters of mixed English and Chinese prose lines."""
+    rng = random.Random(seed)
+    en = ("the model answers customer questions about delivery refunds and warranty terms "
+          "with short plain sentences while agents handle the rest").split()
+    zh = list("模型回答客户关于配送退款和保修条款的问题用简短的句子其余由人工客服处理")
+    lines, n = [], 0
+    while n < size:
+        if rng.random() < 0.5:
+            line = " ".join(rng.choice(en) for _ in range(rng.randint(5, 25))) + "."
+        else:
+            line = "".join(rng.choice(zh) for _ in range(rng.randint(10, 60))) + "。"
+        lines.append(line)
+        n += len(line) + 1
+    return "\n".join(lines)
+
+
+def _best(fn, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return min(times)
+
+
+def bench_tokens() -> None:
+    from estimators.tokens import count_encoding, get_encoding
+
+    text = sample_text()
+    enc = get_encoding("o200k_base")
+    raw_n = len(enc.encode_ordinary(text))
+    ours_n = count_encoding(text, "o200k_base", progress=lambda d, t: None)
+    assert raw_n == ours_n, (raw_n, ours_n)
+    raw = _best(lambda: len(enc.encode_ordinary(text)))
+    ours = _best(lambda: count_encoding(text, "o200k_base", progress=lambda d, t: None))
+    mb = len(text.encode()) / 1e6
+    print(f"tokens       raw tiktoken {mb / raw:6.2f} MB/s | scopecard (chunked, progress) "
+          f"{mb / ours:6.2f} MB/s | ratio {raw / ours:4.2f}x | goal >= 0.9x: "
+          f"{'ok' if raw / ours >= 0.9 else 'MISSED'}  ({raw_n:,} tokens, {mb:.2f} MB)")
+
+
+if __name__ == "__main__":
+    bench_help()
+    bench_tokens()

@@ -1,0 +1,50 @@
+"""Every path scopecard uses, in one place, each overridable.
+
+The workspace is `--workspace DIR`, else `$SCOPECARD_HOME`, else the platform's user data folder.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DATA = Path(__file__).parent / "data"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    root: Path
+
+    @property
+    def decisions(self) -> Path:
+        return self.root / "decisions"
+
+    @property
+    def evals_db(self) -> Path:
+        return self.root / "evals.sqlite"
+
+    @property
+    def local_prices(self) -> Path:
+        return self.root / "prices.local.toml"
+
+    @property
+    def drafts(self) -> Path:
+        return self.root / "drafts"
+
+    @property
+    def catalogue(self) -> Path:
+        """A refreshed price catalogue; the bundled one is used while this does not exist."""
+        return self.root / "prices.catalogue.toml"
+
+
+def resolve_workspace(explicit: str | os.PathLike[str] | None = None) -> Workspace:
+    """The workspace from the flag, the environment or the platform default (not created here)."""
+    if explicit:
+        return Workspace(Path(explicit).expanduser())
+    env = os.environ.get("SCOPECARD_HOME")
+    if env:
+        return Workspace(Path(env).expanduser())
+    import platformdirs  # lazily: only needed when nothing else names the workspace
+
+    return Workspace(Path(platformdirs.user_data_dir("scopecard", appauthor=False)))

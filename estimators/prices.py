@@ -1,0 +1,224 @@
+"""The price catalogue: rows of dated, sourced prices, FX rates, and lookups.
+
+A catalogue file is TOML (`schema = "scopecard.prices/1"`) with `[[models]]` rows and `[[fx]]`
+rows. A model may have several rows: a new price appends a row with a later `effective_from`,
+the old one is never edited, so old decisions can be reproduced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from estimators.errors import InputError, close_names
+from estimators.paths import PACKAGE_DATA
+
+BUNDLED_CATALOGUE = PACKAGE_DATA / "prices.toml"
+SCHEMA = "scopecard.prices/1"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tier(_Strict):
+    """Prices that apply once the prompt is longer than `above_tokens`."""
+
+    above_tokens: int = Field(gt=0)
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
+
+
+class OffPeak(_Strict):
+    """A discount window, e.g. DeepSeek's 16:30-00:30 UTC."""
+
+    start: str = Field(pattern=r"^\d\d:\d\d$")
+    end: str = Field(pattern=r"^\d\d:\d\d$")
+    tz: str = "UTC"
+    weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])  # ISO: 1 = Monday
+    discount: float = Field(gt=0, le=1)  # share taken off the list price
+
+
+class RateLimit(_Strict):
+    tier: str
+    rpm: int | None = Field(default=None, gt=0)
+    tpm: int | None = Field(default=None, gt=0)
+
+
+class PriceRow(_Strict):
+    """One model's price as of `effective_from`, per 1M tokens in `currency`."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:@+-]+$")  # vendor/model
+    kind: Literal["chat", "embedding"] = "chat"
+    snapshot: str | None = None
+    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    unit: Literal["1M tokens"] = "1M tokens"
+    input: float = Field(ge=0)
+    output: float = Field(default=0.0, ge=0)
+    cache_read: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
+    cache_ttl_minutes: int | None = Field(default=None, gt=0)
+    tiers: tuple[Tier, ...] = ()
+    batch_discount: float = Field(default=0.0, ge=0, le=1)
+    off_peak: tuple[OffPeak, ...] = ()
+    request_fee: float = Field(default=0.0, ge=0)  # per request, in `currency`
+    regions: tuple[str, ...] = ()
+    context_window: int | None = Field(default=None, gt=0)
+    max_output: int | None = Field(default=None, gt=0)
+    p95_latency_ms: int | None = Field(default=None, gt=0)
+    rate_limit: RateLimit | None = None
+    tokenizer: str | None = None  # family in tokenizers.toml; default by vendor
+    deprecated_on: dt.date | None = None
+    effective_from: dt.date | None = None
+    source: str = Field(min_length=1)
+    verified_on: dt.date
+    origin: Literal["bundled", "local", "spec"] = "bundled"
+    note: str | None = None
+
+    @property
+    def vendor(self) -> str:
+        return self.id.split("/", 1)[0]
+
+    @model_validator(mode="after")
+    def _tiers_ascending(self) -> PriceRow:
+        bounds = [t.above_tokens for t in self.tiers]
+        if bounds != sorted(set(bounds)):
+            raise ValueError("tiers must have strictly ascending above_tokens")
+        return self
+
+
+class FxRate(_Strict):
+    """1 `base` = `rate` `quote`, as of `date`."""
+
+    base: str = Field(pattern=r"^[A-Z]{3}$")
+    quote: str = Field(pattern=r"^[A-Z]{3}$")
+    rate: float = Field(gt=0)
+    date: dt.date
+    source: str = Field(min_length=1)
+
+
+class CatalogueFile(_Strict):
+    schema_: Literal["scopecard.prices/1"] = Field(alias="schema")
+    version: str | None = None
+    models: list[PriceRow] = Field(default_factory=list)
+    fx: list[FxRate] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Conversion:
+    amount: float
+    rate: float  # multiply by this to convert
+    fx: FxRate | None  # None when no conversion was needed
+
+
+@dataclass
+class Catalogue:
+    rows: list[PriceRow]
+    fx: list[FxRate]
+    sources: list[str]  # the files it was read from, in order of precedence (last wins)
+
+    def model_ids(self) -> list[str]:
+        return sorted({r.id for r in self.rows})
+
+    def history(self, model_id: str) -> list[PriceRow]:
+        """Every row of a model, oldest first."""
+        rows = [r for r in self.rows if r.id == model_id]
+        return sorted(rows, key=lambda r: (r.effective_from or dt.date.min, r.origin != "bundled"))
+
+    def lookup(self, model_id: str, as_of: dt.date | None = None) -> PriceRow:
+        """The row in force for a model on `as_of` (today by default); local rows win ties."""
+        as_of = as_of or dt.date.today()
+        rows = [r for r in self.history(model_id) if (r.effective_from or dt.date.min) <= as_of]
+        if not rows:
+            known = self.model_ids()
+            hint = close_names(model_id, known)
+            more = f"; did you mean {', '.join(hint)}?" if hint else ""
+            if model_id in known:
+                raise InputError(f"model {model_id!r} has no price effective on {as_of}")
+            raise InputError(f"unknown model {model_id!r}{more} (see `scopecard prices list`)")
+        local = [r for r in rows if r.origin == "local"]
+        return (local or rows)[-1]
+
+    def convert(self, amount: float, frm: str, to: str, as_of: dt.date | None = None) -> Conversion:
+        """Convert with the latest dated FX row on or before `as_of` (direct or inverse)."""
+        if frm == to:
+            return Conversion(amount, 1.0, None)
+        as_of = as_of or dt.date.today()
+        best: tuple[dt.date, float, FxRate] | None = None
+        for r in self.fx:
+            if r.date > as_of:
+                continue
+            if (r.base, r.quote) == (frm, to):
+                rate = r.rate
+            elif (r.base, r.quote) == (to, frm):
+                rate = 1 / r.rate
+            else:
+                continue
+            if best is None or r.date > best[0]:
+                best = (r.date, rate, r)
+        if best is None:
+            currencies = sorted({c for r in self.fx for c in (r.base, r.quote)})
+            raise InputError(
+                f"no FX rate from {frm} to {to} on or before {as_of}; "
+                f"known currencies: {', '.join(currencies)}"
+            )
+        return Conversion(amount * best[1], best[1], best[2])
+
+
+def _pydantic_where(err: dict, data: dict) -> str:
+    loc = list(err["loc"])
+    if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
+        try:
+            model_id = data["models"][loc[1]].get("id", "?")
+        except (KeyError, IndexError, AttributeError):
+            model_id = "?"
+        return f"models[{loc[1]}] ({model_id}).{'.'.join(map(str, loc[2:]))}"
+    return ".".join(map(str, loc))
+
+
+def read_catalogue_file(path: Path, origin: str = "bundled") -> CatalogueFile:
+    """Parse and validate one catalogue file; errors name the file, line or field."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
+    return parse_catalogue_bytes(raw, str(path), origin)
+
+
+def parse_catalogue_bytes(raw: bytes, name: str, origin: str = "bundled") -> CatalogueFile:
+    """Parse and validate catalogue text; `name` (a path or URL) is what errors point at."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text (byte {e.start})", file=name) from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"TOML syntax error: {e}", file=name) from None
+    for row in data.get("models", []) if isinstance(data.get("models"), list) else []:
+        if isinstance(row, dict):
+            row["origin"] = origin
+    try:
+        return CatalogueFile.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        raise InputError(first["msg"], file=name, where=_pydantic_where(first, data)) from None
+
+
+def load_catalogue(catalogue: Path | None = None, local: Path | None = None) -> Catalogue:
+    """The bundled (or refreshed) catalogue plus the workspace's local prices, which win."""
+    files = [(catalogue or BUNDLED_CATALOGUE, "bundled")]
+    if local is not None and local.exists():
+        files.append((local, "local"))
+    rows: list[PriceRow] = []
+    fx: list[FxRate] = []
+    for path, origin in files:
+        parsed = read_catalogue_file(path, origin)
+        rows.extend(parsed.models)
+        fx.extend(parsed.fx)
+    return Catalogue(rows, fx, [str(p) for p, _ in files])

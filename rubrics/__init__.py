@@ -1,0 +1,1 @@
+"""Judgment: spec, evals and statistics, value/ROI, verdict rules, kill criteria and records."""

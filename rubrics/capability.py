@@ -1,0 +1,106 @@
+"""Capability check: k of n against a bar with an honest interval (DESIGN §5).
+
+MEETS when the interval's lower bound >= bar; FAILS when its upper bound < bar; otherwise
+INCONCLUSIVE with the number of further cases needed to decide if the observed rate holds;
+NO DATA when nothing was graded.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+from statistics import NormalDist
+
+MAX_CASES = 1_000_000
+
+
+class Status(StrEnum):
+    MEETS = "MEETS"
+    FAILS = "FAILS"
+    INCONCLUSIVE = "INCONCLUSIVE"
+    NO_DATA = "NO DATA"
+
+
+@dataclass(frozen=True)
+class Check:
+    k: int
+    n: int
+    errors: int
+    bar: float
+    confidence: float
+    low: float
+    high: float
+    status: Status
+    cases_needed: int | None  # only for INCONCLUSIVE; None when the rate sits on the bar
+
+    @property
+    def rate(self) -> float:
+        return self.k / self.n if self.n else 0.0
+
+
+def z_for(confidence: float) -> float:
+    """Two-sided normal quantile for a confidence level."""
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+
+
+def wilson(k: float, n: float, confidence: float) -> tuple[float, float]:
+    """Wilson score interval for k successes of n at `confidence` (two-sided)."""
+    if n <= 0:
+        return 0.0, 1.0
+    z = z_for(confidence)
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def _decides(rate: float, n: int, bar: float, confidence: float) -> bool:
+    low, high = wilson(rate * n, n, confidence)
+    return low >= bar or high < bar
+
+
+def cases_needed(k: int, n: int, bar: float, confidence: float) -> int | None:
+    """Further cases needed before the interval clears the bar, if the observed rate holds."""
+    rate = k / n if n else 0.5
+    if rate == bar:
+        return None
+    hi = 1
+    while not _decides(rate, n + hi, bar, confidence):
+        hi *= 2
+        if hi > MAX_CASES:
+            return None
+    lo = hi // 2  # _decides is false at n + lo (or lo == 0)
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _decides(rate, n + mid, bar, confidence):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def check(k: int, n: int, bar: float, confidence: float, errors: int = 0) -> Check:
+    """The capability status of k passed of n graded against `bar`."""
+    if n == 0:
+        return Check(k, n, errors, bar, confidence, 0.0, 1.0, Status.NO_DATA, None)
+    low, high = wilson(k, n, confidence)
+    if low >= bar:
+        status, needed = Status.MEETS, None
+    elif high < bar:
+        status, needed = Status.FAILS, None
+    else:
+        status, needed = Status.INCONCLUSIVE, cases_needed(k, n, bar, confidence)
+    return Check(k, n, errors, bar, confidence, low, high, status, needed)
+
+
+def combine(statuses: list[Status]) -> Status:
+    """A candidate's status from the checks that bind it: any FAILS fails, all MEETS meets."""
+    if not statuses or all(s is Status.NO_DATA for s in statuses):
+        return Status.NO_DATA
+    if Status.FAILS in statuses:
+        return Status.FAILS
+    if all(s is Status.MEETS for s in statuses):
+        return Status.MEETS
+    return Status.INCONCLUSIVE

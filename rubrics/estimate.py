@@ -1,0 +1,173 @@
+"""From a spec to per-candidate token counts, traffic and cost (point estimates, `likely` values)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from estimators.cost import CallCost, CallShape, context_problem, cost_per_call
+from estimators.errors import InputError
+from estimators.prices import Catalogue, Conversion, PriceRow
+from estimators.tokens import count_tokens, tokenizer_for
+from estimators.traffic import Load, Traffic, peak_tpm, traffic
+from rubrics.spec import PROMPT_PARTS, Spec, likely, prompt_texts
+
+Progress = Callable[[str, int, int], None]  # (label, done, total)
+
+
+@dataclass(frozen=True)
+class PartCount:
+    tokens: float
+    basis: str  # "given" (a number in the spec), "exact" or "estimated"
+    method: str
+
+
+@dataclass
+class CandidateEstimate:
+    model: str
+    row: PriceRow
+    counts: dict[str, PartCount]
+    shape: CallShape
+    call: CallCost  # in the row's native currency
+    fx: Conversion  # native -> reporting currency
+    currency: str  # reporting currency
+    cost_per_call: float  # reporting currency
+    monthly_cost: float
+    peak_tpm: float
+    warnings: list[str] = field(default_factory=list)
+    excluded: str | None = None  # why a hard constraint rules this candidate out
+
+    @property
+    def tokens_exact(self) -> bool:
+        """True only when every prompt part was counted from text with the model's own tokenizer."""
+        return all(c.basis == "exact" for c in self.counts.values())
+
+    @property
+    def tokens_basis(self) -> str:
+        bases = {c.basis for c in self.counts.values()}
+        return "exact" if bases == {"exact"} else "estimated" if "estimated" in bases else "given"
+
+
+@dataclass
+class Estimate:
+    spec: Spec
+    as_of: dt.date
+    traffic: Traffic
+    candidates: list[CandidateEstimate]
+
+
+def load_of(spec: Spec) -> Load:
+    """The spec's load as point estimates."""
+    s = spec.load
+    return Load(
+        daily_active_users=likely(s.daily_active_users),
+        tasks_per_user_per_day=likely(s.tasks_per_user_per_day),
+        days_per_month=s.days_per_month,
+        calls_per_task=likely(s.calls_per_task),
+        retry_rate=likely(s.retry_rate),
+        peak_factor=likely(s.peak_factor),
+        turns=spec.prompt.turns,
+    )
+
+
+def spec_price_row(spec: Spec, index: int, as_of: dt.date) -> PriceRow:
+    """A candidate's negotiated price from the spec as a price row marked origin "spec"."""
+    cand = spec.candidates[index]
+    assert cand.price is not None
+    p = cand.price
+    return PriceRow(
+        id=cand.model, currency=p.currency, input=p.input, output=p.output,
+        cache_read=p.cache_read, cache_write=p.cache_write, request_fee=p.request_fee,
+        context_window=p.context_window, regions=tuple(p.regions), tokenizer=p.tokenizer,
+        source=f"{p.source} (candidates[{index}].price)", verified_on=as_of, origin="spec",
+    )
+
+
+def rows_for(spec: Spec, catalogue: Catalogue, as_of: dt.date) -> list[PriceRow]:
+    """The price row of each candidate: the spec's override, else the catalogue's row in force."""
+    rows = []
+    for i, cand in enumerate(spec.candidates):
+        try:
+            rows.append(spec_price_row(spec, i, as_of) if cand.price
+                        else catalogue.lookup(cand.model, as_of))
+        except InputError as e:
+            raise InputError(e.message, where=f"candidates[{i}].model") from None
+    return rows
+
+
+def count_parts(spec: Spec, texts: dict[str, str], row: PriceRow,
+                progress: Progress | None = None) -> dict[str, PartCount]:
+    """Tokens per prompt part for one model: given numbers, or counted from text."""
+    tok = tokenizer_for(row.id, row.tokenizer)
+    counts: dict[str, PartCount] = {}
+    for part in PROMPT_PARTS:
+        if part in texts:
+            cb = (lambda d, t, part=part: progress(f"{row.id} {part}", d, t)) if progress else None
+            c = count_tokens(texts[part], tok, spec.prompt.language, cb)
+            counts[part] = PartCount(c.tokens, "exact" if c.exact else "estimated", c.method)
+        else:
+            given = getattr(spec.prompt, f"{part}_tokens", None)
+            counts[part] = PartCount(likely(given) if given is not None else 0.0, "given",
+                                     "stated in the spec")
+    return counts
+
+
+def shape_of(spec: Spec, counts: dict[str, PartCount]) -> CallShape:
+    p = spec.prompt
+    return CallShape(
+        system=counts["system"].tokens, user=counts["user"].tokens,
+        context=counts["context"].tokens, output=counts["output"].tokens,
+        reasoning=counts["reasoning"].tokens, turns=p.turns,
+        cache_hit_rate=likely(p.cache_hit_rate), batch_share=likely(p.batch_share),
+        off_peak_share=likely(p.off_peak_share),
+    )
+
+
+def hard_constraint_problem(spec: Spec, row: PriceRow, shape: CallShape) -> str | None:
+    """Why a candidate is ruled out by residency, latency or context length, if it is."""
+    need = spec.constraints.data_residency
+    if need and row.regions and not set(need) & set(row.regions):
+        return (f"data residency: must serve from {', '.join(need)}; {row.id} serves from "
+                f"{', '.join(row.regions)}")
+    if need and not row.regions:
+        return f"data residency: must serve from {', '.join(need)}; {row.id}'s regions are unknown"
+    limit = spec.constraints.max_p95_latency_ms
+    if limit and row.p95_latency_ms and row.p95_latency_ms > limit:
+        return f"p95 latency {row.p95_latency_ms:,} ms exceeds the limit of {limit:,.0f} ms"
+    return context_problem(shape, row)
+
+
+def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | None = None,
+             progress: Progress | None = None) -> Estimate:
+    """Per-candidate tokens, cost per call and monthly cost in the spec's currency."""
+    as_of = as_of or dt.date.today()
+    texts = prompt_texts(spec, base_dir)
+    t = traffic(load_of(spec))
+    out: list[CandidateEstimate] = []
+    for i, row in enumerate(rows_for(spec, catalogue, as_of)):
+        counts = count_parts(spec, texts, row, progress)
+        shape = shape_of(spec, counts)
+        call = cost_per_call(shape, row)
+        try:
+            fx = catalogue.convert(call.per_call, row.currency, spec.currency, as_of)
+        except InputError as e:
+            raise InputError(e.message, where=f"candidates[{i}] / currency") from None
+        tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
+        warnings = []
+        if row.rate_limit and row.rate_limit.tpm and tpm > row.rate_limit.tpm:
+            warnings.append(f"peak {tpm:,.0f} TPM exceeds the {row.rate_limit.tier} limit of "
+                            f"{row.rate_limit.tpm:,} TPM: ask the vendor for a raise")
+        if row.rate_limit and row.rate_limit.rpm and t.peak_qps * 60 > row.rate_limit.rpm:
+            warnings.append(f"peak {t.peak_qps * 60:,.0f} RPM exceeds the {row.rate_limit.tier} "
+                            f"limit of {row.rate_limit.rpm:,} RPM: ask the vendor for a raise")
+        if row.deprecated_on and row.deprecated_on <= as_of + dt.timedelta(days=180):
+            warnings.append(f"deprecated on {row.deprecated_on}")
+        out.append(CandidateEstimate(
+            model=spec.candidates[i].model, row=row, counts=counts, shape=shape, call=call, fx=fx,
+            currency=spec.currency, cost_per_call=fx.amount,
+            monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, warnings=warnings,
+            excluded=hard_constraint_problem(spec, row, shape),
+        ))
+    return Estimate(spec=spec, as_of=as_of, traffic=t, candidates=out)

@@ -1,0 +1,1 @@
+"""Evaluation results: the common row type, importers and the store."""

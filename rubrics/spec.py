@@ -1,0 +1,419 @@
+"""The feature spec (`scopecard.spec/1`): pydantic models and a loader with precise errors.
+
+Any number marked `Num` may be a point (`800`) or a range (`{ low = 600, likely = 800, high = 1500 }`).
+Point estimates use `likely`; the Monte Carlo draws from the range.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+
+from estimators.errors import InputError, close_names
+
+SCHEMA = "scopecard.spec/1"
+MAX_SPEC_BYTES = 1_000_000
+MAX_PROMPT_FILE_BYTES = 50_000_000
+PROMPT_PARTS = ("system", "user", "context", "output", "reasoning")
+Language = Literal["en", "zh", "mixed"]
+Route = Literal["prompt", "rag", "finetune", "train"]
+Difficulty = Literal["easy", "medium", "hard"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Range(_Strict):
+    """An uncertain number: the Monte Carlo draws it from a PERT (default) or triangular law."""
+
+    low: float
+    likely: float
+    high: float
+    dist: Literal["pert", "triangular"] = "pert"
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if not self.low <= self.likely <= self.high:
+            raise ValueError(
+                f"needs low <= likely <= high (got low={self.low:g}, likely={self.likely:g}, "
+                f"high={self.high:g})"
+            )
+        return self
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,g}" if abs(x) < 1e6 else f"{x:.0e}"
+
+
+def _dump(value: float | Range) -> float | dict[str, Any]:
+    return value.model_dump() if isinstance(value, Range) else value
+
+
+def _num(*, ge: float | None = None, gt: float | None = None, le: float | None = None,
+         why: str = "") -> Any:
+    """A number-or-range field type with bounds checked on every component."""
+    bounds = []
+    if ge is not None:
+        bounds.append(f">= {_fmt(ge)}")
+    if gt is not None:
+        bounds.append(f"> {_fmt(gt)}")
+    if le is not None:
+        bounds.append(f"<= {_fmt(le)}")
+    allowed = " and ".join(bounds) + (f" ({why})" if why else "")
+
+    def check(x: float) -> None:
+        if not math.isfinite(x) or (ge is not None and x < ge) or (gt is not None and x <= gt) \
+                or (le is not None and x > le):
+            raise ValueError(f"must be {allowed}, got {x:g}")
+
+    def validate(value: Any) -> float | Range:
+        if isinstance(value, bool):
+            raise ValueError("must be a number or { low, likely, high }, got true/false")
+        if isinstance(value, (int, float)):
+            check(float(value))
+            return float(value)
+        if isinstance(value, dict):
+            value = Range.model_validate(value)
+        if isinstance(value, Range):
+            for x in (value.low, value.likely, value.high):
+                check(x)
+            return value
+        raise ValueError(f"must be a number or {{ low, likely, high }}, got {type(value).__name__}")
+
+    number: dict[str, Any] = {"type": "number"}
+    if ge is not None:
+        number["minimum"] = ge
+    if gt is not None:
+        number["exclusiveMinimum"] = gt
+    if le is not None:
+        number["maximum"] = le
+    rng = {"type": "object", "required": ["low", "likely", "high"], "additionalProperties": False,
+           "properties": {"low": number, "likely": number, "high": number,
+                          "dist": {"enum": ["pert", "triangular"]}}}
+    return Annotated[float | Range, PlainValidator(validate), PlainSerializer(_dump),
+                     WithJsonSchema({"anyOf": [number, rng], "description": allowed})]
+
+
+Num = float | Range
+Share = _num(ge=0, le=1)
+Money = _num(ge=0, le=1e12)
+
+
+def likely(x: Num) -> float:
+    """The point estimate of a number-or-range."""
+    return x.likely if isinstance(x, Range) else x
+
+
+class Need(_Strict):
+    problem: str = ""
+    users: str = ""
+    success_metric: str = ""
+    confidential: bool = False  # kept out of vendor briefs
+
+
+class LoadSpec(_Strict):
+    daily_active_users: _num(ge=0, le=1e10, why="more than everyone on Earth is a typo")  # type: ignore[valid-type]
+    tasks_per_user_per_day: _num(ge=0, le=1e5)  # type: ignore[valid-type]
+    days_per_month: int = Field(default=30, ge=1, le=31)
+    calls_per_task: _num(gt=0, le=1e4) = 1.0  # type: ignore[valid-type]
+    retry_rate: Share = 0.0  # type: ignore[valid-type]
+    peak_factor: _num(ge=1, le=1e4, why="peak rate / average rate") = 1.0  # type: ignore[valid-type]
+    monthly_growth: _num(ge=-1, le=10) = 0.0  # type: ignore[valid-type]
+
+
+Tokens = _num(ge=0, le=1e9)
+
+
+class PromptSpec(_Strict):
+    """Per call. Each part is given as *_tokens, or *_text / *_file to be counted exactly."""
+
+    system_tokens: Tokens | None = None  # type: ignore[valid-type]
+    system_text: str | None = None
+    system_file: str | None = None
+    user_tokens: Tokens | None = None  # type: ignore[valid-type]
+    user_text: str | None = None
+    user_file: str | None = None
+    context_tokens: Tokens | None = None  # type: ignore[valid-type]
+    context_text: str | None = None
+    context_file: str | None = None
+    output_tokens: Tokens | None = None  # type: ignore[valid-type]
+    output_text: str | None = None
+    output_file: str | None = None
+    reasoning_tokens: Tokens | None = None  # type: ignore[valid-type]
+    turns: int = Field(default=1, ge=1, le=1000)
+    cache_hit_rate: Share = 0.0  # type: ignore[valid-type]
+    batch_share: Share = 0.0  # type: ignore[valid-type]
+    off_peak_share: Share = 0.0  # type: ignore[valid-type]
+    language: Language = "en"
+    confidential: bool = True  # prompts are trade secrets unless said otherwise
+
+    @model_validator(mode="after")
+    def _one_source_per_part(self) -> PromptSpec:
+        for part in PROMPT_PARTS:
+            given = [f"{part}_{s}" for s in ("tokens", "text", "file")
+                     if getattr(self, f"{part}_{s}", None) is not None]
+            if len(given) > 1:
+                raise ValueError(f"give one of {' / '.join(given)}, not several")
+        return self
+
+
+class ValueSpec(_Strict):
+    value_per_success: Money  # type: ignore[valid-type]
+    escape_rate: Share = 0.0  # type: ignore[valid-type]
+    loss_per_escape: Money = 0.0  # type: ignore[valid-type]
+    review_share: Share = 0.0  # type: ignore[valid-type]
+    review_cost: Money = 0.0  # type: ignore[valid-type]
+    fallback_cost: Money = 0.0  # type: ignore[valid-type]
+    realization: Share = 1.0  # type: ignore[valid-type]
+
+
+class CostsSpec(_Strict):
+    one_time: Money = 0.0  # type: ignore[valid-type]
+    monthly_fixed: Money = 0.0  # type: ignore[valid-type]
+    amortize_months: int = Field(default=12, ge=1, le=120)
+
+
+class QualitySpec(_Strict):
+    suite: str = ""
+    bar: float | None = Field(default=None, ge=0, le=1)  # default: the scenario preset's
+    confidence: float | None = Field(default=None, ge=0.5, le=0.999)
+    difficulty_bars: dict[Difficulty, float] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _bars_are_shares(self) -> QualitySpec:
+        for tier, bar in self.difficulty_bars.items():
+            if not 0 <= bar <= 1:
+                raise ValueError(f"difficulty_bars.{tier} must be between 0 and 1, got {bar:g}")
+        return self
+
+
+class Alternatives(_Strict):
+    rules_coverage: Share = 0.0  # type: ignore[valid-type]
+    rules_one_time: Money = 0.0  # type: ignore[valid-type]
+    rules_monthly: Money = 0.0  # type: ignore[valid-type]
+    embedding_model: str | None = None
+    embedding_coverage: Share = 0.0  # type: ignore[valid-type]
+
+
+class Constraints(_Strict):
+    data_residency: list[str] = Field(default_factory=list)
+    max_p95_latency_ms: float | None = Field(default=None, gt=0)
+    route: Route = "prompt"
+    compliance: list[str] = Field(default_factory=list)
+
+
+class PriceOverride(_Strict):
+    """A negotiated or self-hosted price, per 1M tokens."""
+
+    input: float = Field(ge=0)
+    output: float = Field(ge=0)
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    unit: Literal["1M tokens"] = "1M tokens"
+    cache_read: float | None = Field(default=None, ge=0)
+    cache_write: float | None = Field(default=None, ge=0)
+    request_fee: float = Field(default=0.0, ge=0)
+    context_window: int | None = Field(default=None, gt=0)
+    regions: list[str] = Field(default_factory=list)
+    tokenizer: str | None = None
+    source: str = "negotiated price given in the spec"
+
+
+class Candidate(_Strict):
+    model: str = Field(min_length=3, pattern=r"^[^/\s]+/\S+$")
+    price: PriceOverride | None = None
+
+
+class KillCriterion(_Strict):
+    metric: Literal["cost_per_success", "pass_rate", "monthly_spend", "resolution_rate",
+                    "p95_latency_ms"]
+    comparator: Literal[">", ">=", "<", "<="]
+    threshold: float
+    window_days: int = Field(default=7, ge=1, le=365)
+    action: Literal["pause", "roll back", "switch model", "stop"]
+    note: str = ""
+
+
+class Commit(_Strict):
+    target_roi: float = Field(default=0.0, ge=-1, le=1000)
+    max_monthly_spend: float | None = Field(default=None, ge=0)
+    review_after_days: int = Field(default=90, ge=1, le=3650)
+
+
+class Spec(_Strict):
+    schema_: Literal["scopecard.spec/1"] = Field(alias="schema")
+    title: str = Field(min_length=1, max_length=200)
+    scenario: str = "internal-tool"
+    currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
+    need: Need = Field(default_factory=Need)
+    load: LoadSpec
+    prompt: PromptSpec = Field(default_factory=PromptSpec)
+    value: ValueSpec
+    costs: CostsSpec = Field(default_factory=CostsSpec)
+    quality: QualitySpec = Field(default_factory=QualitySpec)
+    alternatives: Alternatives = Field(default_factory=Alternatives)
+    constraints: Constraints = Field(default_factory=Constraints)
+    candidates: list[Candidate] = Field(min_length=1, max_length=50)
+    commit: Commit = Field(default_factory=Commit)
+    kill_criteria: list[KillCriterion] = Field(default_factory=list)  # replaces the generated ones
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    @model_validator(mode="after")
+    def _unique_candidates(self) -> Spec:
+        seen = [c.model for c in self.candidates]
+        dupes = sorted({m for m in seen if seen.count(m) > 1})
+        if dupes:
+            raise ValueError(f"candidate listed twice: {', '.join(dupes)}")
+        return self
+
+    def to_toml_dict(self) -> dict[str, Any]:
+        """The spec as plain data, ready for tomli-w (None values dropped)."""
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema for spec files, for editors."""
+    schema = Spec.model_json_schema(by_alias=True)
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "scopecard feature spec (scopecard.spec/1)"
+    return schema
+
+
+# --- loading with precise errors -------------------------------------------------------------
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of a field path in TOML text (tomllib keeps no positions)."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    if not keys:
+        return None
+    lines = text.splitlines()
+    key = keys[-1]
+    section = keys[:-1]
+    current: list[str] = []
+    header = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+    assign = re.compile(rf"^\s*(\"?){re.escape(key)}\1\s*=")
+    for i, line in enumerate(lines, 1):
+        m = header.match(line)
+        if m:
+            current = [p.strip().strip('"') for p in m.group(1).split(".")]
+            if current == keys:
+                return i
+            continue
+        if assign.match(line) and current == section:
+            return i
+        if section and current == section[:-1] and re.match(
+                rf"^\s*{re.escape(section[-1])}\s*=.*\b{re.escape(key)}\b", line):
+            return i  # inline table: section = { key = ... }
+    return None
+
+
+def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """Allowed keys at the place `loc` points into (for 'did you mean')."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            field = next((f for f in getattr(current, "model_fields", {}).values()
+                          if f.alias == part), None)
+        if field is None:
+            return []
+        ann = field.annotation
+        args = getattr(ann, "__args__", ())
+        current = next((a for a in (ann, *args) if isinstance(a, type) and issubclass(a, BaseModel)),
+                       None)
+        if current is None:
+            return []
+    return [f.alias or name for name, f in current.model_fields.items()]
+
+
+def describe_validation_error(err: dict[str, Any], text: str, file: str) -> InputError:
+    """One pydantic error as an InputError naming the field path, line and what is allowed."""
+    loc = tuple(err["loc"])
+    path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
+    line = _line_of(text, loc)
+    where = f"{path} (line {line})" if line else path or "top level"
+    kind = err["type"]
+    msg = err["msg"].removeprefix("Value error, ")
+    if kind == "extra_forbidden":
+        allowed = _field_names(Spec, loc)
+        hint = close_names(str(loc[-1]), allowed)
+        msg = f"unknown key {str(loc[-1])!r}" + (f"; did you mean {' or '.join(hint)}?" if hint
+                                                   else f"; allowed: {', '.join(allowed)}")
+    elif kind == "missing":
+        msg = "is required"
+    elif kind == "literal_error":
+        msg = msg.replace("Input should be", "must be one of")
+    return InputError(msg, file=file, where=where)
+
+
+def parse_spec(text: str, file: str = "<spec>") -> Spec:
+    """Validate spec text; raises InputError with the file, line/column or field path."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
+        where = f"line {m.group(1)}, column {m.group(2)}" if m else None
+        raise InputError(f"TOML syntax error: {re.sub(r' [(]at line.*', '', str(e))}",
+                         file=file, where=where) from None
+    if not data:
+        raise InputError(f"empty spec; start from `scopecard example` ({SCHEMA})", file=file)
+    if data.get("schema") != SCHEMA:
+        raise InputError(f"schema must be {SCHEMA!r}, got {data.get('schema')!r}", file=file,
+                         where="schema")
+    try:
+        return Spec.model_validate(data)
+    except ValidationError as e:
+        raise describe_validation_error(e.errors()[0], text, file) from None
+
+
+def read_text_file(path: Path, limit: int) -> str:
+    """Read a UTF-8 file with a size limit; errors name the file."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(f"file is {size:,} bytes; the limit is {limit:,}", file=str(path))
+        return path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InputError(f"not UTF-8 text (byte {e.start}); save it as UTF-8",
+                         file=str(path)) from None
+    except IsADirectoryError:
+        raise InputError("is a folder, not a spec file", file=str(path)) from None
+    except FileNotFoundError:
+        raise InputError("no such file", file=str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate a spec file."""
+    return parse_spec(read_text_file(path, MAX_SPEC_BYTES), str(path))
+
+
+def prompt_texts(spec: Spec, base_dir: Path) -> dict[str, str]:
+    """The prompt parts given as text or files (files relative to the spec's folder)."""
+    texts: dict[str, str] = {}
+    for part in PROMPT_PARTS:
+        text = getattr(spec.prompt, f"{part}_text", None)
+        file = getattr(spec.prompt, f"{part}_file", None)
+        if text is not None:
+            texts[part] = text
+        elif file is not None:
+            texts[part] = read_text_file(base_dir / file, MAX_PROMPT_FILE_BYTES)
+    return texts

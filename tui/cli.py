@@ -1,0 +1,80 @@
+"""The `scopecard` command line. Heavy modules are imported inside handlers so --help is instant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from tui import cmd_core
+
+EXIT_OK, EXIT_STOP, EXIT_BAD_INPUT = 0, 1, 2
+MODULES = [cmd_core]
+WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scopecard",
+        description="Scope an AI feature: tokens, cost per vendor, capability against evals, "
+                    "ROI and a verdict (STOP / RESEARCH SPIKE / GO WITH CONDITIONS / GO), saved "
+                    "as a TOML decision record. Without a command, opens the terminal app.",
+        epilog="Exit codes: 0 ok, 1 verdict STOP with --fail-on-stop, 2 bad input.",
+    )
+    parser.add_argument("--workspace", metavar="DIR", help=WORKSPACE_HELP)
+    parser.add_argument("--lang", choices=["en", "zh"], help="interface language of the app")
+    # every command also takes --workspace after its name; SUPPRESS keeps the top-level value
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS,
+                        help=WORKSPACE_HELP)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in MODULES:
+        module.register(sub, common)
+    return parser
+
+
+def print_json(data: Any) -> None:
+    """Stable JSON on stdout (sorted keys, dates as ISO strings)."""
+    json.dump(data, sys.stdout, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] | None = getattr(args, "handler", None)
+    from estimators.errors import InputError
+
+    try:
+        if handler is None:
+            return run_app(args)
+        return handler(args)
+    except InputError as e:
+        print(f"scopecard: error: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except PermissionError as e:
+        print(f"scopecard: error: {e.filename or ''}: permission denied ({e.strerror}); "
+              f"choose a writable workspace with --workspace", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as e:
+        print(f"scopecard: error: {e.filename or ''}: {e.strerror}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("scopecard: interrupted", file=sys.stderr)
+        return 130
+
+
+def run_app(args: argparse.Namespace) -> int:
+    """Open the Textual app (or print help where it is not available yet)."""
+    try:
+        from tui.app import run  # noqa: PLC0415 - imported only when the app is wanted
+    except ModuleNotFoundError:
+        build_parser().print_help()
+        return EXIT_OK
+    return run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

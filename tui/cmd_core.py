@@ -1,0 +1,148 @@
+"""Core commands: estimate, decide, schema, scenarios, example."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("estimate", parents=[common], help="token volume and cost per candidate for a spec")
+    p.add_argument("spec", type=Path, nargs="?", help="feature spec (TOML, scopecard.spec/1)")
+    p.add_argument("--example", action="store_true", help="use the bundled example spec")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--as-of", metavar="DATE", help="price date (default today)")
+    p.set_defaults(handler=cmd_estimate)
+
+    p = sub.add_parser("decide", parents=[common], help="estimate, check capability and economics, write a record")
+    p.add_argument("spec", type=Path, nargs="?", help="feature spec (TOML, scopecard.spec/1)")
+    p.add_argument("--example", action="store_true",
+                   help="use the bundled example spec and its eval results")
+    p.add_argument("--evals", type=Path, metavar="CSV", help="native eval results CSV")
+    p.add_argument("--seed", type=int, help="Monte Carlo seed (default: from the spec's bytes)")
+    p.add_argument("--json", action="store_true", help="print the record as JSON")
+    p.add_argument("--dry-run", action="store_true", help="do not write the record")
+    p.add_argument("--fail-on-stop", action="store_true", help="exit 1 when the verdict is STOP")
+    p.set_defaults(handler=cmd_decide)
+
+    p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of spec files")
+    p.set_defaults(handler=cmd_schema)
+
+    p = sub.add_parser("scenarios", parents=[common], help="list the scenario presets")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_scenarios)
+
+    p = sub.add_parser("example", parents=[common], help="print the path of the bundled example spec and evals")
+    p.set_defaults(handler=cmd_example)
+
+
+def _workspace(args: argparse.Namespace):
+    from estimators.paths import resolve_workspace
+
+    return resolve_workspace(args.workspace)
+
+
+def _spec_and_evals(args: argparse.Namespace) -> tuple[Path, Path | None]:
+    """The spec (and evals) named on the command line, or the bundled example's."""
+    from estimators.errors import InputError
+    from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC
+
+    evals = getattr(args, "evals", None)
+    if args.example:
+        if args.spec:
+            raise InputError("give a SPEC or --example, not both")
+        return EXAMPLE_SPEC, evals or EXAMPLE_EVALS
+    if args.spec is None:
+        raise InputError("no spec given; name a SPEC file or use --example")
+    return args.spec, evals
+
+
+def _date(text: str | None):
+    import datetime as dt
+
+    from estimators.errors import InputError
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--as-of {text!r} is not a date; use YYYY-MM-DD") from None
+
+
+def _progress():
+    """A progress line on stderr for long token counts (only on a terminal)."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(label: str, done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        sys.stderr.write(f"\rcounting tokens: {label} {done / total:4.0%}{end}")
+    return show
+
+
+def cmd_estimate(args: argparse.Namespace) -> int:
+    from rubrics.pipeline import estimate_spec
+    from rubrics.report import estimate_json
+    from tui import render
+    from tui.cli import print_json
+
+    spec, _ = _spec_and_evals(args)
+    est = estimate_spec(spec, _workspace(args), _date(args.as_of), _progress())
+    if args.json:
+        print_json(estimate_json(est))
+    else:
+        print(render.estimate_text(est))
+    return 0
+
+
+def cmd_decide(args: argparse.Namespace) -> int:
+    from rubrics.pipeline import decide_spec, save_record
+    from tui import render
+    from tui.cli import EXIT_STOP, print_json
+
+    ws = _workspace(args)
+    spec, evals = _spec_and_evals(args)
+    decision, record = decide_spec(spec, ws, evals, args.seed, progress=_progress())
+    path = None if args.dry_run else save_record(ws, record)
+    if args.json:
+        print_json({**record, "path": str(path) if path else None})
+    else:
+        print(render.decision_text(decision))
+        print(f"\nrecord: {path}" if path else "\nrecord: not written (--dry-run)")
+    return EXIT_STOP if args.fail_on_stop and decision.verdict.value == "STOP" else 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from rubrics.spec import json_schema
+    from tui.cli import print_json
+
+    print_json(json_schema())
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from rubrics.scenarios import scenarios
+    from tui.cli import print_json
+
+    presets = scenarios()
+    if args.json:
+        print_json({name: asdict(s) for name, s in presets.items()})
+        return 0
+    print(f"{'scenario':<24}{'bar':>6}{'conf':>6}{'escape':>8}  review  note")
+    for s in presets.values():
+        review = f"{s.min_review_share:.0%}" if s.human_review else "-"
+        print(f"{s.name:<24}{s.bar:>6.0%}{s.confidence:>6.0%}{s.max_escape_rate:>8.0%}  "
+              f"{review:<6}  {s.note}")
+    return 0
+
+
+def cmd_example(args: argparse.Namespace) -> int:
+    from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC
+
+    print(f"spec:  {EXAMPLE_SPEC}\nevals: {EXAMPLE_EVALS}")
+    print("try:   scopecard decide --example")
+    return 0

@@ -1,0 +1,115 @@
+"""Plain-text rendering of estimates and decisions for the terminal (no Textual needed)."""
+
+from __future__ import annotations
+
+from rubrics.estimate import CandidateEstimate, Estimate
+from rubrics.verdict import Decision
+
+BASIS_MARK = {"exact": "=", "estimated": "~", "given": "·"}
+
+
+def _finite(x: float) -> str | None:
+    if x != x:
+        return "n/a"
+    if abs(x) == float("inf"):
+        return "never" if x > 0 else "-"
+    return None
+
+
+def money(x: float, currency: str = "") -> str:
+    """Money with enough digits for tiny per-call amounts."""
+    if (special := _finite(x)) is not None:
+        return special
+    digits = 0 if x == 0 else 2 if abs(x) >= 1 else 4 if abs(x) >= 0.01 else 6
+    return f"{x:,.{digits}f}" + (f" {currency}" if currency else "")
+
+
+def amount(x: float, digits: int = 0) -> str:
+    """A count or duration: thousands separators, `never` for infinity."""
+    special = _finite(x)
+    return special if special is not None else f"{x:,.{digits}f}"
+
+
+def _tokens(c: CandidateEstimate) -> str:
+    mark = BASIS_MARK[c.tokens_basis]
+    return f"{mark}{c.shape.input_per_call:,.0f}/{c.shape.output_per_call:,.0f}"
+
+
+def estimate_text(est: Estimate) -> str:
+    t = est.traffic
+    cur = est.spec.currency
+    lines = [
+        f"{est.spec.title} — estimate as of {est.as_of} (figures are estimates)",
+        "",
+        f"load   {t.tasks_per_month:,.0f} tasks/month, {t.calls_per_month:,.0f} calls/month "
+        f"({t.calls_per_day:,.0f}/day)",
+        f"       {t.avg_qps:,.2f} QPS average, {t.peak_qps:,.2f} QPS peak",
+        "",
+        f"{'model':<34}{'tokens in/out':>15}{'per call':>14}{'per month':>16}",
+    ]
+    for c in sorted(est.candidates, key=lambda c: c.monthly_cost):
+        lines.append(f"{c.model[:33]:<34}{_tokens(c):>15}{money(c.cost_per_call):>14}"
+                     f"{money(c.monthly_cost):>16}")
+        if c.excluded:
+            lines.append(f"    EXCLUDED: {c.excluded}")
+        for w in c.warnings:
+            lines.append(f"    ! {w}")
+    lines += ["", f"amounts in {cur}; tokens: = exact (tiktoken), ~ estimated (calibrated factor), "
+                  "· given in the spec", "", "prices used:"]
+    for c in est.candidates:
+        r = c.row
+        fx = (f"; {r.currency}->{cur} at {c.fx.rate:.4g} ({c.fx.fx.date}, {c.fx.fx.source})"
+              if c.fx.fx else "")
+        lines.append(f"  {r.id}: in {r.input:g} / out {r.output:g} {r.currency} per 1M "
+                     f"[{r.origin}; {r.source}; verified {r.verified_on}{fx}]")
+    return "\n".join(lines)
+
+
+def decision_text(d: Decision) -> str:
+    cur = d.spec.currency
+    lines = [estimate_text(d.estimate), "", "capability "
+             f"(suite '{d.spec.quality.suite}', bar {d.bar:.0%}, confidence {d.confidence:.0%}):"]
+    for r in d.candidates:
+        c = r.capability.overall
+        tiers = "  ".join(f"{k} {v.k}/{v.n} {v.status.value}" for k, v in r.capability.tiers.items())
+        need = f", ~{c.cases_needed} more cases to decide" if c.cases_needed else ""
+        err = f", {c.errors} errors" if c.errors else ""
+        lines.append(f"  {r.estimate.model:<32} {c.k}/{c.n} [{c.low:.2f}, {c.high:.2f}] "
+                     f"{r.capability.status.value}{need}{err}")
+        if tiers:
+            lines.append(f"      {tiers}")
+    lines += ["", f"economics per month ({cur}; P10 / P50 / P90 over {d.rubric.draws:,} draws, "
+                  f"seed {d.seed}):"]
+    for r in d.candidates:
+        if r.distribution is None:
+            continue
+        dist, f = r.distribution, r.point
+        lines.append(f"  {r.estimate.model}")
+        lines.append(f"      NMB  {money(dist.nmb['p10'])} / {money(dist.nmb['p50'])} / "
+                     f"{money(dist.nmb['p90'])}   ROI {dist.roi['p10']:.2f} / {dist.roi['p50']:.2f}"
+                     f" / {dist.roi['p90']:.2f}   P(NMB>0) {dist.p_positive:.0%}")
+        lines.append(f"      cost/success {money(float(f.cost_per_success))} (max "
+                     f"{money(float(f.max_cost_per_success))} at target ROI)  break-even "
+                     f"{amount(float(f.break_even_tasks))} tasks/month  payback "
+                     f"{amount(float(f.payback_months), 1)} months")
+    lines += ["", "alternatives:"]
+    for a in d.alternatives:
+        lines.append(f"  {a.name:<18} NMB {money(a.nmb):>14}  ROI {a.roi:>6.2f}  {a.note}")
+    lines += ["", f"VERDICT: {d.verdict.value}" + (f" — {d.chosen}" if d.chosen else "")]
+    lines += [f"  - {r}" for r in d.reasons]
+    if d.conditions:
+        lines += ["conditions:"] + [f"  - {c}" for c in d.conditions]
+    if d.spike:
+        lines += ["research spike:"] + [f"  {k.replace('_', ' ')}: {v}" for k, v in d.spike.items()]
+    if d.drivers:
+        lines += ["top drivers:"] + [f"  - {x}" for x in d.drivers]
+    rb = d.rubric
+    lines += [f"thresholds: target ROI {d.spec.commit.target_roi:.2f}; GO needs "
+              f"{rb.go_roi_quantile.upper()} ROI >= target and P(NMB>0) >= "
+              f"{rb.go_min_p_positive:.0%}; margin of safety >= {rb.min_margin_of_safety:.0%}"]
+    if d.kill_criteria:
+        lines += ["kill criteria:"]
+        for k in d.kill_criteria:
+            lines.append(f"  - {k.metric} {k.comparator} {k.threshold:g} for {k.window_days} days "
+                         f"-> {k.action} (review by {k.deadline}; {k.note})")
+    return "\n".join(lines)
