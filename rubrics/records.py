@@ -11,8 +11,9 @@ import datetime as dt
 import hashlib
 import math
 import re
+import tomllib
 import unicodedata
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import tomli_w
 
 from estimators import ENGINE_VERSION
 from estimators.atomic import create_exclusive
-from estimators.errors import InputError
+from estimators.errors import InputError, close_names
 from rubrics.verdict import Decision
 
 SCHEMA = "scopecard.decision/1"
@@ -113,6 +114,7 @@ def record_dict(d: Decision, spec_data: dict[str, Any], evals_source: dict[str, 
         "engine_version": ENGINE_VERSION,
         "seed": d.seed,
         "as_of": est.as_of,
+        "review_due": est.as_of + dt.timedelta(days=d.spec.commit.review_after_days),
         "spec": spec_data,
         "prices": [row.model_dump(mode="json", exclude_none=True) for row in rows.values()],
         "fx": [r.model_dump(mode="json") for r in fx.values()],
@@ -150,3 +152,69 @@ def write_record(decisions_dir: Path, record: dict[str, Any], day: dt.date) -> P
         if create_exclusive(path, data):
             return path
     raise InputError(f"too many records named {base}", file=str(decisions_dir))
+
+
+@dataclass(frozen=True)
+class RecordSummary:
+    """What a list of decisions shows; `error` is set for a corrupt or foreign file."""
+
+    id: str
+    path: Path
+    title: str = ""
+    status: str = ""
+    verdict: str = ""
+    chosen: str = ""
+    created: str = ""
+    review_due: dt.date | None = None
+    error: str | None = None
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """Parse one record file; InputError when it is not a readable scopecard.decision/1 record."""
+    try:
+        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=str(path)) from None
+    except tomllib.TOMLDecodeError as e:
+        raise InputError(f"TOML syntax error: {e}", file=str(path)) from None
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
+    if data.get("schema") != SCHEMA:
+        raise InputError(f"not a {SCHEMA} record (schema = {data.get('schema')!r})", file=str(path))
+    return data
+
+
+def summarize(path: Path) -> RecordSummary:
+    """A record's list entry, or an entry carrying its error (the list never fails as a whole)."""
+    try:
+        data = read_record(path)
+        outputs = data.get("outputs", {})
+        due = data.get("review_due")
+        return RecordSummary(
+            id=str(data.get("id", path.stem)), path=path, title=str(data.get("title", "")),
+            status=str(data.get("status", "")), verdict=str(outputs.get("verdict", "")),
+            chosen=str(outputs.get("chosen", "")), created=str(data.get("created", "")),
+            review_due=due if isinstance(due, dt.date) else None)
+    except InputError as e:
+        return RecordSummary(id=path.stem, path=path, error=e.message)
+    except (KeyError, TypeError, AttributeError) as e:
+        return RecordSummary(id=path.stem, path=path, error=f"malformed record: {e}")
+
+
+def list_records(decisions_dir: Path) -> list[RecordSummary]:
+    """Every `*.toml` in decisions/, newest first; broken files are listed with their error."""
+    if not decisions_dir.is_dir():
+        return []
+    paths = sorted(decisions_dir.glob("*.toml"), reverse=True)
+    return [summarize(p) for p in paths]
+
+
+def record_path(decisions_dir: Path, record_id: str) -> Path:
+    """The file of a record id (checked: no path tricks); InputError when it does not exist."""
+    path = decisions_dir / f"{check_id(record_id)}.toml"
+    if not path.exists():
+        known = [p.stem for p in decisions_dir.glob("*.toml")] if decisions_dir.is_dir() else []
+        hint = close_names(record_id, known)
+        raise InputError(f"no record {record_id!r}" + (f"; did you mean {', '.join(hint)}?"
+                                                       if hint else ""))
+    return path
