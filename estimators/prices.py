@@ -70,6 +70,7 @@ class PriceRow(_Strict):
     off_peak: tuple[OffPeak, ...] = ()
     request_fee: float = Field(default=0.0, ge=0)  # per request, in `currency`
     regions: tuple[str, ...] = ()
+    compliance: tuple[str, ...] = ()  # e.g. SOC2, HIPAA-BAA, GDPR-DPA, as the vendor states
     context_window: int | None = Field(default=None, gt=0)
     max_output: int | None = Field(default=None, gt=0)
     p95_latency_ms: int | None = Field(default=None, gt=0)

@@ -344,12 +344,12 @@ _CNY_STATED = re.compile(
 )
 
 
-def usd_to_cny_rate() -> tuple[Decimal, str]:
+def usd_to_cny_rate() -> Decimal:
     """The rate zhipuai's price_comments state, e.g. '1 USD = 7.25 CNY (May/June 2026)'."""
     text = provider("zhipuai").price_comments or ""
     m = re.search(r"1 USD = ([\d.]+) CNY", text)
     assert m, "zhipuai price_comments no longer state the USD/CNY rate"
-    return Decimal(m.group(1)), text
+    return Decimal(m.group(1))
 
 
 def invert_cny(usd: Decimal, rate: Decimal) -> Decimal:
@@ -538,7 +538,7 @@ def rows_for(pick: Pick, fx_rate: Decimal) -> list[dict[str, Any]]:
         if ratio is not None:
             row["batch_discount"] = float(1 - ratio)
             notes.append(f"batch_discount from genai-prices' batch variant{'; ' + batch_note if batch_note else ''}")
-        elif vendor.batch:
+        elif vendor.batch and not pick.deprecated_on:  # retired models lose batch access first
             row["batch_discount"] = vendor.batch
             notes.append(vendor.batch_note)
         if p.peak is not None:
@@ -646,7 +646,7 @@ HEADER = f"""\
 
 
 def build() -> str:
-    rate, _ = usd_to_cny_rate()
+    rate = usd_to_cny_rate()
     rows = [r for pick in PICKS for r in rows_for(pick, rate)]
     doc = {"schema": "scopecard.prices/1", "version": VERSION, "models": rows, "fx": fx_rows(rate)}
     return HEADER + "\n" + tomli_w.dumps(doc)
