@@ -79,6 +79,13 @@ def discount_factor(shape: CallShape, row: PriceRow) -> Any:
     )
 
 
+def _pick(cond: Any, then: Any, otherwise: Any) -> Any:
+    """`then` where cond holds: np.where for arrays of draws, a plain branch for numbers."""
+    if isinstance(cond, np.ndarray):
+        return np.where(cond, then, otherwise)
+    return then if cond else otherwise
+
+
 def token_cost_parts(shape: CallShape, row: PriceRow) -> dict[str, Any]:
     """Per-call token cost by part, before discounts; shape fields may be numpy arrays of draws."""
     totals: dict[str, Any] = {"input": 0.0, "cache_read": 0.0, "cache_write": 0.0, "output": 0.0}
@@ -87,19 +94,20 @@ def token_cost_parts(shape: CallShape, row: PriceRow) -> dict[str, Any]:
     for turn in range(1, shape.turns + 1):
         prompt = shape.turn_input(turn)
         p_in, p_out, p_read, p_write = row.input, row.output, row.cache_read, row.cache_write
-        for tier in row.tiers:  # highest passed threshold wins; np.where keeps draws vectorized
-            above = np.asarray(prompt) > tier.above_tokens
-            p_in = np.where(above, tier.input, p_in)
-            p_out = np.where(above, tier.output, p_out)
+        for tier in row.tiers:  # the highest threshold the prompt passes wins
+            above = prompt > tier.above_tokens
+            p_in = _pick(above, tier.input, p_in)
+            p_out = _pick(above, tier.output, p_out)
             if tier.cache_read is not None and p_read is not None:
-                p_read = np.where(above, tier.cache_read, p_read)
+                p_read = _pick(above, tier.cache_read, p_read)
             if tier.cache_write is not None and p_write is not None:
-                p_write = np.where(above, tier.cache_write, p_write)
+                p_write = _pick(above, tier.cache_write, p_write)
         cached = hit * prompt if p_read is not None else 0.0
         uncached = prompt - cached
         writes: Any = 0.0
         if p_write is not None:  # vendors that bill cache writes write the missed prefix
-            writes = np.minimum(uncached, (1 - hit) * prefix) * (np.asarray(hit) > 0)
+            missed = (1 - hit) * prefix
+            writes = _pick(hit > 0, _pick(uncached < missed, uncached, missed), 0.0)
             totals["cache_write"] += writes * p_write / PER_MILLION
         if p_read is not None:
             totals["cache_read"] += cached * p_read / PER_MILLION
@@ -108,10 +116,13 @@ def token_cost_parts(shape: CallShape, row: PriceRow) -> dict[str, Any]:
     return {k: v / shape.turns for k, v in totals.items()}
 
 
+def _total(parts: dict[str, Any], shape: CallShape, row: PriceRow) -> Any:
+    return sum(parts.values()) * discount_factor(shape, row) + row.request_fee
+
+
 def per_call_cost(shape: CallShape, row: PriceRow) -> Any:
     """Cost per call after discounts plus the request fee (vectorized over numpy draws)."""
-    parts = token_cost_parts(shape, row)
-    return sum(parts.values()) * discount_factor(shape, row) + row.request_fee
+    return _total(token_cost_parts(shape, row), shape, row)
 
 
 def tiers_used(shape: CallShape, row: PriceRow) -> tuple[int, ...]:
@@ -127,9 +138,10 @@ def tiers_used(shape: CallShape, row: PriceRow) -> tuple[int, ...]:
 def cost_per_call(shape: CallShape, row: PriceRow) -> CallCost:
     """Mean cost of one call of `shape` (point values) at `row`'s prices."""
     parts = {k: float(v) for k, v in token_cost_parts(shape, row).items()}
+    per_call = float(_total(parts, shape, row))
     parts["request_fee"] = row.request_fee
     return CallCost(
-        per_call=float(per_call_cost(shape, row)),
+        per_call=per_call,
         currency=row.currency,
         input_tokens=shape.input_per_call,
         output_tokens=shape.output_per_call,

@@ -13,7 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from estimators.prices import Catalogue
-from rubrics.economics import Figures, candidate_figures, figures
+from rubrics.economics import (
+    Figures,
+    candidate_figures,
+    figures,
+    monthly_fixed_total,
+    one_time_total,
+)
 from rubrics.estimate import CandidateEstimate
 from rubrics.spec import Spec, likely
 
@@ -52,12 +58,12 @@ def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values:
                         f"logic handles {coverage:.0%} of tasks; the rest get no help"))
         ai = candidate_figures(spec, chosen, p, values, target_roi)
         rest = figures(tasks * (1 - coverage), float(ai.cost_per_task), p, values,
-                       values["costs.one_time"], values["costs.monthly_fixed"], months, target_roi)
+                       one_time_total(values), monthly_fixed_total(values), months, target_roi)
         combined_nmb = float(rules.nmb + rest.nmb)
         combined_cost = float(rules.total_cost + rest.total_cost)
         out.append(Alternative(
             "rules + AI", combined_nmb, combined_nmb / combined_cost if combined_cost else 0.0,
-            combined_cost, rules_one_time + values["costs.one_time"],
+            combined_cost, rules_one_time + one_time_total(values),
             f"logic first on {coverage:.0%}, {chosen.model} on the rest"))
     if a.embedding_model and tasks is not None and likely(a.embedding_coverage) > 0:
         row = catalogue.lookup(a.embedding_model)

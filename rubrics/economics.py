@@ -107,8 +107,18 @@ UNCERTAIN_FIELDS = (
     "prompt.batch_share", "prompt.off_peak_share",
     "value.value_per_success", "value.escape_rate", "value.loss_per_escape",
     "value.review_share", "value.review_cost", "value.fallback_cost", "value.realization",
-    "costs.one_time", "costs.monthly_fixed",
+    "costs.one_time", "costs.monthly_fixed", "costs.route_one_time", "costs.route_monthly",
 )
+
+
+def one_time_total(values: Mapping[str, Any]) -> Any:
+    """The spec's one-time cost plus its delivery route's."""
+    return values["costs.one_time"] + values["costs.route_one_time"]
+
+
+def monthly_fixed_total(values: Mapping[str, Any]) -> Any:
+    """The spec's fixed monthly cost plus its delivery route's."""
+    return values["costs.monthly_fixed"] + values["costs.route_monthly"]
 
 
 def field_value(spec: Spec, path: str) -> Any:
@@ -164,8 +174,8 @@ def candidate_figures(spec: Spec, cand: CandidateEstimate, p: Any, values: Mappi
     cost_per_task = per_call_cost(shape, cand.row) * cand.fx.rate * calls_per_task
     tasks = t.tasks_per_month * growth_factor(values["load.monthly_growth"],
                                               spec.costs.amortize_months)
-    return figures(tasks, cost_per_task, p, values, values["costs.one_time"],
-                   values["costs.monthly_fixed"], spec.costs.amortize_months, target_roi)
+    return figures(tasks, cost_per_task, p, values, one_time_total(values),
+                   monthly_fixed_total(values), spec.costs.amortize_months, target_roi)
 
 
 @dataclass(frozen=True)

@@ -56,6 +56,7 @@ class Estimate:
     as_of: dt.date
     traffic: Traffic
     candidates: list[CandidateEstimate]
+    notes: list[str] = field(default_factory=list)  # assumptions filled in from presets
 
 
 def load_of(spec: Spec) -> Load:

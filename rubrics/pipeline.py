@@ -13,6 +13,7 @@ from rubrics.estimate import Estimate, Progress, estimate
 from rubrics.evals.native_csv import read_native_csv
 from rubrics.evals.results import EvalResult, Tally, tally
 from rubrics.records import record_dict, write_record
+from rubrics.routes_apply import with_route_costs
 from rubrics.spec import PROMPT_PARTS, Spec, load_spec, prompt_texts
 from rubrics.verdict import Decision, decide
 
@@ -39,8 +40,11 @@ def suite_hash(results: list[EvalResult], suite: str) -> str:
 def estimate_spec(spec_path: Path, ws: Workspace, as_of: dt.date | None = None,
                   progress: Progress | None = None) -> Estimate:
     """Load a spec file and estimate it against the workspace's catalogue."""
-    spec = load_spec(spec_path)
-    return estimate(spec, spec_path.parent, catalogue_for(ws), as_of, progress)
+    catalogue = catalogue_for(ws)
+    spec, notes = with_route_costs(load_spec(spec_path), catalogue)
+    est = estimate(spec, spec_path.parent, catalogue, as_of, progress)
+    est.notes.extend(notes)
+    return est
 
 
 def evals_from_csv(path: Path | None, spec: Spec) -> tuple[dict[tuple[str, str, str], Tally],

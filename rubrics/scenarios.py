@@ -57,6 +57,26 @@ def scenario(name: str) -> Scenario:
     return known[name]
 
 
+@dataclass(frozen=True)
+class RoutePreset:
+    name: str
+    label: str
+    one_time: dict[str, float]  # low / likely / high
+    monthly: float
+    spike_weeks: int
+    note: str
+    currency: str
+
+
+@cache
+def routes() -> dict[str, RoutePreset]:
+    """Delivery routes (prompt, rag, finetune, train) with default extra costs."""
+    with open(DATA / "routes.toml", "rb") as f:
+        data = tomllib.load(f)
+    return {name: RoutePreset(name=name, currency=data["currency"], **row)
+            for name, row in data["routes"].items()}
+
+
 @cache
 def rubric() -> Rubric:
     """The verdict thresholds."""

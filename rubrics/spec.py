@@ -186,6 +186,9 @@ class CostsSpec(_Strict):
     one_time: Money = 0.0  # type: ignore[valid-type]
     monthly_fixed: Money = 0.0  # type: ignore[valid-type]
     amortize_months: int = Field(default=12, ge=1, le=120)
+    # extra cost of the delivery route (constraints.route); unset = the route preset's default
+    route_one_time: Money | None = None  # type: ignore[valid-type]
+    route_monthly: Money | None = None  # type: ignore[valid-type]
 
 
 class QualitySpec(_Strict):

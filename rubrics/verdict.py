@@ -24,8 +24,10 @@ from rubrics.capability import Check, Status, check, combine
 from rubrics.economics import Distribution, Figures, candidate_figures, point_values, simulate
 from rubrics.estimate import CandidateEstimate, Estimate
 from rubrics.evals.results import Tally
-from rubrics.scenarios import Rubric, Scenario, rubric, scenario
-from rubrics.spec import KillCriterion, Spec
+from rubrics.scenarios import Rubric, Scenario, routes, rubric, scenario
+from rubrics.spec import KillCriterion, Spec, likely
+
+SPIKE_BUDGET_SHARE = 0.2  # a spike may spend at most this share of the feature's one-time cost
 
 
 class Verdict(StrEnum):
@@ -203,6 +205,15 @@ def _economic_verdict(spec: Spec, chosen: CandidateResult, alts: list[Alternativ
     if rules_ai and rules_ai.nmb > d.nmb["p50"]:
         conditions.append(f"put rules first: logic + AI nets {rules_ai.nmb:,.0f} vs AI alone "
                           f"{d.nmb['p50']:,.0f} {spec.currency}/month")
+    escape = likely(spec.value.escape_rate)
+    if escape > sc.max_escape_rate:
+        conditions.append(f"escape rate {escape:.0%} exceeds the {sc.max_escape_rate:.0%} that "
+                          f"{sc.label.lower()} tolerates: add review or guardrails")
+    if spec.constraints.compliance:
+        missing = sorted(set(spec.constraints.compliance) - set(chosen.estimate.row.compliance))
+        if missing:
+            conditions.append(f"confirm with {chosen.estimate.row.vendor}: "
+                              f"{', '.join(missing)} (not recorded in the price catalogue)")
     if sc.human_review:
         conditions.append(f"human review of {sc.min_review_share:.0%} of outputs is mandatory "
                           f"for {sc.label.lower()}")
@@ -248,12 +259,13 @@ def _drivers(result: CandidateResult | None) -> list[str]:
 
 def _spike(spec: Spec, est: Estimate, question: str) -> dict[str, str]:
     """A time-boxed research spike with a budget cap (never a ship date)."""
-    weeks = {"prompt": 2, "rag": 3, "finetune": 4, "train": 6}[spec.constraints.route]
-    budget = max(spec.costs.one_time if isinstance(spec.costs.one_time, float)
-                 else spec.costs.one_time.likely, 0.0) * 0.2
+    weeks = routes()[spec.constraints.route].spike_weeks
+    one_time = likely(spec.costs.one_time) + likely(spec.costs.route_one_time or 0.0)
     return {"question": question, "time_box": f"{weeks} weeks",
-            "budget_cap": f"{budget:,.0f} {spec.currency} (20% of the one-time cost)",
-            "ends_by": str(est.as_of + dt.timedelta(weeks=weeks))}
+            "budget_cap": f"{one_time * SPIKE_BUDGET_SHARE:,.0f} {spec.currency} "
+                          f"({SPIKE_BUDGET_SHARE:.0%} of the one-time cost)",
+            "ends_by": str(est.as_of + dt.timedelta(weeks=weeks)),
+            "ship_date": "none: a spike answers a question, it does not ship"}
 
 
 def _kill_criteria(spec: Spec, chosen: CandidateResult | None, meets: list[CandidateResult],

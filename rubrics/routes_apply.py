@@ -1,0 +1,31 @@
+"""Fill a spec's route costs from the route preset, converted to the spec's currency."""
+
+from __future__ import annotations
+
+from estimators.prices import Catalogue
+from rubrics.scenarios import routes
+from rubrics.spec import Range, Spec
+
+
+def with_route_costs(spec: Spec, catalogue: Catalogue) -> tuple[Spec, list[str]]:
+    """The spec with costs.route_one_time / route_monthly set, and notes on where they came from."""
+    preset = routes()[spec.constraints.route]
+    costs = spec.costs
+    notes = []
+    rate = catalogue.convert(1.0, preset.currency, spec.currency)
+    updates = {}
+    if costs.route_one_time is None:
+        lo, mid, hi = (preset.one_time[k] * rate.amount for k in ("low", "likely", "high"))
+        updates["route_one_time"] = Range(low=lo, likely=mid, high=hi) if hi > lo else mid
+        notes.append(f"route '{preset.name}' one-time cost from the preset: {lo:,.0f} .. {hi:,.0f} "
+                     f"{spec.currency} (likely {mid:,.0f})")
+    if costs.route_monthly is None:
+        updates["route_monthly"] = preset.monthly * rate.amount
+        notes.append(f"route '{preset.name}' monthly cost from the preset: "
+                     f"{preset.monthly * rate.amount:,.0f} {spec.currency}")
+    if rate.fx is not None and updates:
+        notes.append(f"route costs converted {preset.currency}->{spec.currency} at "
+                     f"{rate.rate:.4g} ({rate.fx.date}, {rate.fx.source})")
+    if not updates:
+        return spec, notes
+    return spec.model_copy(update={"costs": costs.model_copy(update=updates)}), notes
