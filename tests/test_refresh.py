@@ -228,3 +228,23 @@ def test_connection_refused(installed: Path) -> None:
 def test_fixture_catalogues_are_valid() -> None:
     assert len(parse_catalogue_bytes(OLD, "old").models) == 3
     assert len(parse_catalogue_bytes(NEW, "new").models) == 3
+
+
+def test_cli_refresh_installs_into_the_workspace(server: str, isolated: Path, capsys) -> None:
+    from tui.cli import main
+
+    assert main(["prices", "refresh", "--from", f"{server}/ok", "--timeout", "2"]) == 0
+    assert (isolated / "prices.catalogue.toml").read_bytes() == NEW
+    assert "+ acme/fresh" in capsys.readouterr().out
+
+
+def test_cli_refresh_failure_exits_2_and_keeps_the_copy(server: str, isolated: Path,
+                                                          capsys) -> None:
+    from tui.cli import main
+
+    isolated.mkdir(parents=True, exist_ok=True)
+    (isolated / "prices.catalogue.toml").write_bytes(OLD)
+    assert main(["prices", "refresh", "--from", f"{server}/500", "--timeout", "2"]) == 2
+    assert (isolated / "prices.catalogue.toml").read_bytes() == OLD
+    err = capsys.readouterr().err
+    assert err.startswith("scopecard: error:") and "Traceback" not in err

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tui import cmd_core
+from tui import cmd_core, cmd_prices
 
 EXIT_OK, EXIT_STOP, EXIT_BAD_INPUT = 0, 1, 2
-MODULES = [cmd_core]
+MODULES = [cmd_core, cmd_prices]
 WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
 
 

@@ -1,0 +1,116 @@
+"""`scopecard prices list | show | refresh`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+PRICES_URL_ENV = "SCOPECARD_PRICES_URL"
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    prices = sub.add_parser("prices", parents=[common], help="the price catalogue")
+    psub = prices.add_subparsers(dest="prices_command", metavar="ACTION", required=True)
+
+    p = psub.add_parser("list", parents=[common], help="models in force today")
+    p.add_argument("--vendor", help="only this vendor (the part of the id before /)")
+    p.add_argument("--as-of", metavar="DATE", help="prices in force on this date (default today)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    p = psub.add_parser("show", parents=[common], help="every row of one model, with its history")
+    p.add_argument("model", help="vendor/model, e.g. openai/gpt-4o-mini")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    p = psub.add_parser("refresh", parents=[common],
+                        help="install an upstream catalogue (keeps the last good copy on failure)")
+    p.add_argument("--from", dest="url", metavar="URL",
+                   help=f"catalogue URL (scopecard.prices/1 TOML; default ${PRICES_URL_ENV})")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
+    p.set_defaults(handler=cmd_refresh)
+
+
+def _catalogue(args: argparse.Namespace):
+    from estimators.paths import resolve_workspace
+    from rubrics.pipeline import catalogue_for
+
+    return catalogue_for(resolve_workspace(args.workspace))
+
+
+def _row_json(row) -> dict:
+    return row.model_dump(mode="json", exclude_none=True)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from estimators.errors import InputError
+    from tui.cli import print_json
+    from tui.cmd_core import _date
+
+    cat = _catalogue(args)
+    as_of = _date(args.as_of)
+    rows = []
+    for model_id in cat.model_ids():
+        if args.vendor and model_id.split("/", 1)[0] != args.vendor:
+            continue
+        try:
+            rows.append(cat.lookup(model_id, as_of))
+        except InputError:
+            continue  # not yet in force on that date
+    if args.vendor and not rows:
+        vendors = sorted({m.split("/", 1)[0] for m in cat.model_ids()})
+        raise InputError(f"no models for vendor {args.vendor!r}; vendors: {', '.join(vendors)}")
+    if args.json:
+        print_json({"sources": cat.sources, "models": [_row_json(r) for r in rows]})
+        return 0
+    print(f"{'model':<44}{'cur':<4}{'input':>9}{'output':>9}{'cache rd':>9}{'context':>10}  "
+          f"verified    origin")
+    for r in rows:
+        cache = f"{r.cache_read:g}" if r.cache_read is not None else "-"
+        ctx = f"{r.context_window:,}" if r.context_window else "-"
+        print(f"{r.id[:43]:<44}{r.currency:<4}{r.input:>9g}{r.output:>9g}{cache:>9}{ctx:>10}  "
+              f"{r.verified_on}  {r.origin}")
+    print(f"\n{len(rows)} models; prices per 1M tokens in each row's native currency; "
+          f"catalogue: {', '.join(cat.sources)}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from estimators.errors import InputError, close_names
+    from tui.cli import print_json
+
+    cat = _catalogue(args)
+    rows = cat.history(args.model)
+    if not rows:
+        hint = close_names(args.model, cat.model_ids())
+        raise InputError(f"unknown model {args.model!r}"
+                         + (f"; did you mean {', '.join(hint)}?" if hint else ""))
+    if args.json:
+        print_json({"model": args.model, "rows": [_row_json(r) for r in rows]})
+        return 0
+    try:
+        current = cat.lookup(args.model)
+    except InputError:
+        current = None  # every row starts in the future
+    for r in rows:
+        mark = "  <- in force today" if r is current else ""
+        print(f"{r.id}  effective {r.effective_from or 'undated'}  [{r.origin}]{mark}")
+        for key, value in _row_json(r).items():
+            if key not in ("id", "effective_from", "origin"):
+                print(f"    {key:<18} {value}")
+    return 0
+
+
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from estimators.errors import InputError
+    from estimators.paths import resolve_workspace
+    from estimators.refresh import format_diff, refresh_catalogue
+
+    url = args.url or os.environ.get(PRICES_URL_ENV)
+    if not url:
+        raise InputError(f"no catalogue URL: pass --from URL or set ${PRICES_URL_ENV} "
+                         "(a scopecard.prices/1 TOML file)")
+    ws = resolve_workspace(args.workspace)
+    result = refresh_catalogue(url, ws.catalogue, timeout=args.timeout)
+    print(format_diff(result))
+    return 0
