@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 
 from estimators.cost import CallShape, cost_per_call
+from estimators.price_arrays import costs_per_call, price_arrays
 from estimators.prices import PriceRow, load_catalogue
 
 # A typical RAG-style call: 1.5k system + 2k retrieved context + 500 user tokens in, 400 out.
@@ -65,6 +66,7 @@ def main() -> int:
 
     when = dt.datetime.combine(today, PEAK)
     ratios = []
+    theirs_times = []
     mismatches = []
     print(f"{'model':48} {'scopecard':>10} {'genai':>10} {'ratio':>7}  USD/call")
     for row in rows:
@@ -85,6 +87,7 @@ def main() -> int:
             if abs(upstream_usd - usd) > 1e-9 + 0.0005 * (PROMPT + OUTPUT) / 1e6:
                 mismatches.append(f"{row.id}: scopecard {usd:.8f} vs genai-prices {upstream_usd:.8f}")
             ratios.append(theirs / ours)
+            theirs_times.append(theirs)
             theirs_text, ratio_text = f"{theirs * 1e6:8.1f}us", f"{theirs / ours:6.0f}x"
         print(f"{row.id:48} {ours * 1e6:8.2f}us {theirs_text:>10} {ratio_text:>7}  {usd:.6f}")
 
@@ -103,6 +106,19 @@ def main() -> int:
         )
     print(f"whole catalogue (pick rows in force + cost): {whole * 1e3:.3f} ms (goal < 10 ms)")
     print(f"whole catalogue (cost only): {costing_only * 1e3:.3f} ms")
+    arrays = price_arrays(rows)
+    build = per_call_seconds(lambda: price_arrays(rows), 20)
+    vec = per_call_seconds(lambda: costs_per_call(SHAPE, arrays), 200)
+    vec_usd = costs_per_call(SHAPE, arrays)
+    scalar_usd = [cost_per_call(SHAPE, r).per_call for r in rows]
+    assert all(abs(a - b) <= 1e-12 for a, b in zip(vec_usd, scalar_usd, strict=True))
+    per_model = vec / len(rows)
+    print(f"vectorized (estimators.price_arrays): whole catalogue {vec * 1e3:.3f} ms "
+          f"(+ {build * 1e3:.2f} ms to stack the rows once), {per_model * 1e6:.3f} us per model")
+    if theirs_times:
+        genai = statistics.median(theirs_times)
+        print(f"speed-up per model-cost, vectorized vs genai-prices median {genai * 1e6:.1f} us: "
+              f"{genai / per_model:.0f}x (goal >= 100x)")
     print(f"price mismatches vs genai-prices: {len(mismatches)}")
     for line in mismatches:
         print("  " + line)

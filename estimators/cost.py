@@ -17,11 +17,14 @@ cost = (uncached_input x p_in + cached_input x p_cache_read + cache_writes x p_c
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from estimators.prices import PriceRow
+
+if TYPE_CHECKING:
+    from estimators.price_arrays import PriceArrays
 
 PER_MILLION = 1_000_000
 
@@ -69,13 +72,12 @@ class CallCost:
     tiers_used: tuple[int, ...] = ()  # above_tokens of the tiers used; empty = base prices
 
 
-def discount_factor(shape: CallShape, row: PriceRow) -> Any:
+def discount_factor(shape: CallShape, row: PriceRow | PriceArrays) -> Any:
     """Share of the list token price paid after batch and off-peak discounts."""
-    off_peak = row.off_peak[0].discount if row.off_peak else 0.0
     return (
         1
         - shape.batch_share * row.batch_discount
-        - (1 - shape.batch_share) * shape.off_peak_share * off_peak
+        - (1 - shape.batch_share) * shape.off_peak_share * row.off_peak_discount
     )
 
 
@@ -86,7 +88,7 @@ def _pick(cond: Any, then: Any, otherwise: Any) -> Any:
     return then if cond else otherwise
 
 
-def token_cost_parts(shape: CallShape, row: PriceRow) -> dict[str, Any]:
+def token_cost_parts(shape: CallShape, row: PriceRow | PriceArrays) -> dict[str, Any]:
     """Per-call token cost by part, before discounts; shape fields may be numpy arrays of draws."""
     totals: dict[str, Any] = {"input": 0.0, "cache_read": 0.0, "cache_write": 0.0, "output": 0.0}
     prefix = shape.system + shape.context
@@ -116,11 +118,11 @@ def token_cost_parts(shape: CallShape, row: PriceRow) -> dict[str, Any]:
     return {k: v / shape.turns for k, v in totals.items()}
 
 
-def _total(parts: dict[str, Any], shape: CallShape, row: PriceRow) -> Any:
+def _total(parts: dict[str, Any], shape: CallShape, row: PriceRow | PriceArrays) -> Any:
     return sum(parts.values()) * discount_factor(shape, row) + row.request_fee
 
 
-def per_call_cost(shape: CallShape, row: PriceRow) -> Any:
+def per_call_cost(shape: CallShape, row: PriceRow | PriceArrays) -> Any:
     """Cost per call after discounts plus the request fee (vectorized over numpy draws)."""
     return _total(token_cost_parts(shape, row), shape, row)
 

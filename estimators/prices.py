@@ -87,6 +87,11 @@ class PriceRow(_Strict):
     def vendor(self) -> str:
         return self.id.split("/", 1)[0]
 
+    @property
+    def off_peak_discount(self) -> float:
+        """The discount of the first off-peak window (0 when there is none)."""
+        return self.off_peak[0].discount if self.off_peak else 0.0
+
     @model_validator(mode="after")
     def _tiers_ascending(self) -> PriceRow:
         bounds = [t.above_tokens for t in self.tiers]

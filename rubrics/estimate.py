@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from estimators.cost import CallCost, CallShape, context_problem, cost_per_call
 from estimators.errors import InputError
 from estimators.prices import Catalogue, Conversion, PriceRow
@@ -46,8 +48,13 @@ class CandidateEstimate:
 
     @property
     def tokens_basis(self) -> str:
-        bases = {c.basis for c in self.counts.values()}
-        return "exact" if bases == {"exact"} else "estimated" if "estimated" in bases else "given"
+        return tokens_basis(self.counts)
+
+
+def tokens_basis(counts: dict[str, PartCount]) -> str:
+    """exact when every part was counted exactly; estimated when any was; else given."""
+    bases = {c.basis for c in counts.values()}
+    return "exact" if bases == {"exact"} else "estimated" if "estimated" in bases else "given"
 
 
 @dataclass
@@ -172,3 +179,51 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
             excluded=hard_constraint_problem(spec, row, shape),
         ))
     return Estimate(spec=spec, as_of=as_of, traffic=t, candidates=out)
+
+
+@dataclass(frozen=True)
+class CatalogueCost:
+    row: PriceRow
+    cost_per_call: float  # reporting currency
+    monthly_cost: float
+    tokens_basis: str
+    problem: str | None  # context window, residency...
+
+
+def catalogue_costs(spec: Spec, base_dir: Path, catalogue: Catalogue,
+                    as_of: dt.date | None = None) -> list[CatalogueCost]:
+    """The spec's cost on every chat model in force, cheapest first, in one vectorized pass."""
+    from estimators.price_arrays import costs_per_call, price_arrays
+
+    as_of = as_of or dt.date.today()
+    rows = []
+    for model_id in catalogue.model_ids():
+        try:
+            row = catalogue.lookup(model_id, as_of)
+        except InputError:
+            continue  # not in force yet
+        if row.kind == "chat":
+            rows.append(row)
+    texts = prompt_texts(spec, base_dir)
+    by_family: dict[str, dict[str, PartCount]] = {}
+    shapes = []
+    for row in rows:
+        family = tokenizer_for(row.id, row.tokenizer).family
+        if family not in by_family:  # count each text once per tokenizer family
+            by_family[family] = count_parts(spec, texts, row)
+        shapes.append(shape_of(spec, by_family[family]))
+    stacked = CallShape(**{f: np.array([getattr(s, f) for s in shapes]) for f in _TOKEN_FIELDS},
+                        turns=spec.prompt.turns, cache_hit_rate=shapes[0].cache_hit_rate,
+                        batch_share=shapes[0].batch_share, off_peak_share=shapes[0].off_peak_share)
+    native = costs_per_call(stacked, price_arrays(rows))
+    calls = traffic(load_of(spec)).calls_per_month
+    out = []
+    for row, shape, cost in zip(rows, shapes, native, strict=True):
+        rate = catalogue.convert(1.0, row.currency, spec.currency, as_of).rate
+        basis = tokens_basis(by_family[tokenizer_for(row.id, row.tokenizer).family])
+        out.append(CatalogueCost(row, float(cost) * rate, float(cost) * rate * calls, basis,
+                                 hard_constraint_problem(spec, row, shape)))
+    return sorted(out, key=lambda c: c.cost_per_call)
+
+
+_TOKEN_FIELDS = ("system", "user", "context", "output", "reasoning")

@@ -102,3 +102,14 @@ def test_help_in_a_fresh_process():
     r = subprocess.run([sys.executable, "-m", "tui.cli", "--help"], capture_output=True, text=True,
                        cwd=Path(__file__).parent.parent)
     assert r.returncode == 0 and "decide" in r.stdout
+
+
+def test_all_models_agrees_with_the_candidates(capsys):
+    assert main(["estimate", "--example", "--all-models", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    every = {c["model"]: c for c in out["all_models"]}
+    assert len(every) >= 60
+    costs = [c["cost_per_call"] for c in out["all_models"]]
+    assert costs == sorted(costs)
+    for cand in out["candidates"]:
+        assert every[cand["model"]]["cost_per_call"] == pytest.approx(cand["cost_per_call"])

@@ -13,6 +13,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--example", action="store_true", help="use the bundled example spec")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--as-of", metavar="DATE", help="price date (default today)")
+    p.add_argument("--all-models", action="store_true",
+                   help="also price the spec on every chat model in the catalogue")
     p.set_defaults(handler=cmd_estimate)
 
     p = sub.add_parser("decide", parents=[common], help="estimate, check capability and economics, write a record")
@@ -88,12 +90,29 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from tui import render
     from tui.cli import print_json
 
-    spec, _ = _spec_and_evals(args)
-    est = estimate_spec(spec, _workspace(args), _date(args.as_of), _progress())
+    spec_path, _ = _spec_and_evals(args)
+    ws = _workspace(args)
+    est = estimate_spec(spec_path, ws, _date(args.as_of), _progress())
+    every = None
+    if args.all_models:
+        from rubrics.estimate import catalogue_costs
+        from rubrics.pipeline import catalogue_for
+
+        every = catalogue_costs(est.spec, spec_path.parent, catalogue_for(ws), est.as_of)
     if args.json:
-        print_json(estimate_json(est))
+        data = estimate_json(est)
+        if every is not None:
+            data["all_models"] = [
+                {"model": c.row.id, "cost_per_call": c.cost_per_call,
+                 "monthly_cost": c.monthly_cost, "currency": est.spec.currency,
+                 "tokens_basis": c.tokens_basis, "excluded": c.problem,
+                 "price_source": c.row.source, "verified_on": c.row.verified_on.isoformat()}
+                for c in every]
+        print_json(data)
     else:
         print(render.estimate_text(est))
+        if every is not None:
+            print("\n" + render.catalogue_costs_text(every, est.spec.currency))
     return 0
 
 

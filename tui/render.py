@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rubrics.estimate import CandidateEstimate, Estimate
+from rubrics.estimate import CandidateEstimate, CatalogueCost, Estimate
 from rubrics.verdict import Decision
 
 BASIS_MARK = {"exact": "=", "estimated": "~", "given": "·"}
@@ -62,6 +62,17 @@ def estimate_text(est: Estimate) -> str:
               if c.fx.fx else "")
         lines.append(f"  {r.id}: in {r.input:g} / out {r.output:g} {r.currency} per 1M "
                      f"[{r.origin}; {r.source}; verified {r.verified_on}{fx}]")
+    return "\n".join(lines)
+
+
+def catalogue_costs_text(costs: list[CatalogueCost], currency: str) -> str:
+    """The spec priced on every chat model, cheapest first."""
+    lines = [f"every chat model in the catalogue ({currency}, cheapest first):",
+             f"{'model':<46}{'per call':>14}{'per month':>16}"]
+    for c in costs:
+        note = f"  excluded: {c.problem}" if c.problem else ""
+        lines.append(f"{BASIS_MARK[c.tokens_basis]}{c.row.id[:44]:<45}{money(c.cost_per_call):>14}"
+                     f"{money(c.monthly_cost):>16}{note}")
     return "\n".join(lines)
 
 
