@@ -218,6 +218,7 @@ class Constraints(_Strict):
     max_p95_latency_ms: float | None = Field(default=None, gt=0)
     route: Route = "prompt"
     compliance: list[str] = Field(default_factory=list)
+    data_retention: str = ""  # e.g. "no retention", "30 days"; shown to vendors
 
 
 class PriceOverride(_Strict):

@@ -1,0 +1,214 @@
+"""Briefs for both sides of the table, built from a decision record.
+
+- Business brief: the verdict and why, cost ranges, one-time cost, people and time, ROI, break-even,
+  payback, kill criteria and the review date, cheapest passing vs best-quality model.
+- Vendor brief: capacity and quality requirements only. It is built from an explicit allow-list
+  of record fields, never by removing secrets from the whole record, so value figures, prompts and
+  confidential need text cannot leak into it by accident.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from estimators.cost import CallShape
+from rubrics.scenarios import routes
+
+BUSINESS, VENDOR = "business", "vendor"
+
+
+def _likely(x: Any) -> float:
+    return float(x["likely"]) if isinstance(x, dict) else float(x or 0.0)
+
+
+def _chosen(record: dict[str, Any]) -> dict[str, Any] | None:
+    name = record["outputs"].get("chosen")
+    return next((c for c in record["outputs"]["candidates"] if c["model"] == name), None)
+
+
+def _best_quality(record: dict[str, Any]) -> dict[str, Any] | None:
+    """The candidate with the highest lower bound on its pass rate."""
+    graded = [c for c in record["outputs"]["candidates"] if c["capability"]["overall"]["n"]]
+    return max(graded, key=lambda c: c["capability"]["overall"]["low"], default=None)
+
+
+def business_brief(record: dict[str, Any]) -> dict[str, Any]:
+    """One page for the budget holder."""
+    spec, out = record["spec"], record["outputs"]
+    cur = spec.get("currency", "USD")
+    costs = spec.get("costs", {})
+    route = routes()[spec.get("constraints", {}).get("route", "prompt")]
+    chosen, best = _chosen(record), _best_quality(record)
+
+    def model_view(c: dict[str, Any] | None) -> dict[str, Any] | None:
+        if c is None:
+            return None
+        cap = c["capability"]["overall"]
+        dist = c.get("distribution") or {}
+        return {"model": c["model"], "status": c["capability"]["status"],
+                "pass_rate": f"{cap['k']}/{cap['n']}", "lower_bound": cap["low"],
+                "cost_per_call": c["cost_per_call"],
+                "monthly_ai_cost": dist.get("monthly_ai_cost", {}),
+                "roi": dist.get("roi", {}), "p_positive": dist.get("p_positive")}
+
+    figures = chosen["point"] if chosen else {}
+    return {
+        "brief": BUSINESS, "id": record.get("id"), "title": record["title"],
+        "verdict": out["verdict"], "why": out["reasons"], "conditions": out["conditions"],
+        "currency": cur,
+        "monthly_ai_cost": (chosen or {}).get("distribution", {}).get("monthly_ai_cost", {}),
+        "monthly_fixed_cost": _likely(costs.get("monthly_fixed")) + _likely(costs.get("route_monthly")),
+        "one_time_cost": _likely(costs.get("one_time")) + _likely(costs.get("route_one_time")),
+        "people_and_time": {"route": route.label, "route_note": route.note,
+                            "research_spike": out.get("spike") or None},
+        "roi": (chosen or {}).get("distribution", {}).get("roi", {}),
+        "p_positive": (chosen or {}).get("distribution", {}).get("p_positive"),
+        "break_even_tasks_per_month": figures.get("break_even_tasks"),
+        "payback_months": figures.get("payback_months"),
+        "target_roi": record["thresholds"]["target_roi"],
+        "drivers": out["drivers"],
+        "kill_criteria": record.get("kill_criteria", []),
+        "review_due": record.get("review_due"),
+        "cheapest_passing": model_view(chosen),
+        "best_quality": model_view(best),
+    }
+
+
+def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
+    """What a vendor needs to quote and plan capacity, and nothing else."""
+    spec, out = record["spec"], record["outputs"]
+    need = spec.get("need", {})
+    quality = spec.get("quality", {})
+    constraints = spec.get("constraints", {})
+    load = out["load"]
+    profile = _chosen(record) or out["candidates"][0]
+    tokens = {part: t["tokens"] for part, t in profile["tokens"].items()}
+    turns = int(spec.get("prompt", {}).get("turns", 1))
+    shape = CallShape(system=tokens["system"], user=tokens["user"], context=tokens["context"],
+                      output=tokens["output"], reasoning=tokens["reasoning"], turns=turns)
+    route = routes()[constraints.get("route", "prompt")]
+    tiers = record["evals"].get("tallies", [])
+    cases = {t["difficulty"]: t["n"] + t["errors"] for t in tiers
+             if t["model"] == profile["model"] and t["difficulty"] != "all"}
+    brief: dict[str, Any] = {
+        "brief": VENDOR,
+        "title": None if need.get("confidential") else record["title"],
+        "task": None if need.get("confidential") else need.get("problem") or None,
+        "capacity": {
+            "average_qps": load["avg_qps"], "peak_qps": load["peak_qps"],
+            "calls_per_day": load["calls_per_day"], "calls_per_month": load["calls_per_month"],
+            "peak_tpm": profile["peak_tpm"],
+            "peak_factor": _likely(spec["load"].get("peak_factor", 1)),
+        },
+        "tokens_per_call": {
+            "input": shape.input_per_call, "output": tokens["output"],
+            "reasoning": tokens["reasoning"], "turns": turns,
+            "input_by_turn": [shape.turn_input(t) for t in range(1, turns + 1)],
+            "basis": "counted for " + profile["model"],
+        },
+        "context_length_needed": shape.max_prompt + shape.output_per_call,
+        "latency_p95_ms": constraints.get("max_p95_latency_ms"),
+        "data_residency": constraints.get("data_residency", []),
+        "data_retention": constraints.get("data_retention") or "not stated",
+        "compliance": constraints.get("compliance", []),
+        "custom_work": {"route": route.label, "note": route.note},
+        "quality_bar": {"overall": record["thresholds"]["bar"],
+                        "confidence": record["thresholds"]["confidence"],
+                        "by_difficulty": quality.get("difficulty_bars", {}),
+                        "suite": quality.get("suite"), "cases_by_difficulty": cases},
+    }
+    return brief
+
+
+def brief(record: dict[str, Any], side: str) -> dict[str, Any]:
+    """The brief for `side` (business or vendor)."""
+    return business_brief(record) if side == BUSINESS else vendor_brief(record)
+
+
+# --- Markdown ---------------------------------------------------------------------------------
+
+def _m(x: Any, cur: str = "", digits: int | None = None) -> str:
+    """A figure for Markdown: money gets enough digits for tiny amounts, counts get `digits`."""
+    if x is None:
+        return "—"
+    if isinstance(x, str):
+        return x
+    if x == float("inf"):
+        return "never"
+    if digits is None:
+        digits = 2 if abs(x) >= 1 or x == 0 else 6
+    return f"{x:,.{digits}f}" + (f" {cur}" if cur else "")
+
+
+def _q(d: dict[str, float], cur: str = "") -> str:
+    return " / ".join(_m(d.get(k), cur) for k in ("p10", "p50", "p90")) if d else "—"
+
+
+def business_markdown(b: dict[str, Any]) -> str:
+    cur = b["currency"]
+    lines = [f"# {b['title']} — business brief", "", f"**Verdict: {b['verdict']}**", ""]
+    lines += [f"- {r}" for r in b["why"]]
+    if b["conditions"]:
+        lines += ["", "Conditions:"] + [f"- {c}" for c in b["conditions"]]
+    lines += ["", "## Money (estimates)", "",
+              "| figure | value |", "|---|---|",
+              f"| monthly AI cost P10 / P50 / P90 | {_q(b['monthly_ai_cost'], cur)} |",
+              f"| monthly fixed cost | {_m(b['monthly_fixed_cost'], cur)} |",
+              f"| one-time cost | {_m(b['one_time_cost'], cur)} |",
+              f"| ROI P10 / P50 / P90 (target {b['target_roi']:g}) | {_q(b['roi'])} |",
+              f"| P(net benefit > 0) | {_m(b['p_positive'], digits=2)} |",
+              f"| break-even volume | {_m(b['break_even_tasks_per_month'], digits=0)} "
+              f"tasks/month |",
+              f"| payback | {_m(b['payback_months'], digits=1)} months |",
+              "", "## People and time", "",
+              f"Route: {b['people_and_time']['route']} — {b['people_and_time']['route_note']}"]
+    spike = b["people_and_time"]["research_spike"]
+    if spike:
+        lines += ["", f"Research spike: {spike['question']} Time-box {spike['time_box']}, budget "
+                      f"cap {spike['budget_cap']}, ends by {spike['ends_by']}. No ship date."]
+    lines += ["", "## Models", "", "| | model | status | pass | lower bound | cost/call |",
+              "|---|---|---|---|---|---|"]
+    for label, key in (("cheapest passing", "cheapest_passing"), ("best quality", "best_quality")):
+        m = b[key]
+        if m:
+            lines.append(f"| {label} | {m['model']} | {m['status']} | {m['pass_rate']} | "
+                         f"{m['lower_bound']:.2f} | {_m(m['cost_per_call'], cur)} |")
+    lines += ["", "## Top drivers", ""] + [f"- {d}" for d in b["drivers"]]
+    lines += ["", f"## Kill criteria (review by {b['review_due']})", ""]
+    lines += [f"- {k['metric']} {k['comparator']} {k['threshold']:g} for {k['window_days']} days → "
+              f"{k['action']} ({k['note']})" for k in b["kill_criteria"]]
+    return "\n".join(lines) + "\n"
+
+
+def vendor_markdown(v: dict[str, Any]) -> str:
+    c, t, q = v["capacity"], v["tokens_per_call"], v["quality_bar"]
+    lines = [f"# {v['title'] or 'AI feature'} — capacity and quality brief for vendors", ""]
+    if v["task"]:
+        lines += [f"Task: {v['task']}", ""]
+    lines += ["## Capacity", "", "| figure | value |", "|---|---|",
+              f"| average QPS | {c['average_qps']:.3f} |", f"| peak QPS | {c['peak_qps']:.3f} |",
+              f"| calls per day | {c['calls_per_day']:,.0f} |",
+              f"| calls per month | {c['calls_per_month']:,.0f} |",
+              f"| peak tokens per minute | {c['peak_tpm']:,.0f} |",
+              "", "## Tokens per call", "",
+              f"Input {t['input']:,.0f}, output {t['output']:,.0f}, reasoning {t['reasoning']:,.0f}"
+              f", {t['turns']} turn(s); input by turn: "
+              f"{', '.join(f'{x:,.0f}' for x in t['input_by_turn'])} ({t['basis']}).",
+              f"Context length needed: {v['context_length_needed']:,.0f} tokens.",
+              "", "## Requirements", "",
+              f"- p95 latency: {v['latency_p95_ms'] or 'not stated'} ms",
+              f"- data residency: {', '.join(v['data_residency']) or 'none stated'}",
+              f"- data retention: {v['data_retention']}",
+              f"- compliance: {', '.join(v['compliance']) or 'none stated'}",
+              f"- expected custom work: {v['custom_work']['route']} — {v['custom_work']['note']}",
+              "", "## Quality bar", "",
+              f"Pass rate ≥ {q['overall']:.0%} at {q['confidence']:.0%} confidence on suite "
+              f"'{q['suite']}'."]
+    for tier, bar in q["by_difficulty"].items():
+        lines.append(f"- {tier}: ≥ {bar:.0%} ({q['cases_by_difficulty'].get(tier, 0)} cases)")
+    return "\n".join(lines) + "\n"
+
+
+def brief_markdown(b: dict[str, Any]) -> str:
+    """A brief as Markdown."""
+    return business_markdown(b) if b["brief"] == BUSINESS else vendor_markdown(b)

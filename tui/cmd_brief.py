@@ -1,0 +1,36 @@
+"""`scopecard brief ID --for business|vendor`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("brief", parents=[common],
+                       help="a one-page brief of a decision for the business or for vendors")
+    p.add_argument("id", help="record id, e.g. 2026-11-24-support-faq-answers")
+    p.add_argument("--for", dest="side", choices=["business", "vendor"], required=True)
+    p.add_argument("--format", choices=["md", "json"], default="md")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to a file instead of stdout")
+    p.set_defaults(handler=cmd_brief)
+
+
+def cmd_brief(args: argparse.Namespace) -> int:
+    import json
+
+    from estimators.atomic import write_atomic
+    from estimators.paths import resolve_workspace
+    from rubrics.briefs import brief, brief_markdown
+    from rubrics.records import read_record, record_path
+
+    ws = resolve_workspace(args.workspace)
+    data = brief(read_record(record_path(ws.decisions, args.id)), args.side)
+    text = (json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
+            if args.format == "json" else brief_markdown(data))
+    if args.out:
+        write_atomic(args.out, text.encode())
+        print(f"written: {args.out}")
+    else:
+        print(text, end="")
+    return 0

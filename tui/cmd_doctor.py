@@ -1,0 +1,30 @@
+"""`scopecard doctor`."""
+
+from __future__ import annotations
+
+import argparse
+
+MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("doctor", parents=[common],
+                       help="check the workspace, catalogue, eval store and offline tokenizers")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_doctor)
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from estimators.paths import resolve_workspace
+    from rubrics.doctor import diagnose
+    from tui.cli import EXIT_BAD_INPUT, print_json
+
+    findings = diagnose(resolve_workspace(args.workspace))
+    if args.json:
+        print_json([asdict(f) for f in findings])
+    else:
+        for f in findings:
+            print(f"[{MARK[f.level]}] {f.check}: {f.detail}" + (f"\n       fix: {f.fix}" if f.fix else ""))
+    return EXIT_BAD_INPUT if any(f.level == "fail" for f in findings) else 0
