@@ -1,6 +1,7 @@
 """Capability check: k of n against a bar with an honest interval (DESIGN §5).
 
-MEETS when the interval's lower bound >= bar; FAILS when its upper bound < bar; otherwise
+The interval is Wilson's score interval, or Clopper–Pearson where the spec asks for it
+(`quality.interval`). MEETS when the interval's lower bound >= bar; FAILS when its upper bound < bar; otherwise
 INCONCLUSIVE with the number of further cases needed to decide if the observed rate holds;
 NO DATA when nothing was graded.
 """
@@ -11,6 +12,8 @@ import math
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import NormalDist
+
+from rubrics.evals.stats import clopper_pearson
 
 MAX_CASES = 1_000_000
 
@@ -56,42 +59,51 @@ def wilson(k: float, n: float, confidence: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _decides(rate: float, n: int, bar: float, confidence: float) -> bool:
-    low, high = wilson(rate * n, n, confidence)
+def interval(k: float, n: float, confidence: float, method: str = "wilson") -> tuple[float, float]:
+    """The confidence interval of k of n: Wilson (default) or Clopper–Pearson (conservative)."""
+    if method == "clopper-pearson":
+        return clopper_pearson(k, n, confidence)
+    return wilson(k, n, confidence)
+
+
+def _decides(rate: float, n: int, bar: float, confidence: float, method: str) -> bool:
+    low, high = interval(rate * n, n, confidence, method)
     return low >= bar or high < bar
 
 
-def cases_needed(k: int, n: int, bar: float, confidence: float) -> int | None:
+def cases_needed(k: int, n: int, bar: float, confidence: float,
+                 method: str = "wilson") -> int | None:
     """Further cases needed before the interval clears the bar, if the observed rate holds."""
     rate = k / n if n else 0.5
     if rate == bar:
         return None
     hi = 1
-    while not _decides(rate, n + hi, bar, confidence):
+    while not _decides(rate, n + hi, bar, confidence, method):
         hi *= 2
         if hi > MAX_CASES:
             return None
     lo = hi // 2  # _decides is false at n + lo (or lo == 0)
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if _decides(rate, n + mid, bar, confidence):
+        if _decides(rate, n + mid, bar, confidence, method):
             hi = mid
         else:
             lo = mid
     return hi
 
 
-def check(k: int, n: int, bar: float, confidence: float, errors: int = 0) -> Check:
+def check(k: int, n: int, bar: float, confidence: float, errors: int = 0,
+          method: str = "wilson") -> Check:
     """The capability status of k passed of n graded against `bar`."""
     if n == 0:
         return Check(k, n, errors, bar, confidence, 0.0, 1.0, Status.NO_DATA, None)
-    low, high = wilson(k, n, confidence)
+    low, high = interval(k, n, confidence, method)
     if low >= bar:
         status, needed = Status.MEETS, None
     elif high < bar:
         status, needed = Status.FAILS, None
     else:
-        status, needed = Status.INCONCLUSIVE, cases_needed(k, n, bar, confidence)
+        status, needed = Status.INCONCLUSIVE, cases_needed(k, n, bar, confidence, method)
     return Check(k, n, errors, bar, confidence, low, high, status, needed)
 
 

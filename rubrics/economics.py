@@ -21,6 +21,7 @@ import numpy as np
 from estimators.cost import per_call_cost
 from estimators.traffic import Load, traffic
 from rubrics.estimate import CandidateEstimate
+from rubrics.evals.stats import beta_ppf
 from rubrics.spec import Range, Spec, likely
 
 QUANTILES = {"p10": 10, "p50": 50, "p90": 90}
@@ -227,8 +228,7 @@ def tornado(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: flo
         lo = candidate_figures(spec, cand, p_mid, {**base, path: r.low}, target_roi).nmb
         hi = candidate_figures(spec, cand, p_mid, {**base, path: r.high}, target_roi).nmb
         rows.append((path, float(lo), float(hi)))
-    beta = np.random.default_rng(0).beta(k + 1, n - k + 1, 20_000)
-    p_lo, p_hi = np.percentile(beta, [10, 90])
+    p_lo, p_hi = beta_ppf(0.1, k + 1, n - k + 1), beta_ppf(0.9, k + 1, n - k + 1)
     rows.append(("p (success rate)",
                  float(candidate_figures(spec, cand, p_lo, base, target_roi).nmb),
                  float(candidate_figures(spec, cand, p_hi, base, target_roi).nmb)))

@@ -196,6 +196,7 @@ class QualitySpec(_Strict):
     bar: float | None = Field(default=None, ge=0, le=1)  # default: the scenario preset's
     confidence: float | None = Field(default=None, ge=0.5, le=0.999)
     difficulty_bars: dict[Difficulty, float] = Field(default_factory=dict)
+    interval: Literal["wilson", "clopper-pearson"] = "wilson"
 
     @model_validator(mode="after")
     def _bars_are_shares(self) -> QualitySpec:

@@ -94,13 +94,14 @@ def capability_of(model: str, spec: Spec, tallies: dict[tuple[str, str, str], Ta
         return tallies.get((model, suite, tier), Tally(0, 0, 0, ()))
 
     overall_t = t("all")
-    overall = check(overall_t.k, overall_t.n, bar, confidence, overall_t.errors)
+    method = spec.quality.interval
+    overall = check(overall_t.k, overall_t.n, bar, confidence, overall_t.errors, method)
     tiers = {}
     for tier in ("easy", "medium", "hard"):
         tt = t(tier)
         if tt.n or tt.errors or tier in spec.quality.difficulty_bars:
             tiers[tier] = check(tt.k, tt.n, spec.quality.difficulty_bars.get(tier, bar),
-                                confidence, tt.errors)
+                                confidence, tt.errors, method)
     binding = [overall.status] + [tiers[d].status for d in spec.quality.difficulty_bars if d in tiers]
     return Capability(suite, overall, tiers, combine(binding), overall_t.run_ids)
 

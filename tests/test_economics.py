@@ -161,3 +161,11 @@ def test_tornado_ranks_the_widest_input_first():
     swings = [abs(hi - lo) for _, lo, hi in rows]
     assert swings == sorted(swings, reverse=True)
     assert rows[0][0] == "load.daily_active_users"
+
+
+def test_clopper_pearson_is_more_conservative_than_wilson():
+    # 29 of 30 against a 0.83 bar: Wilson's lower bound (0.8333) clears it, Clopper–Pearson's
+    # (0.8278) does not
+    assert check(29, 30, 0.83, 0.95).status is Status.MEETS
+    cp = check(29, 30, 0.83, 0.95, method="clopper-pearson")
+    assert cp.status is Status.INCONCLUSIVE and cp.low < 0.83

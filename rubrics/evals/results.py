@@ -47,6 +47,35 @@ class EvalResult:
         return self.passed is None and self.k is None
 
 
+_EXTRA_DEFAULTS = {"metric": "", "error": "", "stderr": None, "approximate": False, "n": 1,
+                   "k": None, "tags": ()}
+_new = object.__new__
+
+
+def fast_result(case_id: str, suite: str, model: str, vendor: str, difficulty: str, kind: str,
+                passed: bool | None, score: float | None, run_id: str,
+                timestamp: str) -> EvalResult:
+    """EvalResult(...) with default extras, about 4x faster than the generated __init__.
+
+    A frozen dataclass sets each field through object.__setattr__; filling the instance dict
+    directly gives the same object. Only for importers' hot loops over trusted values.
+    """
+    r = _new(EvalResult)
+    d = r.__dict__
+    d.update(_EXTRA_DEFAULTS)
+    d["case_id"] = case_id
+    d["suite"] = suite
+    d["model"] = model
+    d["vendor"] = vendor
+    d["difficulty"] = difficulty
+    d["kind"] = kind
+    d["passed"] = passed
+    d["score"] = score
+    d["run_id"] = run_id
+    d["timestamp"] = timestamp
+    return r
+
+
 @dataclass(frozen=True)
 class Tally:
     """k passed of n graded (errors kept apart: they say nothing about capability)."""
