@@ -10,8 +10,7 @@ from typing import Any
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, load_catalogue
 from rubrics.estimate import Estimate, Progress, estimate
-from rubrics.evals.native_csv import read_native_csv
-from rubrics.evals.results import EvalResult, Tally, tally
+from rubrics.evals.results import Tally
 from rubrics.records import record_dict, write_record
 from rubrics.routes_apply import with_route_costs
 from rubrics.spec import PROMPT_PARTS, Spec, load_spec, prompt_texts
@@ -31,12 +30,6 @@ def seed_for(spec_path: Path) -> int:
     return int(hashlib.sha256(spec_path.read_bytes()).hexdigest()[:8], 16)
 
 
-def suite_hash(results: list[EvalResult], suite: str) -> str:
-    """Content hash of a suite's cases (ids, difficulty, kind) as seen in the results."""
-    cases = sorted({(r.case_id, r.difficulty, r.kind) for r in results if r.suite == suite})
-    return hashlib.sha256(repr(cases).encode()).hexdigest()[:16]
-
-
 def estimate_spec(spec_path: Path, ws: Workspace, as_of: dt.date | None = None,
                   progress: Progress | None = None) -> Estimate:
     """Load a spec file and estimate it against the workspace's catalogue."""
@@ -47,19 +40,25 @@ def estimate_spec(spec_path: Path, ws: Workspace, as_of: dt.date | None = None,
     return est
 
 
-def evals_from_csv(path: Path | None, spec: Spec) -> tuple[dict[tuple[str, str, str], Tally],
-                                                           dict[str, Any]]:
-    """Tallies and their provenance from a native results CSV (or none)."""
-    if path is None:
-        return {}, {"source": "none", "suite": spec.quality.suite}
-    results = read_native_csv(path)
-    tallies = tally(results)
+def evals_for(ws: Workspace, spec: Spec, files: list[Path],
+              suite_file: Path | None = None) -> tuple[dict[tuple[str, str, str], Tally],
+                                                       dict[str, Any]]:
+    """Import `files` into the workspace's eval store, then the spec suite's tallies from it."""
+    from rubrics.evals.store import EvalStore
+
+    ws.root.mkdir(parents=True, exist_ok=True)
     suite = spec.quality.suite
+    with EvalStore(ws.evals_db) as store:
+        imported = [store.import_file(f, suite=str(suite_file) if suite_file else None)
+                    for f in files]
+        tallies, suite_hash = store.suite_tallies(suite) if suite else ({}, "")
     rows = [{"model": m, "difficulty": d, "k": t.k, "n": t.n, "errors": t.errors,
-             "run_ids": list(t.run_ids)}
-            for (m, s, d), t in sorted(tallies.items()) if s == suite]
-    return tallies, {"source": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                     "suite": suite, "suite_hash": suite_hash(results, suite), "tallies": rows}
+             "approximate": t.approximate, "run_ids": list(t.run_ids)}
+            for (m, _, d), t in sorted(tallies.items())]
+    return tallies, {"source": "eval store", "store": str(ws.evals_db), "suite": suite,
+                     "suite_hash": suite_hash, "tallies": rows,
+                     "imported": [{"file": r.file, "format": r.format, "sha256": r.sha256}
+                                  for r in imported]}
 
 
 def spec_for_record(spec: Spec, base_dir: Path) -> dict[str, Any]:
@@ -79,12 +78,17 @@ def spec_for_record(spec: Spec, base_dir: Path) -> dict[str, Any]:
     return data
 
 
-def decide_spec(spec_path: Path, ws: Workspace, evals_csv: Path | None = None,
+def decide_spec(spec_path: Path, ws: Workspace, evals: Path | list[Path] | None = None,
                 seed: int | None = None, today: dt.date | None = None,
-                progress: Progress | None = None) -> tuple[Decision, dict[str, Any]]:
-    """Estimate, judge and build the record (not yet written)."""
+                progress: Progress | None = None,
+                suite_file: Path | None = None) -> tuple[Decision, dict[str, Any]]:
+    """Estimate, judge against the eval store (after importing `evals`), build the record.
+
+    The record is returned, not yet written.
+    """
     est = estimate_spec(spec_path, ws, today, progress)
-    tallies, source = evals_from_csv(evals_csv, est.spec)
+    files = [evals] if isinstance(evals, Path) else list(evals or [])
+    tallies, source = evals_for(ws, est.spec, files, suite_file)
     seed = seed if seed is not None else seed_for(spec_path)
     decision = decide(est, tallies, catalogue_for(ws), seed, today)
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tui import cmd_core, cmd_prices, cmd_brief, cmd_doctor
+from tui import cmd_brief, cmd_core, cmd_doctor, cmd_evals, cmd_prices
 
 EXIT_OK, EXIT_STOP, EXIT_BAD_INPUT = 0, 1, 2
-MODULES = [cmd_core, cmd_prices, cmd_brief, cmd_doctor]
+MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor]
 WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
 
 

@@ -21,7 +21,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("spec", type=Path, nargs="?", help="feature spec (TOML, scopecard.spec/1)")
     p.add_argument("--example", action="store_true",
                    help="use the bundled example spec and its eval results")
-    p.add_argument("--evals", type=Path, metavar="CSV", help="native eval results CSV")
+    p.add_argument("--evals", type=Path, metavar="FILE", action="append",
+                   help="eval results to import into the store first (any supported format; "
+                        "repeatable); without it the store's results are used")
     p.add_argument("--seed", type=int, help="Monte Carlo seed (default: from the spec's bytes)")
     p.add_argument("--json", action="store_true", help="print the record as JSON")
     p.add_argument("--dry-run", action="store_true", help="do not write the record")
@@ -45,19 +47,19 @@ def _workspace(args: argparse.Namespace):
     return resolve_workspace(args.workspace)
 
 
-def _spec_and_evals(args: argparse.Namespace) -> tuple[Path, Path | None]:
-    """The spec (and evals) named on the command line, or the bundled example's."""
+def _spec_and_evals(args: argparse.Namespace) -> tuple[Path, list[Path], Path | None]:
+    """The spec, eval files and suite file named on the command line, or the example's."""
     from estimators.errors import InputError
-    from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC
+    from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC, EXAMPLE_SUITE
 
-    evals = getattr(args, "evals", None)
+    evals = getattr(args, "evals", None) or []
     if args.example:
         if args.spec:
             raise InputError("give a SPEC or --example, not both")
-        return EXAMPLE_SPEC, evals or EXAMPLE_EVALS
+        return EXAMPLE_SPEC, evals or [EXAMPLE_EVALS], None if evals else EXAMPLE_SUITE
     if args.spec is None:
         raise InputError("no spec given; name a SPEC file or use --example")
-    return args.spec, evals
+    return args.spec, evals, None
 
 
 def _date(text: str | None):
@@ -90,7 +92,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from tui import render
     from tui.cli import print_json
 
-    spec_path, _ = _spec_and_evals(args)
+    spec_path, _, _ = _spec_and_evals(args)
     ws = _workspace(args)
     est = estimate_spec(spec_path, ws, _date(args.as_of), _progress())
     every = None
@@ -122,8 +124,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from tui.cli import EXIT_STOP, print_json
 
     ws = _workspace(args)
-    spec, evals = _spec_and_evals(args)
-    decision, record = decide_spec(spec, ws, evals, args.seed, progress=_progress())
+    spec, evals, suite_file = _spec_and_evals(args)
+    decision, record = decide_spec(spec, ws, evals, args.seed, progress=_progress(),
+                                   suite_file=suite_file)
     path = None if args.dry_run else save_record(ws, record)
     if args.json:
         print_json({**record, "path": str(path) if path else None})

@@ -621,6 +621,21 @@ class EvalStore:
                     approximate=a[6], metric=", ".join(sorted(a[7])), mean_score=mean)
         return out
 
+    def suite_tallies(self, suite: str) -> tuple[dict[tuple[str, str, str], Tally], str]:
+        """Tallies of one case set of `suite`, keyed by `suite` as given, and its hash.
+
+        Results are only compared on one suite hash: when several case sets share the name,
+        the one with the most graded results is used (`name@hash` picks one explicitly).
+        """
+        by_hash: dict[str, dict[tuple[str, str, str], Tally]] = defaultdict(dict)
+        for (model, _, diff), t in self.tallies(suite=suite).items():
+            by_hash[t.suite_hash][(model, suite, diff)] = t
+        if not by_hash:
+            return {}, ""
+        best = max(by_hash, key=lambda h: (sum(t.n for (_, _, d), t in by_hash[h].items()
+                                               if d == "all"), h))
+        return by_hash[best], best
+
     def runs(self, model: str | None = None, suite: str | None = None) -> list[RunInfo]:
         """Every stored run (optionally one model / suite), in import order."""
         rows = [r for r in self._run_rows([model] if model else None) if self._matches(r, suite)]

@@ -1,0 +1,205 @@
+"""`scopecard evals import | list | show | compare | suite check | suite export`."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    evals = sub.add_parser("evals", parents=[common], help="the eval store: import, show, compare")
+    esub = evals.add_subparsers(dest="evals_command", metavar="ACTION", required=True)
+
+    p = esub.add_parser("import", parents=[common],
+                        help="import results (promptfoo, Inspect, lm-eval, OpenCompass, native CSV)")
+    p.add_argument("files", type=Path, nargs="+", metavar="FILE")
+    p.add_argument("--format", help="force a format: promptfoo, inspect, lm_eval, opencompass, native")
+    p.add_argument("--suite", help="suite name, or a suite TOML file to grade the cases against")
+    p.add_argument("--allow-partial", action="store_true",
+                   help="also import cancelled or unfinished runs (with a warning)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_import)
+
+    p = esub.add_parser("list", parents=[common], help="stored runs")
+    p.add_argument("--suite")
+    p.add_argument("--model")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+
+    p = esub.add_parser("show", parents=[common], help="k/n, interval and status per model and tier")
+    p.add_argument("--suite")
+    p.add_argument("--bar", type=float, default=0.9, help="required pass rate (default 0.9)")
+    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+    p = esub.add_parser("compare", parents=[common], help="two models on the same cases (McNemar)")
+    p.add_argument("model_a")
+    p.add_argument("model_b")
+    p.add_argument("--suite")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_compare)
+
+    suite = esub.add_parser("suite", parents=[common], help="case suites (TOML)")
+    ssub = suite.add_subparsers(dest="suite_command", metavar="ACTION", required=True)
+    p = ssub.add_parser("check", parents=[common], help="warn about undesensitized cases and more")
+    p.add_argument("file", type=Path)
+    p.set_defaults(handler=cmd_suite_check)
+    p = ssub.add_parser("export", parents=[common], help="desensitized cases for a vendor to run")
+    p.add_argument("file", type=Path, metavar="SUITE", help="the suite TOML file")
+    p.add_argument("--to", required=True, choices=["promptfoo", "inspect", "jsonl"])
+    p.add_argument("dir", type=Path, metavar="DIR")
+    p.set_defaults(handler=cmd_suite_export)
+
+
+def _store(args: argparse.Namespace):
+    from estimators.paths import resolve_workspace
+    from rubrics.evals.store import EvalStore
+
+    ws = resolve_workspace(args.workspace)
+    ws.root.mkdir(parents=True, exist_ok=True)
+    return EvalStore(ws.evals_db)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from estimators.errors import InputError
+    from tui.cli import EXIT_BAD_INPUT, print_json
+
+    failed: list[str] = []
+    reports = []
+    with _store(args) as store:
+        for path in args.files:
+            try:
+                r = store.import_file(path, format=args.format, suite=args.suite,
+                                      allow_partial=args.allow_partial)
+            except InputError as e:
+                failed.append(str(e))
+                if not args.json:
+                    print(f"refused  {e}")
+                continue
+            reports.append(r)
+            if args.json:
+                continue
+            if r.already_imported:
+                print(f"skipped  {path}: already imported (sha256 {r.sha256[:12]})")
+                continue
+            print(f"imported {path} ({r.format}): {r.results:,} case results, "
+                  f"{r.aggregates} aggregate runs")
+            for run in r.runs:
+                dup = f" (same run as {run.duplicate_of})" if run.duplicate_of else ""
+                approx = " approximate" if run.approximate else ""
+                print(f"  {run.model:<36} {run.suite:<24} {run.k}/{run.n} passed, "
+                      f"{run.errors} errors, {run.metric or 'pass/fail'}{approx}{dup}")
+            for w in r.warnings:
+                print(f"  ! {w}")
+    if args.json:
+        print_json({"imported": [asdict(r) for r in reports], "refused": failed})
+    return EXIT_BAD_INPUT if failed else 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from tui.cli import print_json
+
+    with _store(args) as store:
+        runs = store.runs(model=args.model, suite=args.suite)
+    if args.json:
+        print_json([asdict(r) for r in runs])
+        return 0
+    if not runs:
+        print("no runs stored; import some with `scopecard evals import FILE`")
+        return 0
+    print(f"{'run':<28}{'model':<34}{'suite':<22}{'k/n':>10}{'err':>5}  tool")
+    for r in runs:
+        print(f"{r.run_id[:27]:<28}{r.model[:33]:<34}{r.suite[:21]:<22}{f'{r.k}/{r.n}':>10}"
+              f"{r.errors:>5}  {r.tool}{' (approx.)' if r.approximate else ''}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from rubrics.capability import check
+    from tui.cli import print_json
+
+    with _store(args) as store:
+        tallies = store.tallies(suite=args.suite)
+    rows = []
+    for (model, suite, tier), t in sorted(tallies.items()):
+        c = check(t.k, t.n, args.bar, args.confidence, t.errors)
+        rows.append({"model": model, "suite": suite, "suite_hash": t.suite_hash, "tier": tier,
+                     "k": t.k, "n": t.n, "errors": t.errors, "low": c.low, "high": c.high,
+                     "status": c.status.value, "cases_needed": c.cases_needed,
+                     "approximate": t.approximate, "metric": t.metric,
+                     "mean_score": t.mean_score, "run_ids": list(t.run_ids)})
+    if args.json:
+        print_json({"bar": args.bar, "confidence": args.confidence, "rows": rows})
+        return 0
+    if not rows:
+        print("no results stored" + (f" for suite {args.suite!r}" if args.suite else ""))
+        return 0
+    print(f"bar {args.bar:.0%}, Wilson interval at {args.confidence:.0%}")
+    print(f"{'model':<34}{'suite':<22}{'tier':<8}{'k/n':>10}  {'interval':<14}status")
+    for r in rows:
+        approx = " ~" if r["approximate"] else ""
+        need = f" (+{r['cases_needed']} cases)" if r["cases_needed"] else ""
+        print(f"{r['model'][:33]:<34}{r['suite'][:21]:<22}{r['tier']:<8}"
+              f"{str(r['k']) + '/' + str(r['n']):>10}  [{r['low']:.2f}, {r['high']:.2f}]  "
+              f"{r['status']}{need}{approx}")
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rubrics.evals.compare import compare
+    from tui.cli import print_json
+
+    with _store(args) as store:
+        results = compare(store, args.model_a, args.model_b, args.suite)
+    if args.json:
+        print_json([{"suite": c.suite, "suite_hash": c.suite_hash, "a": c.model_a,
+                     "b": c.model_b, "a_passed": c.a_passed, "b_passed": c.b_passed,
+                     "n": c.test.n, "p_value": c.test.p_value, "better": c.test.better(),
+                     "a_only": list(c.a_only_cases), "b_only": list(c.b_only_cases),
+                     "skipped": c.skipped} for c in results])
+        return 0
+    if not results:
+        print(f"{args.model_a} and {args.model_b} share no case set with per-case results")
+        return 0
+    for c in results:
+        print(f"{c.suite} ({c.suite_hash[:8]}): {c.model_a} {c.a_passed}/{c.test.n} vs "
+              f"{c.model_b} {c.b_passed}/{c.test.n} on the same cases; McNemar p = "
+              f"{c.test.p_value:.3g}; {_better(c)}")
+    return 0
+
+
+def _better(c) -> str:
+    which = c.test.better()
+    if which is None:
+        return "no significant difference at 5%"
+    return f"{c.model_a if which == 'A' else c.model_b} is better (5% level)"
+
+
+def cmd_suite_check(args: argparse.Namespace) -> int:
+    from rubrics.evals.suites import check_suite
+
+    warnings = check_suite(args.file)
+    for w in warnings:
+        print(f"warning: {w}")
+    print(f"{args.file}: {'ok' if not warnings else f'{len(warnings)} warning(s)'}")
+    return 0
+
+
+def cmd_suite_export(args: argparse.Namespace) -> int:
+    from rubrics.evals.suites import load_suite
+    from rubrics.suite_export import export_suite
+
+    suite, _ = load_suite(args.file)
+    report = export_suite(suite, args.to, args.dir)
+    print(f"exported {len(report.exported)} desensitized cases of {suite.name!r} as {args.to}:")
+    for f in report.files:
+        print(f"  {f}")
+    if report.left_out:
+        print(f"left out {len(report.left_out)} case(s) not marked desensitized: "
+              f"{', '.join(report.left_out)}")
+    return 0
