@@ -1,0 +1,231 @@
+"""Pilot tests of the terminal app: key presses in, state and files out."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import tomllib
+from collections.abc import Callable, Coroutine
+from typing import Any
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Input, Static
+
+from rubrics.spec import parse_spec
+from tests.test_app_workspace import (
+    TODAY,
+    make_app,
+    seed_workspace,
+    write_corrupt_record,
+    write_example_record,
+)
+
+SIZE = (100, 30)
+
+
+def sync(test: Callable[..., Coroutine[Any, Any, None]]) -> Callable[..., None]:
+    """Run an async test on a fresh event loop (no async pytest plugin needed)."""
+    @functools.wraps(test)
+    def run(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(test(*args, **kwargs))
+    return run
+
+
+@pytest.fixture
+def ws(tmp_path: Path):
+    return seed_workspace(tmp_path / "ws")
+
+
+async def settle(pilot) -> None:
+    """Let scheduled work start, wait for every worker, then for the messages they posted."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@sync
+async def test_walk_the_wizard_on_the_example(ws):
+    """n, Enter (the example), Ctrl+N through all ten steps: a verdict and two files."""
+    from tui.screens.results import ResultsScreen
+    from tui.screens.wizard import WizardScreen
+
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WizardScreen)
+        for _ in range(10):
+            await pilot.press("ctrl+n")
+            await pilot.pause()
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ResultsScreen)
+        assert screen.record is not None
+        assert screen.record["outputs"]["verdict"] == "GO WITH CONDITIONS"
+        assert screen.record["outputs"]["chosen"] == "openai/gpt-4o-mini"
+        assert screen.query_one("#estimate-table", DataTable).row_count == 3
+    record_file = ws.decisions / f"{TODAY}-support-faq-answers.toml"
+    saved = tomllib.loads(record_file.read_text("utf-8"))
+    assert saved["outputs"]["verdict"] == "GO WITH CONDITIONS"
+    assert saved["status"] == "proposed"
+    spec_file = ws.root / "specs" / f"{TODAY}-support-faq-answers.toml"
+    spec = parse_spec(spec_file.read_text("utf-8"), str(spec_file))
+    assert spec.prompt.system_text and spec.prompt.system_text.startswith("You are")
+    assert not list(ws.drafts.glob("*.toml"))  # the draft became the spec
+
+
+@sync
+async def test_bad_peak_factor_shows_the_models_message_and_saves_a_draft(ws):
+    from tui.widgets.fields import FieldRow
+
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "enter", "ctrl+n", "ctrl+n")  # Need -> Alternatives -> Load
+        await pilot.pause()
+        row = next(r for r in app.screen.query(FieldRow) if r.field.path == "load.peak_factor")
+        likely = row.query_one(".range-likely", Input)
+        likely.focus()
+        likely.value = ""
+        await pilot.press("0", ".", "5")
+        await pilot.pause()
+        error = str(row.query_one(".field-error", Static).render())
+        assert "must be >= 1" in error and "got 0.5" in error
+        assert "✗" in str(app.screen.query_one("#steps").get_option("load").prompt)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        drafts = list(ws.drafts.glob("*.toml"))
+        assert len(drafts) == 1
+        draft = tomllib.loads(drafts[0].read_text("utf-8"))
+        assert draft["load"]["peak_factor"] == 0.5 and draft["_wizard"]["step"] == "load"
+        await pilot.press("backspace", "backspace", "backspace", "2")
+        await pilot.pause()
+        assert str(row.query_one(".field-error", Static).render()) == ""
+
+
+@sync
+async def test_prompt_text_is_counted_in_a_worker(ws):
+    from tui.widgets.prompt_box import PromptBox
+
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "enter", "ctrl+n", "ctrl+n", "ctrl+n")  # -> Prompt
+        await settle(pilot)
+        box = app.screen.query(PromptBox).first()
+        families = {family: exact for family, _, exact in box.counts}
+        assert families == {"o200k": True, "deepseek": False, "qwen": False}
+        assert "=" in str(box.query_one(".token-count", Static).render())
+
+
+@sync
+async def test_home_lists_a_corrupt_record_with_its_error(ws):
+    write_example_record(ws)
+    write_corrupt_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#records", DataTable)
+        assert table.row_count == 2
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]
+        broken = next(r for r in rows if r[0] == "2026-01-01-broken")
+        assert broken[5].startswith("unreadable: TOML syntax error")
+        good = next(r for r in rows if r[0] != "2026-01-01-broken")
+        assert good[2] == "GO WITH CONDITIONS" and good[3] == "proposed"
+        await pilot.press("slash", "b", "r", "o", "k")
+        await pilot.pause()
+        assert table.row_count == 1
+
+
+@sync
+async def test_open_then_export_writes_files_and_names_them(ws):
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")  # open the selected record
+        await settle(pilot)
+        await pilot.press("e", "enter")  # Markdown is the first choice
+        await settle(pilot)
+        await pilot.press("e", "down", "enter")  # then JSON
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+    md = ws.root / "exports" / f"{record.stem}.md"
+    js = ws.root / "exports" / f"{record.stem}.json"
+    assert md.read_text("utf-8").startswith("#") and js.read_text("utf-8").startswith("{")
+    assert any(m.endswith(f"{record.stem}.md") for m in messages)
+
+
+@sync
+async def test_accept_asks_first_and_sets_the_status(ws):
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a", "n")  # No leaves it alone
+        await settle(pilot)
+        assert tomllib.loads(record.read_text("utf-8"))["status"] == "proposed"
+        await pilot.press("a", "y")
+        await settle(pilot)
+        assert not app.screen.check_action("accept", ())  # accepted is not proposed any more
+    assert tomllib.loads(record.read_text("utf-8"))["status"] == "accepted"
+
+
+@sync
+async def test_review_shows_the_recomputation_and_saves_on_request(ws):
+    from tui.screens.review import ReviewScreen
+
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        assert "reproduced" in str(app.screen.query_one("#review-now", Static).render())
+        assert not tomllib.loads(record.read_text("utf-8")).get("reviews")
+        await pilot.press("s")
+        await settle(pilot)
+    assert len(tomllib.loads(record.read_text("utf-8"))["reviews"]) == 1
+
+
+@sync
+async def test_sort_help_theme_and_palette(ws):
+    from tui.screens.help import HelpScreen
+    from tui.screens.results import ResultsCommands
+
+    write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#estimate-table", DataTable)
+        table.move_cursor(column=3)  # monthly cost
+        await pilot.press("s")
+        monthly = [float(str(table.get_row_at(i)[3]).replace(",", "")) for i in range(3)]
+        assert monthly == sorted(monthly)
+        await pilot.press("s")
+        monthly = [float(str(table.get_row_at(i)[3]).replace(",", "")) for i in range(3)]
+        assert monthly == sorted(monthly, reverse=True)
+        names = [name for name, _, _ in ResultsCommands(app.screen).entries()]
+        assert {"Estimate", "Verdict", "Accept", "Export"} <= set(names)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        ids = {ident for _, _, ident in app.screen.key_rows(app.screen.below)}
+        assert {"results.export", "results.sort", "results.accept"} <= ids
+        assert "app.theme" in {ident for _, _, ident in app.screen.key_rows(app)}
+        await pilot.press("escape", "ctrl+t")
+        assert app.theme == "textual-light"
+
+
+@sync
+async def test_chinese_interface(ws):
+    app = make_app(ws, "zh")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.screen.title == "决策记录"
+        descriptions = {b.description for bs in app.screen._bindings.key_to_bindings.values()
+                        for b in bs}
+        assert "新建" in descriptions

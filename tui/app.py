@@ -1,0 +1,73 @@
+"""The scopecard terminal app: a thin shell that owns the workspace, the clock and the language.
+
+Screens live in tui/screens/ (one per file) and are imported when first shown, so the first paint
+only pays for Textual and the home screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from typing import ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.widget import Widget
+
+from estimators.paths import Workspace, resolve_workspace
+from tui import i18n
+
+DARK, LIGHT = "textual-dark", "textual-light"
+
+
+class ScopecardApp(App[int]):
+    """Home, wizard, results and review screens over one workspace."""
+
+    CSS_PATH: ClassVar[list[str]] = ["app.tcss"]
+    TITLE = "scopecard"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1,question_mark", "help", "key.help", id="app.help"),
+        Binding("ctrl+t", "toggle_theme", "key.theme", id="app.theme"),
+        Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, workspace: Workspace, today: dt.date | None = None,
+                 blink: bool = True) -> None:
+        super().__init__()
+        i18n.localize(self)
+        self.workspace = workspace
+        # one injectable clock: records, review due dates and price dates use it (tests fix it)
+        self.today = today or dt.date.today()
+        self.blink = blink  # tests turn cursor blinking off so screenshots are stable
+
+    def on_mount(self) -> None:
+        from tui.screens.home import HomeScreen
+        from tui.screens.record_view import display_path
+
+        self.sub_title = display_path(self.workspace.root)
+        self.theme = DARK
+        self.push_screen(HomeScreen())
+
+    def steady_cursors(self, root: Widget) -> None:
+        """Stop the text cursors under `root` from blinking when the app was asked to."""
+        if not self.blink:
+            for widget in root.query("Input, TextArea"):
+                widget.cursor_blink = False  # type: ignore[attr-defined]
+
+    def action_help(self) -> None:
+        from tui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT if self.theme == DARK else DARK
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open the app on the workspace and language named on the command line (or the defaults)."""
+    i18n.set_language(i18n.detect_language(getattr(args, "lang", None)))
+    ws = resolve_workspace(getattr(args, "workspace", None))
+    ScopecardApp(ws).run()
+    return 0

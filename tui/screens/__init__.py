@@ -1,0 +1,1 @@
+"""The app's screens and dialogs, one per file; each is imported when first shown."""

@@ -1,0 +1,45 @@
+"""A yes/no question as a modal dialog."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Static
+
+from tui import i18n
+from tui.i18n import t
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """Returns True for yes; Esc or No returns False."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "answer(False)", "key.close", id="confirm.no"),
+        Binding("y", "answer(True)", "confirm.yes", id="confirm.yes"),
+        Binding("n", "answer(False)", "confirm.no", id="confirm.no_key"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        i18n.localize(self)
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(self.question, classes="dialog-title")
+            with Horizontal(classes="dialog-buttons"):
+                yield Button(t("confirm.yes"), id="yes", variant="primary", compact=True)
+                yield Button(t("confirm.no"), id="no", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # the safe answer is the default
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

@@ -1,0 +1,196 @@
+"""Home: past decisions (loaded in a worker, so the first paint never waits) and the actions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from tui import i18n
+from tui.i18n import t
+from tui.screens.commands import Entry, ScreenCommands
+from tui.screens import lifecycle
+from tui.screens.record_view import display_path
+
+if TYPE_CHECKING:
+    from rubrics.records import RecordSummary
+
+COLUMNS = ("id", "title", "verdict", "status", "due", "flags")
+VERDICT_STYLE = {"GO": "green", "GO WITH CONDITIONS": "yellow", "RESEARCH SPIKE": "blue",
+                 "STOP": "red"}
+
+
+def flags_of(s: RecordSummary, today: Any) -> str:
+    """What needs attention: the file's error, or a review date that has passed."""
+    if s.error:
+        return f"{t('home.flag.error')}: {s.error}"
+    if s.review_due is not None and s.review_due < today:
+        return t("home.flag.overdue")
+    return ""
+
+
+class HomeCommands(ScreenCommands):
+    """Palette entries for the home screen."""
+
+    def entries(self) -> list[Entry]:
+        screen = self.screen
+        assert isinstance(screen, HomeScreen)
+        out = [(t("key.new"), screen.action_new, "n"), (t("key.open"), screen.action_open, "o")]
+        if screen.check_action("review", ()):
+            out.append((t("key.review"), screen.action_review, "r"))
+        if screen.check_action("export", ()):
+            out.append((t("key.export"), screen.action_export, "e"))
+        out += [(t("key.filter"), screen.action_filter, "/"),
+                (t("key.reload"), screen.action_reload, "F5")]
+        return out
+
+
+
+class HomeScreen(Screen[None]):
+    """The list of decision records with a filter box."""
+
+    COMMANDS: ClassVar = {HomeCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new", "key.new", id="home.new"),
+        Binding("o", "open", "key.open", id="home.open"),
+        Binding("r", "review", "key.review", id="home.review"),
+        Binding("e", "export", "key.export", id="home.export"),
+        Binding("slash", "filter", "key.filter", id="home.filter"),
+        Binding("f5", "reload", "key.reload", id="home.reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        i18n.localize(self)
+        self.summaries: list[RecordSummary] = []
+        self.loaded = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder=t("home.filter"), id="filter", compact=True)
+        yield DataTable(id="records", cursor_type="row", zebra_stripes=True)
+        yield Static(t("home.loading"), id="home-status", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = t("home.title")
+        table = self.query_one("#records", DataTable)
+        for key in COLUMNS:
+            table.add_column(t(f"home.col.{key}"), key=key)
+        table.focus()
+        app: Any = self.app
+        app.steady_cursors(self)
+        # start loading only once the screen is painted: the worker's imports of the core
+        # would otherwise compete for the interpreter with the first paint
+        self.call_after_refresh(self.action_reload)
+
+    def on_screen_resume(self) -> None:
+        if self.loaded:  # back from the wizard or results: a record may have been added
+            self.action_reload()
+
+    @work(thread=True, exclusive=True, group="records")
+    def _load(self) -> None:
+        from rubrics.records import list_records
+
+        app: Any = self.app
+        summaries = list_records(app.workspace.decisions)
+        app.call_from_thread(self._loaded, summaries)
+
+    def _loaded(self, summaries: list[RecordSummary]) -> None:
+        self.summaries, self.loaded = summaries, True
+        self._fill()
+
+    def _fill(self) -> None:
+        app: Any = self.app
+        needle = self.query_one("#filter", Input).value.casefold().strip()
+        table = self.query_one("#records", DataTable)
+        table.clear()
+        for s in self.summaries:
+            flags = flags_of(s, app.today)
+            cells = (s.id, s.title, s.verdict, s.status, str(s.review_due or ""), flags)
+            if needle and not any(needle in c.casefold() for c in cells):
+                continue
+            table.add_row(
+                s.id, s.title, Text(s.verdict, style=VERDICT_STYLE.get(s.verdict, "")),
+                Text(s.status or "—", style="red" if s.error else ""), str(s.review_due or ""),
+                Text(flags, style="red" if s.error else "yellow"), key=str(s.path))
+        bad = sum(1 for s in self.summaries if s.error)
+        status = (t("home.empty", path=display_path(app.workspace.decisions)) if not self.summaries
+                  else t("home.count", n=len(self.summaries), bad=bad))
+        self.query_one("#home-status", Static).update(status)
+        self.refresh_bindings()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._fill()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self.query_one("#records", DataTable).focus()
+
+    def _selected(self) -> RecordSummary | None:
+        table = self.query_one("#records", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return next((s for s in self.summaries if str(s.path) == key), None)
+
+    def _usable(self) -> RecordSummary | None:
+        """The selected record if it can be read; otherwise say why not."""
+        s = self._selected()
+        if s is None:
+            self.notify(t("home.no_selection"), severity="warning")
+        elif s.error:
+            self.notify(t("home.unreadable", error=s.error), severity="error")
+            return None
+        return s
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "review":
+            return lifecycle.can_review()
+        if action == "export":
+            return lifecycle.can_export()
+        return True
+
+    def action_new(self) -> None:
+        from tui.screens.start import StartChoice, StartDialog
+        from tui.screens.wizard import WizardScreen
+
+        def start(choice: StartChoice | None) -> None:
+            if choice is not None:
+                self.app.push_screen(WizardScreen(choice.data, choice.draft_path))
+
+        app: Any = self.app
+        self.app.push_screen(StartDialog(app.workspace.drafts), start)
+
+    def action_open(self) -> None:
+        from tui.screens.results import ResultsScreen
+
+        if (s := self._usable()) is not None:
+            self.app.push_screen(ResultsScreen(record_path=s.path))
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_review(self) -> None:
+        from tui.screens.review import ReviewScreen
+
+        if (s := self._usable()) is not None:
+            self.app.push_screen(ReviewScreen(s.path))
+
+    def action_export(self) -> None:
+        from tui.screens.export import ExportDialog, export_record
+
+        if (s := self._usable()) is not None:
+            path = s.path
+            self.app.push_screen(ExportDialog(path.stem),
+                                 lambda fmt: export_record(self.app, path, fmt))
+
+    def action_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    def action_reload(self) -> None:
+        self._load()

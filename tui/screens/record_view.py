@@ -1,0 +1,94 @@
+"""Read a decision record's data for display (pure functions, no Textual).
+
+The results screen shows a record, whether it was just decided or opened from the list, so a
+past decision looks exactly like a new one. Non-finite numbers are stored as "inf" strings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+BASIS_MARK = {"exact": "=", "estimated": "~", "given": "·"}
+
+
+def display_path(path: Path) -> str:
+    """A path as people read it: under the home folder as ~/..."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def num(x: Any) -> float:
+    """A record number as a float ("inf"/"-inf" strings included; missing -> nan)."""
+    if x is None:
+        return float("nan")
+    return float(x)
+
+
+def compact(x: float) -> str:
+    """A large amount in few characters: 1.2M, 35.4k, 800 (tables and charts are narrow)."""
+    if x != x:
+        return "n/a"
+    if abs(x) == float("inf"):
+        return "never" if x > 0 else "-"
+    ax = abs(x)
+    if ax >= 1e9:
+        return f"{x / 1e9:.1f}B"
+    if ax >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if ax >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    if ax >= 1e3:
+        return f"{x / 1e3:.1f}k"
+    return f"{x:.0f}"
+
+
+def tokens_basis(candidate: dict[str, Any]) -> str:
+    """exact when every prompt part was counted exactly, estimated when any was, else given."""
+    bases = {p.get("basis") for p in candidate.get("tokens", {}).values()}
+    return "exact" if bases == {"exact"} else "estimated" if "estimated" in bases else "given"
+
+
+def price_row(record: dict[str, Any], candidate: dict[str, Any]) -> dict[str, Any]:
+    """The price row a candidate used (its `price_row` reads "id @ date (origin)")."""
+    row_id = str(candidate.get("price_row", "")).split(" @ ")[0]
+    return next((r for r in record.get("prices", []) if r.get("id") == row_id), {})
+
+
+@dataclass(frozen=True)
+class PeakVsLimit:
+    peak_qps: float
+    limit_qps: float | None  # from the price row's requests-per-minute limit, when known
+    tier: str
+
+    @property
+    def exceeded(self) -> bool:
+        return self.limit_qps is not None and self.peak_qps > self.limit_qps
+
+
+def peak_vs_limit(record: dict[str, Any], candidate: dict[str, Any]) -> PeakVsLimit:
+    peak = num(record.get("outputs", {}).get("load", {}).get("peak_qps"))
+    limit = price_row(record, candidate).get("rate_limit") or {}
+    rpm = limit.get("rpm")
+    return PeakVsLimit(peak, rpm / 60 if rpm else None, str(limit.get("tier", "")))
+
+
+def currency(record: dict[str, Any]) -> str:
+    return str(record.get("spec", {}).get("currency", ""))
+
+
+def candidates(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(record.get("outputs", {}).get("candidates", []))
+
+
+def plotted_candidate(record: dict[str, Any]) -> int:
+    """Index of the candidate to plot first: the chosen one, else the first with a distribution."""
+    cands = candidates(record)
+    chosen = record.get("outputs", {}).get("chosen")
+    for i, c in enumerate(cands):
+        if c.get("model") == chosen:
+            return i
+    return next((i for i, c in enumerate(cands) if c.get("distribution")), 0)

@@ -1,0 +1,173 @@
+"""Review: a past record beside its recomputation by the core, with every flag explained.
+
+The review is computed without saving; `s` appends it to the record's reviews (the core does).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+
+from tui import i18n
+from tui.i18n import t
+from tui.render import money
+from tui.screens import lifecycle
+from tui.screens.commands import Entry, ScreenCommands
+from tui.screens.record_view import candidates, currency, num
+
+
+def recorded_text(record: dict[str, Any]) -> Text:
+    """The record's verdict, and per candidate its cost per call, capability and median ROI."""
+    out = record.get("outputs", {})
+    text = Text()
+    text.append(str(out.get("verdict", "")), style="bold")
+    if out.get("chosen"):
+        text.append(f"  {out['chosen']}")
+    text.append(f"\n{record.get('as_of', '')}  {record.get('status', '')}  {currency(record)}\n\n")
+    for c in candidates(record):
+        d = c.get("distribution") or {}
+        roi = f"ROI P50 {num(d['roi']['p50']):.2f}" if d else t("results.excluded")
+        status = c.get("capability", {}).get("status", "")
+        text.append(f"{c.get('model', '')}\n", style="bold")
+        text.append(f"  {money(num(c.get('cost_per_call')))} / call  {status}  {roi}\n")
+    return text
+
+
+def recomputed_text(rv: Any) -> Text:
+    """The core's four recomputations (original inputs, today's prices, evals, actuals)."""
+    text = Text()
+    if rv.error:
+        return Text(rv.error, style="bold red")
+    if rv.reproduction:
+        text.append(f"{t('review.reproduction')}: ", style="bold")
+        text.append(f"{rv.reproduction.status}\n",
+                    style="green" if rv.reproduction.status == "reproduced" else "red")
+        for line in rv.reproduction.differences[:5] + ([rv.reproduction.note]
+                                                       if rv.reproduction.note else []):
+            text.append(f"  {line}\n", style="dim")
+    if rv.today:
+        text.append(f"\n{t('review.today')}\n", style="bold")
+        for m in rv.today.moves:
+            change = f"{m.change:+.1%}" if m.change is not None else m.note
+            today = money(m.today) if m.today is not None else "—"
+            text.append(f"  {m.model}: {money(m.recorded)} → {today}  ({change})\n")
+        if rv.today.verdict:
+            text.append("  " + t("review.verdict_today", verdict=rv.today.verdict) + "\n")
+        if rv.today.note:
+            text.append(f"  {rv.today.note}\n", style="dim")
+    if rv.evals:
+        text.append(f"\n{t('review.evals')}\n", style="bold")
+        if rv.evals.note:
+            text.append(f"  {rv.evals.note}\n", style="dim")
+        for c in rv.evals.candidates:
+            text.append(f"  {c.model}: {c.status_then} → {c.status_now} ({c.k}/{c.n})\n")
+        for c in rv.evals.cheaper:
+            text.append("  " + t("review.cheaper", model=c.model, k=c.k, n=c.n,
+                                 cost=money(c.cost_per_call)) + "\n", style="yellow")
+    if rv.kills:
+        text.append(f"\n{t('review.kills')}\n", style="bold")
+        for k in rv.kills:
+            state = (t("review.no_actual") if k.actual is None
+                     else t("review.met") if k.met else t("review.not_met"))
+            text.append(f"  {k.metric} {k.comparator} {k.threshold:g} → {k.action}: {state}\n",
+                        style="bold red" if k.met else "")
+    return text
+
+
+class ReviewCommands(ScreenCommands):
+    """Palette entries for the review screen."""
+
+    def entries(self) -> list[Entry]:
+        screen = self.screen
+        assert isinstance(screen, ReviewScreen)
+        return [(t("key.save_review"), screen.action_save, "s"),
+                (t("review.actuals"), screen.query_one("#actuals", Input).focus, ""),
+                (t("key.back"), screen.action_back, "Esc")]
+
+
+class ReviewScreen(Screen[None]):
+    """Runs the core's review of one record in a worker and shows both sides."""
+
+    COMMANDS: ClassVar = {ReviewCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "save", "key.save_review", id="review.save"),
+        Binding("escape", "back", "key.back", id="review.back"),
+    ]
+
+    def __init__(self, record_path: Path) -> None:
+        super().__init__()
+        i18n.localize(self)
+        self.record_path = record_path
+        self.review: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="review-sides"):
+            with VerticalScroll(classes="review-side"):
+                yield Static(t("review.recorded"), classes="section")
+                yield Static("", id="review-recorded")
+            with VerticalScroll(classes="review-side"):
+                yield Static(t("review.now"), classes="section")
+                yield Static(t("review.working"), id="review-now")
+        yield Static(t("review.flags"), classes="section")
+        yield Static("", id="review-flags")
+        yield Input(placeholder=t("review.actuals"), id="actuals", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.title = t("review.title")
+        self.sub_title = self.record_path.stem
+        app: Any = self.app
+        app.steady_cursors(self)
+        self._review(save=False)
+
+    def _actuals(self) -> list[str]:
+        return self.query_one("#actuals", Input).value.split()
+
+    @work(thread=True, exclusive=True, group="review")
+    def _review(self, save: bool) -> None:
+        from estimators.errors import InputError
+        from rubrics.records import read_record
+
+        app: Any = self.app
+        try:
+            before = read_record(self.record_path)
+            rv = lifecycle.review(app.workspace, self.record_path, app.today, save,
+                                  self._actuals())
+        except (InputError, OSError) as e:
+            app.call_from_thread(self._failed, str(e))
+            return
+        app.call_from_thread(self._show, before, rv)
+        if save:
+            app.call_from_thread(app.notify, t("review.appended", path=self.record_path))
+
+    def _failed(self, message: str) -> None:
+        self.query_one("#review-now", Static).update(Text(message, style="bold red"))
+
+    def _show(self, before: dict[str, Any], rv: Any) -> None:
+        self.review = rv
+        self.query_one("#review-recorded", Static).update(recorded_text(before))
+        self.query_one("#review-now", Static).update(recomputed_text(rv))
+        text = Text()
+        for f in rv.flags:
+            text.append(f"⚑ {f.kind}: ", style="bold yellow")
+            text.append(f"{f.message}\n")
+            text.append(f"  {t('flag.' + f.kind)}\n", style="dim")
+        self.query_one("#review-flags", Static).update(text or t("review.no_flags"))
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._review(save=False)
+
+    def action_save(self) -> None:
+        self._review(save=True)
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

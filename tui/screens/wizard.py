@@ -1,0 +1,303 @@
+"""The wizard: one step per spec section, validated by the spec's own models as the person types.
+
+The draft (spec data plus the wizard's settings) is written to the workspace's drafts/ folder a
+moment after each edit; Finish writes the spec as TOML and opens the results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.events import DescendantFocus
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Button, Footer, Header, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tui import i18n
+from tui.i18n import field_help, t
+from tui.screens.commands import Entry, ScreenCommands
+from tui.screens.record_view import display_path
+from tui.screens.steps import (
+    STEP_NAMES,
+    STEPS,
+    WIZARD_KEY,
+    FieldDef,
+    get_path,
+    set_path,
+    spec_data,
+    step_of,
+)
+from tui.widgets.fields import FieldRow
+
+SAVE_DELAY = 0.5  # seconds after the last edit before the draft is written
+FIELD_STEP = {f.path: name for name, fields in STEPS.items() for f in fields}
+
+
+def field_for(loc: tuple[Any, ...]) -> str | None:
+    """The wizard field that shows an error at a pydantic location (the longest matching path)."""
+    keys = [str(k) for k in loc if not isinstance(k, int)]
+    for n in range(len(keys), 0, -1):
+        path = ".".join(keys[:n])
+        if path in FIELD_STEP:
+            return path
+    return None
+
+
+def validate(data: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """Errors by field path, and errors that belong to a step but to none of its fields."""
+    from pydantic import ValidationError
+
+    from rubrics.spec import Spec, describe_validation_error
+
+    fields: dict[str, str] = {}
+    steps: dict[str, list[str]] = {}
+    try:
+        Spec.model_validate(spec_data(data))
+    except ValidationError as e:
+        for err in e.errors():
+            loc = tuple(err["loc"])
+            problem = describe_validation_error(err, "", "")
+            path = field_for(loc)
+            if path is not None:
+                # name the part of a range or list the message is about ("low: is required")
+                inner = ".".join(str(k) for k in loc[len(path.split(".")):])
+                fields.setdefault(path, f"{inner}: {problem.message}" if inner else problem.message)
+            else:
+                steps.setdefault(step_of(loc), []).append(str(problem))
+    evals = get_path(data, f"{WIZARD_KEY}.evals_csv")
+    if evals and not Path(evals).expanduser().is_file():
+        fields[f"{WIZARD_KEY}.evals_csv"] = t("wizard.no_file")
+    return fields, steps
+
+
+def save_spec(data: dict[str, Any], folder: Path, day: dt.date) -> Path:
+    """Write the spec as TOML that `parse_spec` accepts, as a new file (never overwriting)."""
+    import tomli_w
+
+    from estimators.atomic import create_exclusive
+    from rubrics.records import slugify
+    from rubrics.spec import Spec, parse_spec
+
+    text = tomli_w.dumps(Spec.model_validate(spec_data(data)).to_toml_dict())
+    base = f"{day.isoformat()}-{slugify(data['title'])}"
+    for i in range(1, 10_000):
+        path = folder / (f"{base}.toml" if i == 1 else f"{base}-{i}.toml")
+        parse_spec(text, str(path))  # the file must load back exactly as the CLI will read it
+        if create_exclusive(path, text.encode()):
+            return path
+    raise FileExistsError(f"too many specs named {base} in {folder}")
+
+
+class WizardCommands(ScreenCommands):
+    """Palette entries: every step by name, and the wizard's actions."""
+
+    def entries(self) -> list[Entry]:
+        screen = self.screen
+        assert isinstance(screen, WizardScreen)
+        out = [(f"{t('step.' + n)} ({i + 1}/{len(STEP_NAMES)})",
+                lambda i=i: screen.run_worker(screen.show_step(i)), t(f"intro.{n}"))
+               for i, n in enumerate(STEP_NAMES)]
+        out += [(t("key.next"), screen.action_next, "Ctrl+N"),
+                (t("key.back_step"), screen.action_back, "Ctrl+B"),
+                (t("key.save_draft"), screen.action_save_draft, "Ctrl+S"),
+                (t("key.finish"), screen.action_finish, ""),
+                (t("key.leave"), screen.action_leave, "Esc")]
+        return out
+
+
+
+class WizardScreen(Screen[None]):
+    """Edit a spec step by step; the draft is saved as you go."""
+
+    COMMANDS: ClassVar = {WizardCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+n", "next", "key.next", id="wizard.next"),
+        Binding("ctrl+b", "back", "key.back_step", id="wizard.back"),
+        Binding("ctrl+s", "save_draft", "key.save_draft", id="wizard.save"),
+        Binding("escape", "leave", "key.leave", id="wizard.leave"),
+    ]
+
+    def __init__(self, data: dict[str, Any], draft_path: Path) -> None:
+        super().__init__()
+        i18n.localize(self)
+        self.data = data
+        self.data["schema"] = "scopecard.spec/1"
+        self.draft_path = draft_path
+        saved_step = get_path(data, f"{WIZARD_KEY}.step")
+        self.step = STEP_NAMES.index(saved_step) if saved_step in STEP_NAMES else 0
+        self.errors: dict[str, str] = {}
+        self.step_errors: dict[str, list[str]] = {}
+        self._save_timer: Timer | None = None
+        self._dirty = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="wizard-body"):
+            yield OptionList(id="steps")
+            with Vertical(id="step-pane"):
+                yield Static("", id="step-title")
+                yield Static("", id="step-intro")
+                yield VerticalScroll(id="fields")
+                yield Static("", id="step-errors", markup=False)
+                yield Static("", id="field-help")
+                with Horizontal(id="wizard-buttons"):
+                    yield Button(t("wizard.back"), id="back", compact=True)
+                    yield Button(t("wizard.next"), id="next", variant="primary", compact=True)
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.title = t("wizard.title")
+        self.errors, self.step_errors = validate(self.data)
+        self.query_one("#steps", OptionList).add_options(
+            [Option(t(f"step.{n}"), id=n) for n in STEP_NAMES])
+        await self.show_step(self.step)
+
+    def _choices(self, field: FieldDef) -> tuple[str, ...]:
+        if field.path == "scenario":
+            from rubrics.scenarios import scenarios
+
+            return tuple(scenarios())
+        return field.choices
+
+    async def show_step(self, index: int) -> None:
+        """Replace the form with step `index`, filled from the draft data."""
+        self.step = index
+        name = STEP_NAMES[index]
+        fields = self.query_one("#fields", VerticalScroll)
+        await fields.remove_children()
+        rows = [FieldRow(f, get_path(self.data, f.path), self._choices(f)) for f in STEPS[name]]
+        await fields.mount_all(rows)
+        fields.scroll_home(animate=False)
+        self.query_one("#step-title", Static).update(
+            t("wizard.step", n=index + 1, total=len(STEP_NAMES), name=t(f"step.{name}")))
+        self.query_one("#step-intro", Static).update(t(f"intro.{name}"))
+        last = index == len(STEP_NAMES) - 1
+        self.query_one("#next", Button).label = t("wizard.finish" if last else "wizard.next")
+        self.query_one("#back", Button).disabled = index == 0
+        self._show_errors()
+        app: Any = self.app
+        app.steady_cursors(fields)
+        fields.query("Input, TextArea, Select, SelectionList").first().focus()
+        self.query_one("#field-help", Static).update(t("wizard.help_hint"))
+
+    def _rows(self) -> list[FieldRow]:
+        return list(self.query(FieldRow))
+
+    def _show_errors(self) -> None:
+        """Messages next to the fields, step-level ones below them, marks in the step list."""
+        name = STEP_NAMES[self.step]
+        for row in self._rows():
+            replaced_by = next((r for r in self._rows() if r.field.replaces == row.field.path),
+                               None)
+            if replaced_by is not None and get_path(self.data, replaced_by.field.path):
+                row.set_replaced(True)
+                continue
+            if replaced_by is not None:
+                row.set_replaced(False)
+            row.show_error(self.errors.get(row.field.path))
+        self.query_one("#step-errors", Static).update("\n".join(self.step_errors.get(name, [])))
+        steps = self.query_one("#steps", OptionList)
+        bad = self._bad_steps()
+        for n in STEP_NAMES:
+            steps.replace_option_prompt(n, f"{'✗' if n in bad else '✓'} {t('step.' + n)}")
+        steps.highlighted = self.step
+        self._update_prompt_context()
+
+    def _bad_steps(self) -> list[str]:
+        bad = {FIELD_STEP[p] for p in self.errors} | {s for s, m in self.step_errors.items() if m}
+        return [n for n in STEP_NAMES if n in bad]
+
+    def _update_prompt_context(self) -> None:
+        from tui.widgets.prompt_box import PromptBox
+
+        models = tuple(c["model"] for c in self.data.get("candidates", [])
+                       if isinstance(c, dict) and "model" in c)
+        language = get_path(self.data, "prompt.language") or "en"
+        for box in self.query(PromptBox):
+            box.set_context(models, language if language in ("en", "zh", "mixed") else "en")
+
+    @on(FieldRow.Edited)
+    def _edited(self, event: FieldRow.Edited) -> None:
+        set_path(self.data, event.row.field.path, event.row.read())
+        if event.row.field.replaces and get_path(self.data, event.row.field.path):
+            set_path(self.data, event.row.field.replaces, None)
+        elif event.row.field.replaces:
+            replaced = next((r for r in self._rows() if r.field.path == event.row.field.replaces),
+                            None)
+            if replaced is not None:
+                set_path(self.data, replaced.field.path, replaced.read())
+        self.errors, self.step_errors = validate(self.data)
+        self._show_errors()
+        self._dirty = True
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._save_timer = self.set_timer(SAVE_DELAY, self._save)
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        row = next((n for n in event.widget.ancestors_with_self if isinstance(n, FieldRow)), None)
+        if row is not None:
+            self.query_one("#field-help", Static).update(field_help(row.field.path))
+
+    def _save(self) -> None:
+        """Write the draft atomically (only once something was edited)."""
+        if not self._dirty:
+            return
+        import tomli_w
+
+        from estimators.atomic import write_atomic
+
+        set_path(self.data, f"{WIZARD_KEY}.step", STEP_NAMES[self.step])
+        write_atomic(self.draft_path, tomli_w.dumps(self.data).encode())
+
+    def action_save_draft(self) -> None:
+        self._dirty = True
+        self._save()
+        self.notify(t("wizard.draft_saved", path=display_path(self.draft_path)))
+
+    async def action_next(self) -> None:
+        if self.step == len(STEP_NAMES) - 1:
+            await self.action_finish()
+        else:
+            await self.show_step(self.step + 1)
+
+    async def action_back(self) -> None:
+        if self.step > 0:
+            await self.show_step(self.step - 1)
+
+    async def action_finish(self) -> None:
+        self.errors, self.step_errors = validate(self.data)
+        bad = self._bad_steps()
+        if bad:
+            await self.show_step(STEP_NAMES.index(bad[0]))
+            self.notify(t("wizard.has_errors", steps=", ".join(t(f"step.{n}") for n in bad)),
+                        severity="error")
+            return
+        from tui.screens.results import ResultsScreen
+
+        app: Any = self.app
+        spec_path = save_spec(self.data, app.workspace.root / "specs", app.today)
+        self.draft_path.unlink(missing_ok=True)
+        evals = get_path(self.data, f"{WIZARD_KEY}.evals_csv")
+        await self.app.switch_screen(ResultsScreen(
+            spec_path=spec_path, evals_csv=Path(evals).expanduser() if evals else None))
+
+    def action_leave(self) -> None:
+        self._save()
+        self.app.pop_screen()
+
+    async def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "next":
+            await self.action_next()
+        elif event.button.id == "back":
+            await self.action_back()
+
+    async def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        if event.option_list.id == "steps" and event.option_index != self.step:
+            await self.show_step(event.option_index)

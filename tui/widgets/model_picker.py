@@ -1,0 +1,82 @@
+"""Pick candidate models from the price catalogue: a filter box over a multi-select list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Input, SelectionList, Static
+from textual.widgets.selection_list import Selection
+
+from tui.i18n import t
+
+
+class ModelPicker(Vertical):
+    """Candidates in the order chosen; entries with a negotiated price keep it."""
+
+    DEFAULT_CSS = """
+    ModelPicker { height: auto; width: 1fr; }
+    ModelPicker SelectionList { height: 12; }
+    ModelPicker .chosen { color: $text-muted; }
+    """
+
+    class Changed(Message):
+        """The person chose or dropped a model."""
+
+    def __init__(self, candidates: list[dict[str, Any]], *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.given = {c["model"]: c for c in candidates if isinstance(c, dict) and "model" in c}
+        self.chosen: list[str] = list(self.given)
+        self.known: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder=t("wizard.models_filter"), compact=True, classes="model-filter")
+        yield SelectionList[str]()
+        yield Static(t("wizard.models_loading"), classes="chosen", markup=False)
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, group="catalogue")
+    def _load(self) -> None:
+        from rubrics.pipeline import catalogue_for
+
+        ids = catalogue_for(self.app.workspace).model_ids()  # type: ignore[attr-defined]
+        self.app.call_from_thread(self._loaded, ids)
+
+    def _loaded(self, ids: list[str]) -> None:
+        # the chosen models first (own-priced ones may be absent from the catalogue), then the rest
+        self.known = self.chosen + sorted(set(ids) - set(self.chosen))
+        self._fill("")
+
+    def _fill(self, needle: str) -> None:
+        options = self.query_one(SelectionList)
+        with options.prevent(SelectionList.SelectedChanged):
+            options.clear_options()
+            options.add_options([Selection(m, m, m in self.chosen) for m in self.known
+                                 if needle.casefold() in m.casefold()])
+        self._summary()
+
+    def _summary(self) -> None:
+        self.query_one(".chosen", Static).update(
+            t("wizard.models_chosen", n=len(self.chosen)) + ": " + ", ".join(self.chosen))
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._fill(event.value)
+
+    def on_selection_list_selected_changed(self, event: SelectionList.SelectedChanged) -> None:
+        event.stop()
+        selected = set(event.selection_list.selected)
+        visible = {event.selection_list.get_option_at_index(i).value
+                   for i in range(event.selection_list.option_count)}
+        self.chosen = [m for m in self.chosen if m not in visible or m in selected]
+        self.chosen += [m for m in event.selection_list.selected if m not in self.chosen]
+        self._summary()
+        self.post_message(self.Changed())
+
+    def read(self) -> list[dict[str, Any]] | None:
+        return [self.given.get(m, {"model": m}) for m in self.chosen] or None
