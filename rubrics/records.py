@@ -2,17 +2,22 @@
 
 A record holds everything needed to reproduce its result: the full spec (prompt files inlined),
 the price and FX rows used, the eval tallies with run ids, the engine version, the Monte Carlo
-seed, the outputs and the reviews. Files are created atomically and never overwrite each other.
+seed, the outputs and the reviews. Files are created atomically and never overwrite each other;
+afterwards only the status fields, the history and the reviews change (`rewrite_record`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import math
+import os
 import re
 import tomllib
 import unicodedata
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ from typing import Any
 import tomli_w
 
 from estimators import ENGINE_VERSION
-from estimators.atomic import create_exclusive
+from estimators.atomic import create_exclusive, write_atomic
 from estimators.errors import InputError, close_names
 from rubrics.verdict import Decision
 
@@ -37,7 +42,7 @@ def slugify(title: str) -> str:
 
 def check_id(record_id: str) -> str:
     """Refuse ids that are not plain record names (no paths, no `..`)."""
-    if not ID_PATTERN.match(record_id):
+    if not ID_PATTERN.fullmatch(record_id):  # fullmatch: `$` alone lets "id\n" through
         raise InputError(f"invalid record id {record_id!r}; ids look like 2026-11-24-support-faq")
     return record_id
 
@@ -121,7 +126,8 @@ def record_dict(d: Decision, spec_data: dict[str, Any], evals_source: dict[str, 
         "evals": evals_source,
         "thresholds": {
             "bar": d.bar, "confidence": d.confidence, "target_roi": d.spec.commit.target_roi,
-            "scenario": d.scenario.name, **asdict(d.rubric),
+            "interval": d.spec.quality.interval,
+            "scenario": d.scenario.name, **asdict(d.rubric), "preset": asdict(d.scenario),
         },
         "outputs": {
             "verdict": d.verdict.value,
@@ -155,9 +161,26 @@ def write_record(decisions_dir: Path, record: dict[str, Any], day: dt.date) -> P
     raise InputError(f"too many records named {base}", file=str(decisions_dir))
 
 
+# --- reading -----------------------------------------------------------------------------------
+
+MAX_RECORD_BYTES = 20_000_000  # a generated record is ~20 KB; inlined prompts may add a few MB
+STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")
+LIVE = ("proposed", "accepted")  # statuses that still get reviewed
+# The only keys a record may change after it is written; everything else is its inputs and
+# outputs, which never change (frozen_digest checks this on every rewrite).
+MUTABLE_KEYS = frozenset({"status", "history", "reviews", "supersedes", "superseded_by"})
+# What a review can flag (rubrics.review); kept here because the record's schema lists them.
+FLAG_KINDS = ("review_due", "price_moved", "cheaper_model", "kill_criterion", "engine_changed",
+              "edited")
+
+
 @dataclass(frozen=True)
 class RecordSummary:
-    """What a list of decisions shows; `error` is set for a corrupt or foreign file."""
+    """What a list of decisions shows; `error` is set for a corrupt or foreign file.
+
+    `review_due` is when the next review is due: the latest review's `next_due`, else the
+    record's own `review_due`.
+    """
 
     id: str
     path: Path
@@ -168,54 +191,371 @@ class RecordSummary:
     created: str = ""
     review_due: dt.date | None = None
     error: str | None = None
+    superseded_by: str = ""
+    last_reviewed: dt.date | None = None
 
 
-def read_record(path: Path) -> dict[str, Any]:
-    """Parse one record file; InputError when it is not a readable scopecard.decision/1 record."""
+def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
+    """Parse record bytes; InputError when they are not a scopecard.decision/1 record."""
     try:
-        data = tomllib.loads(path.read_bytes().decode("utf-8"))
+        data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text", file=str(path)) from None
     except tomllib.TOMLDecodeError as e:
         raise InputError(f"TOML syntax error: {e}", file=str(path)) from None
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
     if data.get("schema") != SCHEMA:
         raise InputError(f"not a {SCHEMA} record (schema = {data.get('schema')!r})", file=str(path))
     return data
 
 
+def read_bytes(path: Path) -> bytes:
+    """A record file's bytes, reading no more than the size limit; InputError when unreadable."""
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_RECORD_BYTES + 1)
+    except OSError as e:
+        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
+    if len(raw) > MAX_RECORD_BYTES:
+        raise InputError(f"file is over {MAX_RECORD_BYTES:,} bytes, the most a record may be",
+                         file=str(path))
+    return raw
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    """Parse one record file; InputError when it is not a readable scopecard.decision/1 record."""
+    return parse_record(read_bytes(path), path)
+
+
+def next_review_due(data: dict[str, Any]) -> dt.date | None:
+    """When the next review is due: the latest review's next_due, else the record's review_due."""
+    for review in reversed(data.get("reviews") or []):
+        if isinstance(review, dict) and isinstance(review.get("next_due"), dt.date):
+            return review["next_due"]
+    due = data.get("review_due")
+    return due if isinstance(due, dt.date) else None
+
+
+def summary_of(path: Path, data: dict[str, Any]) -> RecordSummary:
+    """The list entry of parsed record data (the file name is the id commands accept)."""
+    if not ID_PATTERN.fullmatch(path.stem):
+        return RecordSummary(id=path.stem, path=path, error="file name is not a record id "
+                             "(YYYY-MM-DD-slug.toml); rename it to be addressable")
+    outputs = data.get("outputs", {})
+    reviews = [r for r in data.get("reviews") or [] if isinstance(r, dict)]
+    last = reviews[-1].get("date") if reviews else None
+    return RecordSummary(
+        id=path.stem, path=path, title=str(data.get("title", "")),
+        status=str(data.get("status", "")), verdict=str(outputs.get("verdict", "")),
+        chosen=str(outputs.get("chosen", "")), created=str(data.get("created", "")),
+        review_due=next_review_due(data), superseded_by=str(data.get("superseded_by", "")),
+        last_reviewed=last if isinstance(last, dt.date) else None)
+
+
 def summarize(path: Path) -> RecordSummary:
     """A record's list entry, or an entry carrying its error (the list never fails as a whole)."""
     try:
-        data = read_record(path)
-        outputs = data.get("outputs", {})
-        due = data.get("review_due")
-        return RecordSummary(
-            id=str(data.get("id", path.stem)), path=path, title=str(data.get("title", "")),
-            status=str(data.get("status", "")), verdict=str(outputs.get("verdict", "")),
-            chosen=str(outputs.get("chosen", "")), created=str(data.get("created", "")),
-            review_due=due if isinstance(due, dt.date) else None)
+        if path.is_symlink():
+            raise InputError("a symbolic link; records must be regular files", file=str(path))
+        return summary_of(path, read_record(path))
     except InputError as e:
         return RecordSummary(id=path.stem, path=path, error=e.message)
     except (KeyError, TypeError, AttributeError) as e:
         return RecordSummary(id=path.stem, path=path, error=f"malformed record: {e}")
 
 
-def list_records(decisions_dir: Path) -> list[RecordSummary]:
-    """Every `*.toml` in decisions/, newest first; broken files are listed with their error."""
+def record_files(decisions_dir: Path) -> list[Path]:
+    """Every `*.toml` in decisions/, newest first; hidden files (temp files of writes) are not."""
     if not decisions_dir.is_dir():
         return []
-    paths = sorted(decisions_dir.glob("*.toml"), reverse=True)
-    return [summarize(p) for p in paths]
+    names = [e.name for e in os.scandir(decisions_dir)
+             if e.name.endswith(".toml") and not e.name.startswith(".")]
+    return [decisions_dir / n for n in sorted(names, reverse=True)]
+
+
+# --- the list index: summaries cached by file identity ------------------------------------------
+
+INDEX_VERSION = 1
+
+
+def _cache_dir(decisions_dir: Path) -> Path:
+    """Scopecard's own state beside decisions/, never inside it (decisions/ goes into git)."""
+    return decisions_dir.parent / ".cache"
+
+
+def index_path(decisions_dir: Path) -> Path:
+    return _cache_dir(decisions_dir) / f"{decisions_dir.name}-index.json"
+
+
+def _identity(path: Path) -> list[int] | None:
+    """What changes whenever a file's content may have: size, mtime, ctime and inode."""
+    try:
+        st = path.lstat()
+    except OSError:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _summary_json(s: RecordSummary) -> dict[str, Any]:
+    return {"title": s.title, "status": s.status, "verdict": s.verdict, "chosen": s.chosen,
+            "created": s.created, "review_due": s.review_due and s.review_due.isoformat(),
+            "error": s.error, "superseded_by": s.superseded_by,
+            "last_reviewed": s.last_reviewed and s.last_reviewed.isoformat()}
+
+
+def _summary_from_json(path: Path, d: dict[str, Any]) -> RecordSummary:
+    def day(v: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(v) if v else None
+
+    return RecordSummary(id=path.stem, path=path, title=d["title"], status=d["status"],
+                         verdict=d["verdict"], chosen=d["chosen"], created=d["created"],
+                         review_due=day(d["review_due"]), error=d["error"],
+                         superseded_by=d["superseded_by"], last_reviewed=day(d["last_reviewed"]))
+
+
+def _load_index(decisions_dir: Path) -> dict[str, Any]:
+    """The cached entries, or none when the cache is missing, stale in format or unreadable."""
+    try:
+        data = json.loads(index_path(decisions_dir).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != INDEX_VERSION \
+            or data.get("dir") != str(decisions_dir.resolve()):
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _save_index(decisions_dir: Path, entries: dict[str, Any]) -> None:
+    data = {"version": INDEX_VERSION, "dir": str(decisions_dir.resolve()), "entries": entries}
+    try:
+        write_atomic(index_path(decisions_dir), json.dumps(data).encode())
+    except OSError:
+        pass  # a read-only workspace still lists; it only loses the speed-up
+
+
+def list_records(decisions_dir: Path) -> list[RecordSummary]:
+    """Every `*.toml` in decisions/, newest first; broken files are listed with their error.
+
+    Parsing a record costs milliseconds, so summaries are cached beside decisions/ keyed by
+    each file's size, mtime, ctime and inode: only new or changed files are parsed again.
+    """
+    index = _load_index(decisions_dir)
+    fresh: dict[str, Any] = {}
+    out = []
+    for path in record_files(decisions_dir):
+        ident = _identity(path)
+        hit = index.get(path.name)
+        try:
+            summary = (_summary_from_json(path, hit[1]) if hit and ident and hit[0] == ident
+                       else summarize(path))
+        except (KeyError, TypeError, ValueError, IndexError):  # a damaged cache entry
+            summary = summarize(path)
+        if ident:
+            fresh[path.name] = [ident, _summary_json(summary)]
+        out.append(summary)
+    if fresh != index:
+        _save_index(decisions_dir, fresh)
+    return out
+
+
+def index_entry(path: Path, data: dict[str, Any]) -> list[Any] | None:
+    """The index entry of a file just written with `data` (take it while holding the lock, so
+    the identity is that of this content)."""
+    ident = _identity(path)
+    return [ident, _summary_json(summary_of(path, data))] if ident else None
+
+
+def index_written(decisions_dir: Path, entries: dict[str, list[Any]]) -> None:
+    """Add index entries (by file name) of files just written: the next list need not parse
+    them."""
+    if entries:
+        _save_index(decisions_dir, {**_load_index(decisions_dir), **entries})
 
 
 def record_path(decisions_dir: Path, record_id: str) -> Path:
     """The file of a record id (checked: no path tricks); InputError when it does not exist."""
     path = decisions_dir / f"{check_id(record_id)}.toml"
+    if path.is_symlink():
+        raise InputError(f"record {record_id!r} is a symbolic link; records must be regular files")
     if not path.exists():
-        known = [p.stem for p in decisions_dir.glob("*.toml")] if decisions_dir.is_dir() else []
+        known = [p.stem for p in record_files(decisions_dir)]
         hint = close_names(record_id, known)
         raise InputError(f"no record {record_id!r}" + (f"; did you mean {', '.join(hint)}?"
                                                        if hint else ""))
     return path
+
+
+# --- changing a record: status fields and reviews only -----------------------------------------
+
+def frozen_digest(data: dict[str, Any]) -> str:
+    """sha256 over a record's inputs and outputs (everything but MUTABLE_KEYS)."""
+    frozen = {k: v for k, v in data.items() if k not in MUTABLE_KEYS}
+    text = json.dumps(frozen, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@contextmanager
+def record_lock(decisions_dir: Path) -> Iterator[None]:
+    """Serialize read-modify-write of records between processes (an flock; none on Windows).
+
+    Creating a record needs no lock (create_exclusive cannot overwrite); changing one does, or
+    two processes accepting and rejecting the same record at once could both succeed.
+    """
+    try:
+        import fcntl
+    except ImportError:  # no flock: changes still land atomically, only unserialized
+        yield
+        return
+    lock = _cache_dir(decisions_dir) / f"{decisions_dir.name}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def rewrite_record(path: Path, change: Callable[[dict[str, Any]], None],
+                   known: tuple[bytes, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """Apply `change` to a record's data and replace the file atomically; returns the new data.
+
+    Call it under record_lock. `known` is (bytes, data) from an earlier read: while the file
+    still holds exactly those bytes that parse is reused (and mutated). A change that touches
+    anything but MUTABLE_KEYS is a bug and raises before anything is written.
+    """
+    raw = read_bytes(path)
+    data = known[1] if known is not None and known[0] == raw else parse_record(raw, path)
+    before = frozen_digest(data)
+    change(data)
+    if frozen_digest(data) != before:
+        raise RuntimeError(f"refusing to change the inputs or outputs of {path.name}")
+    for key in ("history", "reviews"):  # appended logs go last: git diffs stay at the end
+        if key in data:
+            data[key] = data.pop(key)
+    write_atomic(path, tomli_w.dumps(data).encode())
+    return data
+
+
+# --- JSON Schema of a record (as exported to JSON: dates are ISO strings) ----------------------
+
+def _obj(props: dict[str, Any], required: tuple[str, ...] = (), extra: bool = True,
+         **more: Any) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": list(required),
+            "additionalProperties": extra, **more}
+
+
+def _arr(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/$defs/{name}"}
+
+
+_STR, _INT, _DATE = {"type": "string"}, {"type": "integer"}, {"type": "string", "format": "date"}
+_STRS = _arr(_STR)
+_ID = {"type": "string", "pattern": ID_PATTERN.pattern}
+_QUANTILES = _obj({q: _ref("Number") for q in ("p10", "p50", "p90")}, ("p10", "p50", "p90"))
+
+
+def _outputs_schema() -> dict[str, Any]:
+    check = _obj({"k": _INT, "n": _INT, "errors": _INT, "bar": _ref("Number"),
+                  "confidence": _ref("Number"), "low": _ref("Number"), "high": _ref("Number"),
+                  "status": {"enum": ["MEETS", "FAILS", "INCONCLUSIVE", "NO DATA"]},
+                  "cases_needed": _INT}, ("k", "n", "errors", "bar", "status"))
+    candidate = _obj({
+        "model": _STR, "price_row": _STR, "excluded": _STR, "warnings": _STRS,
+        "tokens": {"type": "object", "additionalProperties": _obj(
+            {"tokens": _ref("Number"), "basis": {"enum": ["given", "exact", "estimated"]},
+             "method": _STR}, ("tokens", "basis"))},
+        "tokens_exact": {"type": "boolean"},
+        **{k: _ref("Number") for k in ("input_tokens_per_call", "output_tokens_per_call",
+                                       "cost_per_call", "cost_per_call_native", "fx_rate",
+                                       "monthly_cost", "peak_tpm")},
+        "native_currency": _STR,
+        "capability": _obj({"suite": _STR, "status": _STR, "run_ids": _STRS,
+                            "overall": check, "tiers": {"type": "object",
+                                                        "additionalProperties": check}},
+                           ("status", "overall")),
+        "point": {"type": "object", "additionalProperties": _ref("Number")},
+        "distribution": _obj({"nmb": _QUANTILES, "roi": _QUANTILES,
+                              "monthly_ai_cost": _QUANTILES, "p_positive": _ref("Number"),
+                              "tornado": _arr(_obj({"input": _STR, "nmb_low": _ref("Number"),
+                                                    "nmb_high": _ref("Number")}))},
+                             ("nmb", "roi", "p_positive")),
+    }, ("model", "cost_per_call", "monthly_cost", "capability", "point"))
+    return _obj({
+        "verdict": {"enum": ["STOP", "RESEARCH SPIKE", "GO WITH CONDITIONS", "GO"]},
+        "chosen": _STR, "reasons": _STRS, "conditions": _STRS, "drivers": _STRS,
+        "assumptions": _STRS, "spike": {"type": "object", "additionalProperties": _STR},
+        "load": {"type": "object", "additionalProperties": _ref("Number")},
+        "candidates": _arr(candidate),
+        "alternatives": _arr(_obj({"name": _STR, "nmb": _ref("Number"), "roi": _ref("Number"),
+                                   "monthly_cost": _ref("Number"), "one_time": _ref("Number"),
+                                   "note": _STR}, ("name", "nmb"))),
+    }, ("verdict", "reasons", "candidates"))
+
+
+def _review_schema() -> dict[str, Any]:
+    return _obj({
+        "date": _DATE, "engine_version": _STR, "reproduced": {"type": "boolean"},
+        "next_due": _DATE,
+        "flags": _arr(_obj({"kind": {"enum": list(FLAG_KINDS)}, "message": _STR},
+                           ("kind", "message"))),
+        "actuals": {"type": "object", "additionalProperties": _ref("Number")},
+        "price_moves": {"type": "object", "additionalProperties": _ref("Number")},
+    }, ("date", "flags"))
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a decision record as exported to JSON (dates as ISO strings)."""
+    from estimators.prices import FxRate, PriceRow
+    from rubrics.spec import Spec
+
+    template = "#/$defs/{model}"
+    spec = Spec.model_json_schema(by_alias=True, ref_template=template)
+    row = PriceRow.model_json_schema(ref_template=template)
+    fx = FxRate.model_json_schema(ref_template=template)
+    defs: dict[str, Any] = {"Number": {"anyOf": [{"type": "number"}, {"enum": ["inf", "-inf"]}],
+                                       "description": "a number; infinities are written as text"}}
+    for part in (spec, row):
+        for name, schema in part.pop("$defs", {}).items():
+            if name in defs:
+                raise RuntimeError(f"schema definition {name!r} defined twice")
+            defs[name] = schema
+    # the record's spec also keeps the hash of each inlined prompt file
+    defs["PromptSpec"]["patternProperties"] = {
+        "^(system|user|context|output|reasoning)_file_sha256$": {"type": "string",
+                                                                "pattern": "^[0-9a-f]{64}$"}}
+    defs["Spec"], defs["PriceRow"], defs["FxRate"] = spec, row, fx
+    kill = _obj({"metric": _STR, "comparator": {"enum": [">", ">=", "<", "<="]},
+                 "threshold": _ref("Number"), "window_days": _INT, "deadline": _DATE,
+                 "action": _STR, "note": _STR}, ("metric", "comparator", "threshold", "action"))
+    history = _obj({"date": _DATE, "from": {"enum": list(STATUSES)},
+                    "to": {"enum": list(STATUSES)}, "note": _STR, "digest": _STR},
+                   ("date", "from", "to"))
+    tally = _obj({"model": _STR, "difficulty": _STR, "k": _INT, "n": _INT, "errors": _INT,
+                  "run_ids": _STRS}, ("model", "difficulty", "k", "n"))
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"scopecard decision record ({SCHEMA})",
+        **_obj({
+            "schema": {"const": SCHEMA}, "id": _ID, "title": _STR,
+            "created": {"type": "string", "format": "date-time"},
+            "status": {"enum": list(STATUSES)}, "engine_version": _STR, "seed": _INT,
+            "as_of": _DATE, "review_due": _DATE, "spec": _ref("Spec"),
+            "prices": _arr(_ref("PriceRow")), "fx": _arr(_ref("FxRate")),
+            "evals": _obj({"source": _STR, "sha256": _STR, "suite": _STR, "suite_hash": _STR,
+                           "tallies": _arr(tally)}, ("source", "suite")),
+            "thresholds": _obj({"bar": _ref("Number"), "confidence": _ref("Number"),
+                                "target_roi": _ref("Number"), "scenario": _STR,
+                                "version": _STR}, ("bar", "confidence", "target_roi")),
+            "outputs": _outputs_schema(), "kill_criteria": _arr(kill),
+            "reviews": _arr(_review_schema()), "history": _arr(history),
+            "supersedes": _arr(_ID), "superseded_by": _ID,
+        }, ("schema", "id", "title", "created", "status", "engine_version", "seed", "as_of",
+            "review_due", "spec", "prices", "fx", "evals", "thresholds", "outputs",
+            "kill_criteria", "reviews"), extra=False),
+        "$defs": defs,
+    }

@@ -8,10 +8,10 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tui import cmd_brief, cmd_core, cmd_doctor, cmd_evals, cmd_prices
+from tui import cmd_brief, cmd_core, cmd_doctor, cmd_evals, cmd_prices, cmd_records
 
 EXIT_OK, EXIT_STOP, EXIT_BAD_INPUT = 0, 1, 2
-MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor]
+MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor, cmd_records]
 WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
 
 

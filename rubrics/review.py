@@ -1,0 +1,620 @@
+"""`scopecard review`: recompute a decision record four ways and flag what needs attention.
+
+1. original inputs: the record's own spec, price and FX rows, eval tallies and seed. The outputs
+   must equal the stored ones; when they do not, the engine changed, and the figures that moved
+   are named.
+2. today's prices: the workspace's catalogue on the review date; the move of each candidate's
+   cost per call, flagged beyond the rubric's `price_move_flag`.
+3. newest evals: the workspace's eval store; each candidate's capability now, and any model in
+   the store with a price row that now meets the bar more cheaply than the chosen one.
+4. actuals: figures the PM enters, checked against every kill criterion.
+
+Nothing stored is trusted in place of a computation. Computations are cached for one run by a
+hash of all their inputs, so records with identical inputs share one (honest) computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import operator
+import sqlite3
+import tomllib
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from estimators import ENGINE_VERSION
+from estimators.errors import InputError
+from estimators.paths import Workspace
+from estimators.prices import Catalogue, FxRate, PriceRow
+from rubrics.estimate import Estimate, estimate
+from rubrics.evals.results import Tally
+from rubrics.lifecycle import integrity
+from rubrics.records import (
+    LIVE,
+    index_entry,
+    index_written,
+    next_review_due,
+    parse_record,
+    read_bytes,
+    record_files,
+    record_lock,
+    record_path,
+    rewrite_record,
+)
+from rubrics.scenarios import rubric
+from rubrics.spec import PROMPT_PARTS, Candidate, Spec
+from rubrics.verdict import Decision, capability_of, decide
+
+REL_TOL = 1e-9  # reproduction is exact arithmetic on the same inputs; this only absorbs noise
+METRICS = ("cost_per_success", "pass_rate", "monthly_spend", "resolution_rate", "p95_latency_ms")
+ALIASES = {"monthly_cost": "monthly_spend"}
+MAX_ACTUALS_BYTES = 100_000
+MAX_CANDIDATES = 50  # a spec's limit: models from the eval store are priced in chunks of this
+NO_DIR = Path("/nonexistent")  # a record's prompts are inlined: nothing is read from disk
+COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+
+
+@dataclass(frozen=True)
+class Newest:
+    """The newest tallies of a suite (one case set), or None and why there are none."""
+
+    tallies: dict[tuple[str, str, str], Tally] | None
+    suite_hash: str = ""
+    why: str = ""
+
+
+TalliesSource = Callable[[str], Newest]
+
+
+@dataclass(frozen=True)
+class Flag:
+    kind: str  # one of rubrics.records.FLAG_KINDS
+    message: str
+
+
+@dataclass
+class Reproduction:
+    status: str  # "reproduced" | "engine changed" | "not reproducible"
+    differences: list[str] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class PriceMove:
+    model: str
+    recorded: float  # cost per call in the record (reporting currency)
+    today: float | None  # None when the model has no price on the review date
+    change: float | None  # share: -0.5 is a 50% cut
+    note: str = ""
+
+
+@dataclass
+class TodayPrices:
+    moves: list[PriceMove] = field(default_factory=list)
+    verdict: str | None = None  # the verdict under today's prices, when any price moved
+    chosen: str | None = None
+    note: str = ""
+
+
+@dataclass
+class ModelNow:
+    model: str
+    status_then: str
+    status_now: str
+    k: int
+    n: int
+
+
+@dataclass
+class Cheaper:
+    model: str
+    k: int
+    n: int
+    cost_per_call: float
+    chosen_cost_per_call: float | None  # None when the record chose no model
+
+
+@dataclass
+class NewestEvals:
+    note: str = ""  # why there is nothing to show, e.g. "no eval store"
+    candidates: list[ModelNow] = field(default_factory=list)
+    cheaper: list[Cheaper] = field(default_factory=list)
+
+
+@dataclass
+class KillCheck:
+    metric: str
+    comparator: str
+    threshold: float
+    action: str
+    actual: float | None  # None when no actual was given for the metric
+    met: bool
+
+
+@dataclass
+class Review:
+    id: str
+    date: dt.date
+    title: str = ""
+    status: str = ""
+    verdict: str = ""
+    chosen: str | None = None
+    next_due: dt.date | None = None
+    reproduction: Reproduction | None = None
+    today: TodayPrices | None = None
+    evals: NewestEvals | None = None
+    kills: list[KillCheck] = field(default_factory=list)
+    actuals: dict[str, float] = field(default_factory=dict)
+    flags: list[Flag] = field(default_factory=list)
+    error: str | None = None  # the record could not be read
+    saved: bool = False
+
+
+# --- inputs -------------------------------------------------------------------------------------
+
+def parse_actuals(pairs: list[str], file: Path | None = None) -> dict[str, float]:
+    """Actuals from KEY=VALUE pairs and/or a small TOML file (pairs win); keys are metrics."""
+    raw: dict[str, Any] = {}
+    if file is not None:
+        try:
+            data = file.read_bytes()
+        except OSError as e:
+            raise InputError(f"cannot read: {e.strerror}", file=str(file)) from None
+        if len(data) > MAX_ACTUALS_BYTES:
+            raise InputError(f"file is {len(data):,} bytes; actuals are at most "
+                             f"{MAX_ACTUALS_BYTES:,}", file=str(file))
+        try:
+            parsed = tomllib.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise InputError(f"not a TOML file of actuals: {e}", file=str(file)) from None
+        raw.update(parsed.get("actuals", parsed))
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise InputError(f"--actual {pair!r}: use KEY=VALUE, e.g. monthly_cost=1234")
+        raw[key.strip()] = value.strip()
+    allowed = METRICS + tuple(ALIASES)
+    out: dict[str, float] = {}
+    for key, value in raw.items():
+        if key not in allowed:
+            raise InputError(f"unknown actual {key!r}; allowed: {', '.join(allowed)}")
+        try:
+            number = float(value) if not isinstance(value, bool) else math.nan
+        except (TypeError, ValueError):
+            number = math.nan
+        if not math.isfinite(number):
+            raise InputError(f"actual {key} = {value!r} is not a finite number")
+        out[ALIASES.get(key, key)] = number
+    return out
+
+
+def record_spec(record: dict[str, Any]) -> Spec:
+    """The record's spec as a Spec (prompt texts inlined; their file hashes set aside)."""
+    data = dict(record["spec"])
+    prompt = {k: v for k, v in data.get("prompt", {}).items() if not k.endswith("_file_sha256")}
+    for part in PROMPT_PARTS:
+        if f"{part}_file" in prompt:
+            raise InputError(f"prompt file {prompt[f'{part}_file']!r} was too large to copy into "
+                             "the record; the record alone cannot reproduce its token counts")
+    data["prompt"] = prompt
+    return Spec.model_validate(data)
+
+
+def record_catalogue(record: dict[str, Any]) -> Catalogue:
+    """A catalogue of exactly the price and FX rows the record used (spec prices excluded:
+    those come from the spec itself)."""
+    rows = [PriceRow.model_validate(r) for r in record.get("prices", [])
+            if r.get("origin") != "spec"]
+    fx = [FxRate.model_validate(r) for r in record.get("fx", [])]
+    return Catalogue(rows, fx, ["record"])
+
+
+def record_tallies(record: dict[str, Any], suite: str) -> dict[tuple[str, str, str], Tally]:
+    """The eval tallies the record was decided on, keyed like rubrics.evals.results.tally."""
+    return {(t["model"], suite, t["difficulty"]): Tally(t["k"], t["n"], t.get("errors", 0),
+                                                         tuple(t.get("run_ids", ())))
+            for t in record.get("evals", {}).get("tallies", [])}
+
+
+def store_tallies(ws: Workspace, suite: str) -> Newest:
+    """The newest tallies of `suite` from the workspace's eval store (compared on one case
+    set, as `decide` does), or why there are none."""
+    if not ws.evals_db.exists():
+        return Newest(None, why="no eval store")
+    try:
+        from rubrics.evals.store import EvalStore
+    except ImportError:
+        return Newest(None, why="no eval store (not in this build)")
+    try:
+        with EvalStore(ws.evals_db) as store:
+            tallies, suite_hash = store.suite_tallies(suite)
+    except (InputError, sqlite3.Error) as e:
+        return Newest(None, why=f"eval store unreadable: {e}")
+    return Newest(tallies, suite_hash)
+
+
+def _number(x: Any) -> float:
+    """A stored figure as a float (non-finite numbers are stored as text)."""
+    return float(x)
+
+
+def _close(a: Any, b: Any) -> bool:
+    a, b = _number(a), _number(b)
+    return a == b or math.isclose(a, b, rel_tol=REL_TOL, abs_tol=1e-12)
+
+
+def _key(*parts: Any) -> str:
+    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- comparing ----------------------------------------------------------------------------------
+
+def differences(record: dict[str, Any], d: Decision) -> list[str]:
+    """Where a recomputed decision differs from the stored outputs (empty: it reproduces)."""
+    out = record["outputs"]
+    diffs = []
+    if out.get("verdict") != d.verdict.value:
+        diffs.append(f"verdict {out.get('verdict')} -> {d.verdict.value}")
+    if out.get("chosen") != d.chosen:
+        diffs.append(f"chosen {out.get('chosen') or 'none'} -> {d.chosen or 'none'}")
+    thresholds = record.get("thresholds", {})
+    for name, now in (("bar", d.bar), ("confidence", d.confidence)):
+        if name in thresholds and not _close(thresholds[name], now):
+            diffs.append(f"{name} {thresholds[name]} -> {now}")
+    stored = {c["model"]: c for c in out.get("candidates", [])}
+    for r in d.candidates:
+        model = r.estimate.model
+        c = stored.pop(model, None)
+        if c is None:
+            diffs.append(f"{model}: not in the stored outputs")
+            continue
+        pairs = [("cost_per_call", c.get("cost_per_call"), r.estimate.cost_per_call),
+                 ("monthly_cost", c.get("monthly_cost"), r.estimate.monthly_cost)]
+        dist = c.get("distribution")
+        if (dist is None) != (r.distribution is None):
+            diffs.append(f"{model}: simulated {'now' if dist is None else 'then'} only")
+        elif r.distribution is not None:
+            for q in ("p10", "p50", "p90"):
+                pairs.append((f"NMB {q}", dist["nmb"][q], r.distribution.nmb[q]))
+                pairs.append((f"ROI {q}", dist["roi"][q], r.distribution.roi[q]))
+        diffs.extend(f"{model} {name}: {_number(then):.6g} -> {now:.6g}"
+                     for name, then, now in pairs if then is None or not _close(then, now))
+    diffs.extend(f"{model}: stored but not recomputed" for model in stored)
+    return diffs
+
+
+def rule_changes(record: dict[str, Any], d: Decision) -> list[str]:
+    """Rubric thresholds and scenario preset values that differ from the record's."""
+    thresholds = record.get("thresholds", {})
+    preset = thresholds.get("preset", {})
+    changes = [f"rubric {name} {thresholds[name]} -> {now}"
+               for name, now in asdict(d.rubric).items()
+               if name in thresholds and thresholds[name] != now]
+    changes += [f"scenario {d.scenario.name} {name} {preset[name]} -> {now}"
+                for name, now in asdict(d.scenario).items()
+                if name in preset and preset[name] != now]
+    return changes
+
+
+def kill_checks(record: dict[str, Any], actuals: dict[str, float]) -> list[KillCheck]:
+    """Every kill criterion of the record against the actuals given."""
+    out = []
+    for k in record.get("kill_criteria", []):
+        actual = actuals.get(k["metric"])
+        threshold = _number(k["threshold"])
+        met = actual is not None and COMPARE[k["comparator"]](actual, threshold)
+        out.append(KillCheck(k["metric"], k["comparator"], threshold, k.get("action", ""),
+                             actual, met))
+    return out
+
+
+# --- the reviewer -------------------------------------------------------------------------------
+
+class Reviewer:
+    """Reviews records of one workspace as of one date, sharing loaded data across records."""
+
+    def __init__(self, ws: Workspace, today: dt.date, actuals: dict[str, float] | None = None,
+                 tallies_source: TalliesSource | None = None):
+        self.ws = ws
+        self.today = today
+        self.actuals = actuals or {}
+        self.threshold = rubric().price_move_flag
+        self._tallies_source = tallies_source or (lambda suite: store_tallies(ws, suite))
+        self._catalogue: Catalogue | None = None
+        self._store: dict[str, Newest] = {}
+        self._memo: dict[str, Any] = {}
+
+    def catalogue(self) -> Catalogue:
+        """Today's workspace catalogue (loaded once per run)."""
+        if self._catalogue is None:
+            from rubrics.pipeline import catalogue_for
+
+            self._catalogue = catalogue_for(self.ws)
+        return self._catalogue
+
+    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
+        """compute(), once per distinct key; errors are cached too, so they repeat alike."""
+        if key not in self._memo:
+            try:
+                self._memo[key] = compute()
+            except InputError as e:
+                self._memo[key] = e
+        hit = self._memo[key]
+        if isinstance(hit, InputError):
+            raise hit
+        return hit
+
+    def review(self, record: dict[str, Any], record_id: str) -> Review:
+        """All four recomputations of one parsed record, and the flags they raise."""
+        out = record.get("outputs", {})
+        rv = Review(id=record_id, date=self.today, title=str(record.get("title", "")),
+                    status=str(record.get("status", "")), verdict=str(out.get("verdict", "")),
+                    chosen=out.get("chosen"))
+        spec_key = _key(record.get("spec"))
+        try:
+            spec = self._cached("spec" + spec_key, lambda: record_spec(record))
+        except (InputError, ValueError) as e:
+            rv.reproduction = Reproduction("engine changed" if isinstance(e, ValueError)
+                                           else "not reproducible", note=_first_line(e))
+            spec = None
+        if spec is not None:
+            rv.next_due = self.today + dt.timedelta(days=spec.commit.review_after_days)
+            suite = spec.quality.suite
+            tallies = record_tallies(record, suite)
+            rv.reproduction = self._reproduce(record, spec, spec_key, tallies)
+            rv.today = self._today_prices(record, spec, spec_key, tallies)
+            rv.evals = self._newest_evals(record, spec, rv.today)
+        rv.actuals = dict(self.actuals)
+        rv.kills = kill_checks(record, self.actuals)
+        rv.flags = self._flags(record, rv)
+        return rv
+
+    # 1. original inputs
+    def _reproduce(self, record: dict[str, Any], spec: Spec, spec_key: str,
+                   tallies: dict[tuple[str, str, str], Tally]) -> Reproduction:
+        as_of, seed = record["as_of"], int(record["seed"])
+        key = _key("original", spec_key, record.get("prices"), record.get("fx"),
+                   record.get("evals", {}).get("tallies"), seed, as_of)
+
+        embedding = spec.alternatives.embedding_model
+        borrowed = bool(embedding) and not any(r.get("id") == embedding
+                                               for r in record.get("prices", []))
+
+        def run() -> Decision:
+            catalogue = record_catalogue(record)
+            if borrowed:
+                catalogue.rows.extend(self.catalogue().history(embedding))
+                catalogue.fx.extend(self.catalogue().fx)
+            return decide(estimate(spec, NO_DIR, catalogue, as_of), tallies, catalogue, seed)
+
+        try:
+            d = self._cached(key, run)
+        except InputError as e:
+            return Reproduction("not reproducible", note=e.message)
+        except ValueError as e:  # a stored price row the current engine refuses
+            return Reproduction("engine changed", note=_first_line(e))
+        note = (f"the record keeps no price for the embedding alternative {embedding}: "
+                "today's catalogue was used for it") if borrowed else ""
+        diffs = differences(record, d)
+        if not diffs:
+            return Reproduction("reproduced", note=note)
+        why = [f"recorded with engine {record.get('engine_version', '?')}, now {ENGINE_VERSION}",
+               *rule_changes(record, d), note]
+        return Reproduction("engine changed", diffs, "; ".join(w for w in why if w))
+
+    # 2. today's prices
+    def _today_prices(self, record: dict[str, Any], spec: Spec, spec_key: str,
+                      tallies: dict[tuple[str, str, str], Tally]) -> TodayPrices:
+        catalogue = self.catalogue()
+        stored = {c["model"]: c for c in record["outputs"].get("candidates", [])}
+        priced, missing = [], []
+        for cand in spec.candidates:
+            try:
+                if cand.price is None:
+                    catalogue.lookup(cand.model, self.today)
+                priced.append(cand)
+            except InputError as e:
+                missing.append(PriceMove(cand.model, _number(stored[cand.model]["cost_per_call"]),
+                                         None, None, e.message))
+        result = TodayPrices(moves=list(missing))
+        if not priced:
+            result.note = "no candidate has a price today"
+            return result
+        spec_now = spec.model_copy(update={"candidates": priced}) if missing else spec
+        try:
+            est: Estimate = self._cached(_key("today", spec_key, self.today),
+                                         lambda: estimate(spec_now, NO_DIR, catalogue,
+                                                          self.today))
+        except InputError as e:
+            result.note = e.message
+            return result
+        moved = bool(missing)
+        for c in est.candidates:
+            then = stored.get(c.model)
+            if then is None:
+                continue
+            recorded = _number(then["cost_per_call"])
+            change = (c.cost_per_call - recorded) / recorded if recorded else None
+            moved = moved or not _close(recorded, c.cost_per_call) \
+                or bool(then.get("excluded")) != bool(c.excluded)
+            result.moves.append(PriceMove(c.model, recorded, c.cost_per_call, change,
+                                          f"{c.row.id} @ {c.row.effective_from or 'undated'}"))
+        if moved:  # unchanged prices would only repeat the original decision
+            try:
+                d = self._cached(_key("today-decision", spec_key, self.today,
+                                      record.get("evals", {}).get("tallies"), record["seed"]),
+                                 lambda: decide(est, tallies, catalogue, int(record["seed"])))
+                result.verdict, result.chosen = d.verdict.value, d.chosen
+            except InputError as e:
+                result.note = e.message
+        return result
+
+    # 3. newest evals
+    def _newest_evals(self, record: dict[str, Any], spec: Spec,
+                      today: TodayPrices) -> NewestEvals:
+        suite = spec.quality.suite
+        if suite not in self._store:
+            self._store[suite] = self._tallies_source(suite)
+        newest = self._store[suite]
+        tallies = newest.tallies
+        if tallies is None:
+            return NewestEvals(note=newest.why)
+        thresholds = record.get("thresholds", {})
+        bar = float(thresholds.get("bar", 0.0))
+        confidence = float(thresholds.get("confidence", 0.95))
+        result = NewestEvals()
+        for c in record["outputs"].get("candidates", []):
+            cap = capability_of(c["model"], spec, tallies, bar, confidence)
+            result.candidates.append(ModelNow(c["model"], c["capability"]["status"],
+                                              cap.status.value, cap.overall.k, cap.overall.n))
+        chosen = record["outputs"].get("chosen")
+        chosen_cost = next((m.today for m in today.moves if m.model == chosen), None)
+        if chosen and chosen_cost is None:
+            stored = {c["model"]: c for c in record["outputs"].get("candidates", [])}
+            chosen_cost = _number(stored[chosen]["cost_per_call"]) if chosen in stored else None
+        meets = [m for m in sorted({m for m, _, d in tallies if d == "all"}) if m != chosen
+                 and capability_of(m, spec, tallies, bar, confidence).status.value == "MEETS"]
+        for est in self._price_models(spec, meets):
+            for c in est.candidates:
+                if c.excluded or (chosen_cost is not None and c.cost_per_call >= chosen_cost):
+                    continue
+                cap = capability_of(c.model, spec, tallies, bar, confidence)
+                result.cheaper.append(Cheaper(c.model, cap.overall.k, cap.overall.n,
+                                              c.cost_per_call, chosen_cost))
+        result.cheaper.sort(key=lambda c: c.cost_per_call)
+        recorded = record.get("evals", {}).get("suite_hash", "")
+        if not tallies:
+            result.note = f"the eval store has no results for suite {suite!r}"
+        elif recorded and newest.suite_hash and newest.suite_hash != recorded:
+            result.note = (f"the newest results are on case set {newest.suite_hash[:12]}, the "
+                           f"record's on {recorded[:12]}: the cases differ")
+        return result
+
+    def _price_models(self, spec: Spec, models: list[str]) -> list[Estimate]:
+        """The spec's cost on each model that has a chat price row today (in spec-sized chunks)."""
+        catalogue = self.catalogue()
+        priced = []
+        for m in models:
+            try:
+                if catalogue.lookup(m, self.today).kind == "chat":
+                    priced.append(m)
+            except InputError:
+                continue  # a model without a price cannot be compared on cost
+        out = []
+        for i in range(0, len(priced), MAX_CANDIDATES):
+            chunk = [Candidate(model=m) for m in priced[i:i + MAX_CANDIDATES]]
+            spec_now = spec.model_copy(update={"candidates": chunk})
+            key = _key("models", spec.model_dump(mode="json"), [c.model for c in chunk],
+                       self.today)
+            try:
+                out.append(self._cached(key, lambda s=spec_now: estimate(s, NO_DIR, catalogue,
+                                                                         self.today)))
+            except InputError:
+                continue  # e.g. no FX rate to the spec's currency: nothing comparable
+        return out
+
+    # flags
+    def _flags(self, record: dict[str, Any], rv: Review) -> list[Flag]:
+        flags = []
+        due = next_review_due(record)
+        if due is not None and rv.status in LIVE and self.today >= due:
+            flags.append(Flag("review_due", f"review was due on {due}"))
+        edited = integrity(record)
+        if edited:
+            flags.append(Flag("edited", edited))
+        if rv.reproduction and rv.reproduction.status == "engine changed":
+            detail = "; ".join(rv.reproduction.differences[:5]) or rv.reproduction.note
+            flags.append(Flag("engine_changed", f"the original inputs no longer give the stored "
+                                                f"outputs: {detail}"))
+        for m in rv.today.moves if rv.today else []:
+            if m.change is not None and abs(m.change) > self.threshold:
+                flags.append(Flag("price_moved", f"{m.model} cost per call {m.change:+.1%} "
+                                                 f"({m.recorded:.6g} -> {m.today:.6g})"))
+            elif m.today is None:
+                flags.append(Flag("price_moved", f"{m.model} has no price today: {m.note}"))
+        for c in rv.evals.cheaper if rv.evals else []:
+            than = (f"cheaper than {rv.chosen} ({c.chosen_cost_per_call:.6g})"
+                    if c.chosen_cost_per_call is not None else "and the record chose no model")
+            flags.append(Flag("cheaper_model", f"{c.model} now MEETS the bar ({c.k}/{c.n}) at "
+                                               f"{c.cost_per_call:.6g} per call, {than}"))
+        for k in rv.kills:
+            if k.met:
+                flags.append(Flag("kill_criterion", f"{k.metric} {k.actual:g} {k.comparator} "
+                                                    f"{k.threshold:g}: {k.action}"))
+        return flags
+
+
+def _first_line(e: Exception) -> str:
+    return (getattr(e, "message", None) or str(e)).splitlines()[0]
+
+
+# --- saving -------------------------------------------------------------------------------------
+
+def review_entry(rv: Review) -> dict[str, Any]:
+    """The `[[reviews]]` entry of a review (TOML-ready: no None values)."""
+    entry: dict[str, Any] = {"date": rv.date, "engine_version": ENGINE_VERSION,
+                             "flags": [asdict(f) for f in rv.flags]}
+    if rv.reproduction:
+        entry["reproduction"] = rv.reproduction.status
+    if rv.today:
+        entry["price_moves"] = {m.model: round(m.change, 6) for m in rv.today.moves
+                                if m.change is not None}
+        if rv.today.verdict:
+            entry["verdict_today_prices"] = rv.today.verdict
+    if rv.evals and rv.evals.cheaper:
+        entry["cheaper_models"] = [c.model for c in rv.evals.cheaper]
+    if rv.actuals:
+        entry["actuals"] = dict(rv.actuals)
+    if rv.next_due:
+        entry["next_due"] = rv.next_due
+    return entry
+
+
+def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
+                   actuals: dict[str, float] | None = None, save: bool = True,
+                   tallies_source: TalliesSource | None = None) -> list[Review]:
+    """Review the named records (bad ids raise), or every live record when `ids` is None
+    (unreadable files are reported in their Review and the rest go on)."""
+    reviewer = Reviewer(ws, today, actuals, tallies_source)
+    if ids is None:
+        paths = record_files(ws.decisions)
+    else:
+        paths = [record_path(ws.decisions, i) for i in ids]
+    reviews: list[Review] = []
+    written: dict[str, list[Any]] = {}  # index entries, not records: 10,000 records won't fit
+    for path in paths:
+        try:
+            raw = read_bytes(path)
+            data = parse_record(raw, path)
+        except InputError as e:
+            if ids is not None:
+                raise
+            reviews.append(Review(id=path.stem, date=today, error=e.message))
+            continue
+        if ids is None and data.get("status") not in LIVE:
+            continue  # rejected, superseded and deprecated records are history, not reviewed
+        try:
+            rv = reviewer.review(data, path.stem)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            if ids is not None:
+                raise InputError(f"malformed record: {e}", file=str(path)) from None
+            reviews.append(Review(id=path.stem, date=today, error=f"malformed record: {e}"))
+            continue
+        if save:
+            entry = review_entry(rv)
+            with record_lock(ws.decisions):
+                data = rewrite_record(path, lambda d: d.setdefault("reviews", []).append(entry),
+                                      known=(raw, data))
+                index = index_entry(path, data)
+            if index:
+                written[path.name] = index
+            rv.saved = True
+        reviews.append(rv)
+    index_written(ws.decisions, written)
+    return reviews

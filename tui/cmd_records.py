@@ -1,0 +1,271 @@
+"""Decision record commands: list, show, export, accept, reject, supersede, deprecate, review,
+record-schema and paths."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.records
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("list", parents=[common], help="decision records, newest first")
+    p.add_argument("--status", choices=STATUSES, help="only records with this status")
+    p.add_argument("--due", action="store_true",
+                   help="only proposed or accepted records whose review is due")
+    p.add_argument("--as-of", metavar="DATE", help="date --due is judged on (default today)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(handler=cmd_list)
+
+    p = sub.add_parser("show", parents=[common], help="one decision record")
+    p.add_argument("id", help="record id, e.g. 2026-11-24-support-faq-answers")
+    p.add_argument("--json", action="store_true", help="the whole record as JSON")
+    p.set_defaults(handler=cmd_show)
+
+    p = sub.add_parser("export", parents=[common],
+                       help="a record as Markdown (for a PR or wiki) or JSON")
+    p.add_argument("id", help="record id")
+    p.add_argument("--format", choices=["md", "json"], default="md")
+    p.add_argument("--out", type=Path, metavar="FILE",
+                   help="write to FILE (atomically) and print its path; default stdout")
+    p.set_defaults(handler=cmd_export)
+
+    for name, status, text in (("accept", "accepted", "accept a proposed record"),
+                               ("reject", "rejected", "reject a proposed record"),
+                               ("deprecate", "deprecated", "deprecate an accepted record")):
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("id", help="record id")
+        p.add_argument("--note", default="", help="why (kept in the record's history)")
+        p.set_defaults(handler=cmd_status, status=status)
+
+    p = sub.add_parser("supersede", parents=[common],
+                       help="mark accepted record OLD superseded by accepted record NEW")
+    p.add_argument("old", help="the record being replaced")
+    p.add_argument("new", help="the accepted record that replaces it")
+    p.add_argument("--note", default="", help="why (kept in the record's history)")
+    p.set_defaults(handler=cmd_supersede)
+
+    p = sub.add_parser("review", parents=[common],
+                       help="recompute records with their own inputs, today's prices, the newest "
+                            "evals and actuals; flag what needs attention")
+    p.add_argument("id", nargs="?", help="record id (or --all)")
+    p.add_argument("--all", action="store_true", help="every proposed and accepted record")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--actual", action="append", default=[], metavar="KEY=VALUE",
+                   help="an observed figure: monthly_cost, pass_rate, cost_per_success, "
+                        "resolution_rate, p95_latency_ms (repeatable)")
+    p.add_argument("--actuals", type=Path, metavar="FILE.toml", help="actuals as a TOML file")
+    p.add_argument("--as-of", metavar="DATE", help="review date (default today)")
+    p.add_argument("--dry-run", action="store_true", help="do not append the review entry")
+    p.set_defaults(handler=cmd_review)
+
+    p = sub.add_parser("record-schema", parents=[common],
+                       help="print the JSON Schema of decision records (as exported to JSON)")
+    p.set_defaults(handler=cmd_record_schema)
+
+    p = sub.add_parser("paths", parents=[common], help="where scopecard keeps its files")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_paths)
+
+
+def _workspace(args: argparse.Namespace):
+    from estimators.paths import resolve_workspace
+
+    return resolve_workspace(args.workspace)
+
+
+def _today(args: argparse.Namespace):
+    import datetime as dt
+
+    from tui.cmd_core import _date
+
+    return _date(args.as_of) or dt.date.today()
+
+
+def _load(args: argparse.Namespace) -> dict[str, Any]:
+    from rubrics.records import read_record, record_path
+
+    return read_record(record_path(_workspace(args).decisions, args.id))
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from rubrics.records import LIVE, list_records
+    from tui.cli import print_json
+
+    today = _today(args)
+    rows = list_records(_workspace(args).decisions)
+    if args.status:
+        rows = [r for r in rows if r.status == args.status]
+    if args.due:
+        rows = [r for r in rows if r.status in LIVE and r.review_due and r.review_due <= today]
+    if args.json:
+        print_json([{**asdict(r), "path": str(r.path)} for r in rows])
+        return 0
+    if not rows:
+        print("no records" + (" match" if args.status or args.due else
+                              "; create one with `scopecard decide`"))
+        return 0
+    width = max(len(r.id) for r in rows)
+    for r in rows:
+        if r.error:
+            print(f"{r.id:<{width}}  ERROR  {r.error}")
+            continue
+        due = f"review {r.review_due}" + (" (due)" if r.status in LIVE and r.review_due
+                                          and r.review_due <= today else "")
+        print(f"{r.id:<{width}}  {r.status:<10}  {r.verdict:<18}  {r.chosen or '-':<28}  {due}")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from rubrics.export import plain
+    from rubrics.lifecycle import integrity
+    from rubrics.records import next_review_due
+    from tui.cli import print_json
+
+    r = _load(args)
+    if args.json:
+        print_json(plain(r))
+        return 0
+    out = r["outputs"]
+    print(f"{r['title']}  [{r['status']}]  {args.id}")
+    print(f"VERDICT: {out['verdict']}" + (f" — {out['chosen']}" if out.get("chosen") else ""))
+    for line in out.get("reasons", []):
+        print(f"  - {line}")
+    for line in out.get("conditions", []):
+        print(f"  condition: {line}")
+    print(f"created {r['created']}, prices as of {r['as_of']}, engine {r['engine_version']}, "
+          f"seed {r['seed']}; next review {next_review_due(r)}")
+    for c in out.get("candidates", []):
+        cap = c["capability"]
+        print(f"  {c['model']:<32} {c['cost_per_call']:.6g}/call  {c['monthly_cost']:,.2f}/month"
+              f"  {cap['status']} {cap['overall']['k']}/{cap['overall']['n']}")
+    for k in r.get("kill_criteria", []):
+        print(f"  kill: {k['metric']} {k['comparator']} {k['threshold']:g} for "
+              f"{k['window_days']} days -> {k['action']}")
+    for link in ("supersedes", "superseded_by"):
+        if r.get(link):
+            print(f"{link.replace('_', ' ')}: {r[link]}")
+    for h in r.get("history", []):
+        print(f"  {h['date']}: {h['from']} -> {h['to']}" + (f" ({h['note']})" if h.get("note")
+                                                           else ""))
+    for v in r.get("reviews", []):
+        kinds = ", ".join(f["kind"] for f in v.get("flags", [])) or "no flags"
+        print(f"  reviewed {v['date']}: {v.get('reproduction', '?')}; {kinds}")
+    problem = integrity(r)
+    if problem:
+        print(f"WARNING: {problem}")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from estimators.atomic import write_atomic
+    from rubrics.export import to_json, to_markdown
+
+    r = _load(args)
+    text = to_json(r) if args.format == "json" else to_markdown(r)
+    if args.out is None:
+        print(text, end="")
+        return 0
+    write_atomic(args.out, text.encode())
+    print(args.out)
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from rubrics.lifecycle import set_status
+
+    data = set_status(_workspace(args).decisions, args.id, args.status, args.note)
+    print(f"{args.id}: {data['history'][-1]['from']} -> {data['status']}")
+    return 0
+
+
+def cmd_supersede(args: argparse.Namespace) -> int:
+    from rubrics.lifecycle import supersede
+
+    supersede(_workspace(args).decisions, args.old, args.new, args.note)
+    print(f"{args.old}: accepted -> superseded by {args.new}")
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from estimators.errors import InputError
+    from rubrics.review import parse_actuals, review_records
+    from tui.cli import print_json
+
+    if bool(args.id) == bool(args.all):
+        raise InputError("name one record ID or give --all")
+    actuals = parse_actuals(args.actual, args.actuals)
+    reviews = review_records(_workspace(args), None if args.all else [args.id], _today(args),
+                             actuals, save=not args.dry_run)
+    if args.json:
+        print_json([asdict(rv) for rv in reviews])
+        return 0
+    if not reviews:
+        print("no proposed or accepted records to review")
+    for rv in reviews:
+        print(review_text(rv))
+    return 0
+
+
+def review_text(rv: Any) -> str:
+    """One review for the terminal."""
+    if rv.error:
+        return f"{rv.id}: ERROR {rv.error}\n"
+    lines = [f"{rv.id}  {rv.title}  [{rv.status}]  {rv.verdict}"
+             + (f" — {rv.chosen}" if rv.chosen else "")]
+    rep = rv.reproduction
+    lines.append(f"  original inputs: {rep.status}" + (f" ({rep.note})" if rep.note else ""))
+    lines += [f"      {d}" for d in rep.differences]
+    if rv.today:
+        moves = ", ".join(f"{m.model} {m.change:+.1%}" if m.change is not None
+                          else f"{m.model} no price" for m in rv.today.moves)
+        now = f"; verdict now {rv.today.verdict}" + (f" — {rv.today.chosen}" if rv.today.chosen
+                                                     else "") if rv.today.verdict else ""
+        lines.append(f"  today's prices ({rv.date}): {moves or rv.today.note}{now}")
+    if rv.evals:
+        changed = [f"{m.model} {m.status_then} -> {m.status_now} ({m.k}/{m.n})"
+                   for m in rv.evals.candidates if m.status_then != m.status_now]
+        lines.append("  newest evals: " + (rv.evals.note or "; ".join(changed)
+                                           or "capability unchanged"))
+    checked = [k for k in rv.kills if k.actual is not None]
+    if checked:
+        lines.append("  actuals: " + "; ".join(
+            f"{k.metric} {k.actual:g} ({k.comparator} {k.threshold:g}: "
+            f"{'MET' if k.met else 'not met'})" for k in checked))
+    lines += [f"  ! {f.kind}: {f.message}" for f in rv.flags] or ["  no flags"]
+    if rv.saved:
+        lines.append(f"  review saved; next due {rv.next_due}")
+    return "\n".join(lines) + "\n"
+
+
+def cmd_record_schema(args: argparse.Namespace) -> int:
+    from rubrics.records import json_schema
+    from tui.cli import print_json
+
+    print_json(json_schema())
+    return 0
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from estimators.tokens import tiktoken_cache_dir
+    from tui.cli import print_json
+
+    ws = _workspace(args)
+    paths = {"workspace": ws.root, "decisions": ws.decisions, "evals db": ws.evals_db,
+             "local prices": ws.local_prices, "catalogue": ws.catalogue,
+             "tiktoken cache": tiktoken_cache_dir()}
+    if args.json:
+        print_json({k: str(v) for k, v in paths.items()})
+        return 0
+    for name, path in paths.items():
+        note = "" if path.exists() else "  (not created yet)"
+        if name == "catalogue" and not path.exists():
+            note = "  (not refreshed: the bundled catalogue is used)"
+        print(f"{name + ':':<16}{path}{note}")
+    return 0
