@@ -9,9 +9,7 @@ Run: python benchmarks/bench_economics.py
 
 from __future__ import annotations
 
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +22,7 @@ from rubrics.economics import ranged_fields, simulate  # noqa: E402
 from rubrics.estimate import estimate  # noqa: E402
 from rubrics.examples import EXAMPLE_SPEC  # noqa: E402
 from rubrics.spec import parse_spec  # noqa: E402
+from benchmarks.timing import median_seconds  # noqa: E402
 
 DRAWS, CANDIDATES = 10_000, 20
 
@@ -36,14 +35,6 @@ def spec_with_candidates() -> str:
     text += "".join(f'[[candidates]]\nmodel = "{m}"\n' for m in chat)
     return text + "[commit]\ntarget_roi = 0.5\n"
 
-
-def timed(fn, runs: int = 7) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
 
 
 def main() -> None:
@@ -66,7 +57,7 @@ def main() -> None:
             np.percentile(x, [10, 50, 90])
             np.percentile(x, [10, 50, 90])
 
-    t_ours, t_base = timed(ours), timed(baseline)
+    t_ours, t_base = median_seconds(ours, 7), median_seconds(baseline, 7)
     print(f"monte carlo  {DRAWS:,} draws x {CANDIDATES} candidates, {n_ranged} ranged inputs + p")
     print(f"  baseline (draws + quantiles only) {t_base * 1000:7.1f} ms")
     print(f"  scopecard simulate (with tornado) {t_ours * 1000:7.1f} ms | ratio {t_ours / t_base:4.1f}x"

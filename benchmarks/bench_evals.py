@@ -18,7 +18,6 @@ import csv
 import os
 import random
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -29,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from rubrics.evals.native_csv import read_native_csv  # noqa: E402
 from rubrics.evals.results import tally  # noqa: E402
 from rubrics.evals.store import EvalStore  # noqa: E402
+from benchmarks.timing import median_seconds  # noqa: E402
 
 HEADER = "case_id,suite,model,vendor,difficulty,kind,passed,score,run_id,timestamp\n"
 
@@ -68,14 +68,6 @@ def baseline_import(csv_path: Path, db_path: Path) -> float:
     return elapsed
 
 
-def timed(fn, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -112,16 +104,16 @@ def main() -> int:
             ok &= target
             print(f"  target >= 100,000 rows/s          : {'PASS' if target else 'FAIL'}")
 
-            q_store = timed(lambda: store.tallies())
+            q_store = median_seconds(lambda: store.tallies())
             db = sqlite3.connect(tmpdir / "evals.sqlite")
             raw_sql = ("SELECT r.model, c.difficulty, sum(x.passed), count(x.passed), "
                        "sum(x.passed IS NULL) FROM results x JOIN runs r ON r.seq = x.run_seq "
                        "JOIN cases c ON c.suite_id = r.suite_id AND c.case_id = x.case_id "
                        "GROUP BY r.model, r.suite_id, c.difficulty")
-            q_raw = timed(lambda: db.execute(raw_sql).fetchall(), repeat=3)
+            q_raw = median_seconds(lambda: db.execute(raw_sql).fetchall(), 3)
             db.close()
             rows = read_native_csv(csv_path)
-            q_mem = timed(lambda: tally(rows), repeat=3)
+            q_mem = median_seconds(lambda: tally(rows), 3)
             stored = store.counts()["results"]
             print(f"\ncapability tally over {stored:,} stored results")
             print(f"  EvalStore.tallies()               : {q_store * 1000:8.2f} ms")

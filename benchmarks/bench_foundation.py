@@ -11,24 +11,19 @@ from __future__ import annotations
 
 import random
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import median_seconds  # noqa: E402
+
 
 def _cold(cmd: list[str], runs: int = 15) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, cwd=ROOT)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
+    return median_seconds(lambda: subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True,
+                                                 cwd=ROOT), runs)
 
 def bench_help() -> None:
     base = _cold([sys.executable, "-c", "pass"])
@@ -57,14 +52,6 @@ def sample_text(size: int = 1_000_000, seed: int = 7) -> str:
     return "\n".join(lines)
 
 
-def _best(fn, runs: int = 5) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return min(times)
-
 
 def bench_tokens() -> None:
     from estimators.tokens import count_encoding, get_encoding
@@ -74,8 +61,8 @@ def bench_tokens() -> None:
     raw_n = len(enc.encode_ordinary(text))
     ours_n = count_encoding(text, "o200k_base", progress=lambda d, t: None)
     assert raw_n == ours_n, (raw_n, ours_n)
-    raw = _best(lambda: len(enc.encode_ordinary(text)))
-    ours = _best(lambda: count_encoding(text, "o200k_base", progress=lambda d, t: None))
+    raw = median_seconds(lambda: len(enc.encode_ordinary(text)))
+    ours = median_seconds(lambda: count_encoding(text, "o200k_base", progress=lambda d, t: None))
     mb = len(text.encode()) / 1e6
     print(f"tokens       raw tiktoken {mb / raw:6.2f} MB/s | scopecard (chunked, progress) "
           f"{mb / ours:6.2f} MB/s | ratio {raw / ours:4.2f}x | goal >= 0.9x: "
