@@ -80,8 +80,9 @@ def load_json(data: bytes | str, source: str) -> Any:
     try:
         return json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as e:
-        tail = text[e.pos:].strip()
-        hint = " (the file looks truncated)" if not tail else ""
+        # the text ran out mid-document, or inside a string that never closes
+        cut = not text[e.pos:].strip() or e.msg.startswith("Unterminated string")
+        hint = " (the file looks truncated)" if cut else ""
         raise InputError(f"not valid JSON: {e.msg}{hint}", file=source,
                          where=f"line {e.lineno}, column {e.colno}") from None
     except RecursionError:
