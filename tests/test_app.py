@@ -229,3 +229,24 @@ async def test_chinese_interface(ws):
         descriptions = {b.description for bs in app.screen._bindings.key_to_bindings.values()
                         for b in bs}
         assert "新建" in descriptions
+
+
+@sync
+async def test_briefs_from_the_verdict_and_review_screens(ws):
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "4")  # open the record, verdict tab
+        await settle(pilot)
+        await pilot.press("e", "down", "down", "enter")  # business brief
+        await settle(pilot)
+        await pilot.press("escape", "r")  # back home, review the same record
+        await settle(pilot)
+        await pilot.press("e", "down", "down", "down", "enter")  # vendor brief
+        await settle(pilot)
+    business = ws.root / "exports" / f"{record.stem}-business-brief.md"
+    vendor = ws.root / "exports" / f"{record.stem}-vendor-brief.md"
+    assert "business brief" in business.read_text("utf-8")
+    text = vendor.read_text("utf-8")
+    assert "Capacity" in text and "value_per_success" not in text

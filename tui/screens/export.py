@@ -1,4 +1,4 @@
-"""Export a record to a file (Markdown or JSON) and show where it went: no clipboard."""
+"""Export a record (Markdown, JSON) or its briefs to a file and show where it went: no clipboard."""
 
 from __future__ import annotations
 
@@ -17,11 +17,11 @@ from tui.i18n import t
 from tui.screens import lifecycle
 from tui.screens.record_view import display_path
 
-FORMATS = ("md", "json")
+FORMATS = ("md", "json", "business", "vendor")  # the last two are briefs (Markdown)
 
 
 class ExportDialog(ModalScreen[str | None]):
-    """Choose the export format; returns "md", "json" or None."""
+    """Choose what to export; returns "md", "json", "business", "vendor" or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "key.close", id="export.cancel"),

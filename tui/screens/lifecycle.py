@@ -78,11 +78,18 @@ def review(ws: Workspace, record: Path, today: dt.date, save: bool,
 
 
 def export(ws: Workspace, record: Path, fmt: str) -> Path:
-    """Write the record as Markdown or JSON into the workspace's exports/ folder."""
+    """Write the record (md, json) or one of its briefs (business, vendor) into exports/."""
     from estimators.atomic import write_atomic
     from rubrics.records import read_record
 
-    fn = _require("rubrics.export", EXPORTERS[fmt])
-    out = ws.root / "exports" / f"{record.stem}.{fmt}"
-    write_atomic(out, fn(read_record(record)).encode())
+    data = read_record(record)
+    if fmt in ("business", "vendor"):
+        from rubrics.briefs import brief, brief_markdown
+
+        out = ws.root / "exports" / f"{record.stem}-{fmt}-brief.md"
+        text = brief_markdown(brief(data, fmt))
+    else:
+        out = ws.root / "exports" / f"{record.stem}.{fmt}"
+        text = _require("rubrics.export", EXPORTERS[fmt])(data)
+    write_atomic(out, text.encode())
     return out

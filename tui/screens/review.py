@@ -89,6 +89,7 @@ class ReviewCommands(ScreenCommands):
         screen = self.screen
         assert isinstance(screen, ReviewScreen)
         return [(t("key.save_review"), screen.action_save, "s"),
+                (t("key.export"), screen.action_export, "e"),
                 (t("review.actuals"), screen.query_one("#actuals", Input).focus, ""),
                 (t("key.back"), screen.action_back, "Esc")]
 
@@ -99,6 +100,7 @@ class ReviewScreen(Screen[None]):
     COMMANDS: ClassVar = {ReviewCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "save", "key.save_review", id="review.save"),
+        Binding("e", "export", "key.export", id="review.export"),
         Binding("escape", "back", "key.back", id="review.back"),
     ]
 
@@ -168,6 +170,14 @@ class ReviewScreen(Screen[None]):
 
     def action_save(self) -> None:
         self._review(save=True)
+
+    def action_export(self) -> None:
+        """The record or its business / vendor brief, written to a file."""
+        from tui.screens.export import ExportDialog, export_record
+
+        path = self.record_path
+        self.app.push_screen(ExportDialog(path.stem),
+                             lambda fmt: export_record(self.app, path, fmt))
 
     def action_back(self) -> None:
         self.app.pop_screen()
