@@ -1,0 +1,46 @@
+"""`scopecard doctor` says what is wrong and how to fix it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tui.cli import main
+
+
+def _findings(capsys) -> dict[str, dict]:
+    return {f["check"]: f for f in json.loads(capsys.readouterr().out)}
+
+
+def test_a_fresh_workspace_is_healthy(isolated: Path, capsys):
+    assert main(["doctor", "--json"]) == 0
+    found = _findings(capsys)
+    assert {f["level"] for f in found.values()} == {"ok"}
+    assert {"workspace", "decisions", "price catalogue", "offline tokenizers", "eval store"} <= set(found)
+
+
+def test_broken_things_are_named_with_a_fix(isolated: Path, capsys):
+    (isolated / "decisions").mkdir(parents=True)
+    (isolated / "decisions" / "2026-01-01-bad.toml").write_text("not = [toml")
+    (isolated / "prices.local.toml").write_text('schema = "scopecard.prices/1"\n[[models]]\nid = 3\n')
+    (isolated / "evals.sqlite").write_bytes(b"this is not a database" * 100)
+    assert main(["doctor", "--json"]) == 2
+    found = _findings(capsys)
+    assert found["decisions"]["level"] == "warn" and "2026-01-01-bad.toml" in found["decisions"]["detail"]
+    assert found["local prices"]["level"] == "fail" and "prices.local.toml" in found["local prices"]["detail"]
+    assert found["eval store"]["level"] == "fail" and found["eval store"]["fix"]
+
+
+def test_a_stale_refreshed_catalogue_is_flagged(isolated: Path, capsys):
+    isolated.mkdir(parents=True)
+    (isolated / "prices.catalogue.toml").write_text(
+        'schema = "scopecard.prices/1"\n[[models]]\nid = "a/b"\ncurrency = "USD"\ninput = 1\n'
+        'source = "x"\nverified_on = 2020-01-01\n')
+    main(["doctor", "--json"])
+    found = _findings(capsys)
+    assert found["price catalogue"]["level"] == "warn" and "refresh" in found["price catalogue"]["fix"]
+
+
+def test_text_output(isolated: Path, capsys):
+    assert main(["doctor"]) == 0
+    assert "[ok  ] workspace" in capsys.readouterr().out
