@@ -131,7 +131,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     if args.json:
         print_json({**record, "path": str(path) if path else None})
     else:
-        print(render.decision_text(decision))
+        print(render.decision_text(decision, record.get("evals")))
         print(f"\nrecord: {path}" if path else "\nrecord: not written (--dry-run)")
     return EXIT_STOP if args.fail_on_stop and decision.verdict.value == "STOP" else 0
 

@@ -62,6 +62,8 @@ def estimate_text(est: Estimate) -> str:
               if c.fx.fx else "")
         lines.append(f"  {r.id}: in {r.input:g} / out {r.output:g} {r.currency} per 1M "
                      f"[{r.origin}; {r.source}; verified {r.verified_on}{fx}]")
+    if est.notes:
+        lines += ["", "assumptions:"] + [f"  - {n}" for n in est.notes]
     return "\n".join(lines)
 
 
@@ -76,10 +78,14 @@ def catalogue_costs_text(costs: list[CatalogueCost], currency: str) -> str:
     return "\n".join(lines)
 
 
-def decision_text(d: Decision) -> str:
+def decision_text(d: Decision, evals: dict | None = None) -> str:
+    """The whole decision as text; `evals` is the record's eval provenance (suite hash, store)."""
     cur = d.spec.currency
+    suite_hash = (evals or {}).get("suite_hash")
+    where = f" @{suite_hash[:12]}" if suite_hash else ""
     lines = [estimate_text(d.estimate), "", "capability "
-             f"(suite '{d.spec.quality.suite}', bar {d.bar:.0%}, confidence {d.confidence:.0%}):"]
+             f"(suite '{d.spec.quality.suite}'{where}, {d.spec.quality.interval} interval, bar "
+             f"{d.bar:.0%}, confidence {d.confidence:.0%}):"]
     for r in d.candidates:
         c = r.capability.overall
         tiers = "  ".join(f"{k} {v.k}/{v.n} {v.status.value}" for k, v in r.capability.tiers.items())
@@ -89,6 +95,8 @@ def decision_text(d: Decision) -> str:
                      f"{r.capability.status.value}{need}{err}")
         if tiers:
             lines.append(f"      {tiers}")
+        if r.capability.run_ids:
+            lines.append(f"      runs: {', '.join(r.capability.run_ids)}")
     lines += ["", f"economics per month ({cur}; P10 / P50 / P90 over {d.rubric.draws:,} draws, "
                   f"seed {d.seed}):"]
     for r in d.candidates:
