@@ -7,7 +7,6 @@ import hashlib
 import os
 import sqlite3
 from dataclasses import dataclass
-from pathlib import Path
 
 from estimators.errors import InputError
 from estimators.paths import Workspace

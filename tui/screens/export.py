@@ -53,7 +53,7 @@ def export_record(app: App[Any], record_path: Path, fmt: str | None) -> None:
         from estimators.errors import InputError
 
         try:
-            out = lifecycle.export(app.workspace, record_path, fmt)  # type: ignore[attr-defined]
+            out = lifecycle.export(app.workspace, record_path, fmt)
         except (InputError, OSError) as e:
             app.call_from_thread(app.notify, str(e), severity="error")
             return

@@ -14,7 +14,6 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from tui import i18n
 from tui.i18n import t
 from tui.screens.commands import Entry, ScreenCommands
-from tui.screens import lifecycle
 from tui.screens.record_view import display_path
 
 if TYPE_CHECKING:
@@ -147,13 +146,6 @@ class HomeScreen(Screen[None]):
             self.notify(t("home.unreadable", error=s.error), severity="error")
             return None
         return s
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "review":
-            return lifecycle.can_review()
-        if action == "export":
-            return lifecycle.can_export()
-        return True
 
     def action_new(self) -> None:
         from tui.screens.start import StartChoice, StartDialog

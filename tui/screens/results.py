@@ -407,13 +407,10 @@ class ResultsScreen(Screen[None]):
     # --- actions ---------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Hide what cannot be done: nothing before a record exists; absent core features."""
+        """Hide what cannot be done: nothing before a record exists; status only once."""
         if action in ("accept", "reject"):
-            return (self.record is not None and lifecycle.can_set_status()
-                    and self.record.get("status") == "proposed")
-        if action == "export":
-            return self.record is not None and lifecycle.can_export()
-        if action == "sort":
+            return self.record is not None and self.record.get("status") == "proposed"
+        if action in ("export", "sort"):
             return self.record is not None
         return True
 
