@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tui.args import workspace_of
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("brief", parents=[common],
@@ -20,11 +22,10 @@ def cmd_brief(args: argparse.Namespace) -> int:
     import json
 
     from estimators.atomic import write_atomic
-    from estimators.paths import resolve_workspace
     from rubrics.briefs import brief, brief_markdown
     from rubrics.records import read_record, record_path
 
-    ws = resolve_workspace(args.workspace)
+    ws = workspace_of(args)
     data = brief(read_record(record_path(ws.decisions, args.id)), args.side)
     text = (json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
             if args.format == "json" else brief_markdown(data))

@@ -6,6 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from tui.args import parse_date, workspace_of
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("estimate", parents=[common], help="token volume and cost per candidate for a spec")
@@ -41,12 +43,6 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_example)
 
 
-def _workspace(args: argparse.Namespace):
-    from estimators.paths import resolve_workspace
-
-    return resolve_workspace(args.workspace)
-
-
 def _spec_and_evals(args: argparse.Namespace) -> tuple[Path, list[Path], Path | None]:
     """The spec, eval files and suite file named on the command line, or the example's."""
     from estimators.errors import InputError
@@ -60,19 +56,6 @@ def _spec_and_evals(args: argparse.Namespace) -> tuple[Path, list[Path], Path | 
     if args.spec is None:
         raise InputError("no spec given; name a SPEC file or use --example")
     return args.spec, evals, None
-
-
-def _date(text: str | None):
-    import datetime as dt
-
-    from estimators.errors import InputError
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"--as-of {text!r} is not a date; use YYYY-MM-DD") from None
 
 
 def _progress():
@@ -93,8 +76,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from tui.cli import print_json
 
     spec_path, _, _ = _spec_and_evals(args)
-    ws = _workspace(args)
-    est = estimate_spec(spec_path, ws, _date(args.as_of), _progress())
+    ws = workspace_of(args)
+    est = estimate_spec(spec_path, ws, parse_date(args.as_of), _progress())
     every = None
     if args.all_models:
         from rubrics.estimate import catalogue_costs
@@ -123,7 +106,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from tui import render
     from tui.cli import EXIT_STOP, print_json
 
-    ws = _workspace(args)
+    ws = workspace_of(args)
     spec, evals, suite_file = _spec_and_evals(args)
     decision, record = decide_spec(spec, ws, evals, args.seed, progress=_progress(),
                                    suite_file=suite_file)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from tui.args import workspace_of
+
 MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
 
@@ -17,11 +19,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_doctor(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from estimators.paths import resolve_workspace
     from rubrics.doctor import diagnose
     from tui.cli import EXIT_BAD_INPUT, print_json
 
-    findings = diagnose(resolve_workspace(args.workspace))
+    findings = diagnose(workspace_of(args))
     if args.json:
         print_json([asdict(f) for f in findings])
     else:

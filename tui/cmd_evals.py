@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from tui.args import workspace_of
+
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     evals = sub.add_parser("evals", parents=[common], help="the eval store: import, show, compare")
@@ -53,10 +55,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _store(args: argparse.Namespace):
-    from estimators.paths import resolve_workspace
     from rubrics.evals.store import EvalStore
 
-    ws = resolve_workspace(args.workspace)
+    ws = workspace_of(args)
     ws.root.mkdir(parents=True, exist_ok=True)
     return EvalStore(ws.evals_db)
 

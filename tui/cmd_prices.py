@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 
+from tui.args import parse_date, workspace_of
+
 PRICES_URL_ENV = "SCOPECARD_PRICES_URL"
 
 
@@ -32,10 +34,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def _catalogue(args: argparse.Namespace):
-    from estimators.paths import resolve_workspace
     from rubrics.pipeline import catalogue_for
 
-    return catalogue_for(resolve_workspace(args.workspace))
+    return catalogue_for(workspace_of(args))
 
 
 def _row_json(row) -> dict:
@@ -45,10 +46,9 @@ def _row_json(row) -> dict:
 def cmd_list(args: argparse.Namespace) -> int:
     from estimators.errors import InputError
     from tui.cli import print_json
-    from tui.cmd_core import _date
 
     cat = _catalogue(args)
-    as_of = _date(args.as_of)
+    as_of = parse_date(args.as_of)
     rows = []
     for model_id in cat.model_ids():
         if args.vendor and model_id.split("/", 1)[0] != args.vendor:
@@ -103,14 +103,13 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_refresh(args: argparse.Namespace) -> int:
     from estimators.errors import InputError
-    from estimators.paths import resolve_workspace
     from estimators.refresh import format_diff, refresh_catalogue
 
     url = args.url or os.environ.get(PRICES_URL_ENV)
     if not url:
         raise InputError(f"no catalogue URL: pass --from URL or set ${PRICES_URL_ENV} "
                          "(a scopecard.prices/1 TOML file)")
-    ws = resolve_workspace(args.workspace)
+    ws = workspace_of(args)
     result = refresh_catalogue(url, ws.catalogue, timeout=args.timeout)
     print(format_diff(result))
     return 0

@@ -7,6 +7,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tui.args import parse_date, workspace_of
+
 STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.records
 
 
@@ -70,24 +72,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_paths)
 
 
-def _workspace(args: argparse.Namespace):
-    from estimators.paths import resolve_workspace
-
-    return resolve_workspace(args.workspace)
-
-
 def _today(args: argparse.Namespace):
     import datetime as dt
 
-    from tui.cmd_core import _date
-
-    return _date(args.as_of) or dt.date.today()
+    return parse_date(args.as_of) or dt.date.today()
 
 
 def _load(args: argparse.Namespace) -> dict[str, Any]:
     from rubrics.records import read_record, record_path
 
-    return read_record(record_path(_workspace(args).decisions, args.id))
+    return read_record(record_path(workspace_of(args).decisions, args.id))
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -97,7 +91,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from tui.cli import print_json
 
     today = _today(args)
-    rows = list_records(_workspace(args).decisions)
+    rows = list_records(workspace_of(args).decisions)
     if args.status:
         rows = [r for r in rows if r.status == args.status]
     if args.due:
@@ -178,7 +172,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from rubrics.lifecycle import set_status
 
-    data = set_status(_workspace(args).decisions, args.id, args.status, args.note)
+    data = set_status(workspace_of(args).decisions, args.id, args.status, args.note)
     print(f"{args.id}: {data['history'][-1]['from']} -> {data['status']}")
     return 0
 
@@ -186,7 +180,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_supersede(args: argparse.Namespace) -> int:
     from rubrics.lifecycle import supersede
 
-    supersede(_workspace(args).decisions, args.old, args.new, args.note)
+    supersede(workspace_of(args).decisions, args.old, args.new, args.note)
     print(f"{args.old}: accepted -> superseded by {args.new}")
     return 0
 
@@ -201,7 +195,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if bool(args.id) == bool(args.all):
         raise InputError("name one record ID or give --all")
     actuals = parse_actuals(args.actual, args.actuals)
-    reviews = review_records(_workspace(args), None if args.all else [args.id], _today(args),
+    reviews = review_records(workspace_of(args), None if args.all else [args.id], _today(args),
                              actuals, save=not args.dry_run)
     if args.json:
         print_json([asdict(rv) for rv in reviews])
@@ -256,7 +250,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     from estimators.tokens import tiktoken_cache_dir
     from tui.cli import print_json
 
-    ws = _workspace(args)
+    ws = workspace_of(args)
     paths = {"workspace": ws.root, "decisions": ws.decisions, "evals db": ws.evals_db,
              "local prices": ws.local_prices, "catalogue": ws.catalogue,
              "tiktoken cache": tiktoken_cache_dir()}
