@@ -1,4 +1,4 @@
-"""`scopecard evals import | list | show | compare | suite check | suite export`."""
+"""`scopecard evals import | list | show | compare | run | suite check | suite export`."""
 
 from __future__ import annotations
 
@@ -41,6 +41,27 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--suite")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_compare)
+
+    p = esub.add_parser("run", parents=[common],
+                        help="grade a suite's desensitized cases against an OpenAI-compatible API")
+    p.add_argument("suite_file", type=Path, metavar="SUITE_FILE", help="the suite TOML file")
+    p.add_argument("--model", required=True, help="vendor/model, as results are stored")
+    p.add_argument("--base-url", required=True,
+                   help="the API root, e.g. http://127.0.0.1:8000/v1 (POSTs to /chat/completions)")
+    p.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="NAME",
+                   help="environment variable holding the API key (default OPENAI_API_KEY; "
+                        "may be unset for a local server)")
+    p.add_argument("--remote-model", default="", metavar="ID",
+                   help="model id the endpoint expects (default: --model after 'vendor/')")
+    p.add_argument("--concurrency", type=int, default=4, help="requests at once (default 4)")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds per attempt (default 30)")
+    p.add_argument("--retries", type=int, default=3,
+                   help="retries on 429, 5xx and timeouts (default 3)")
+    p.add_argument("--run-id", default="", metavar="ID",
+                   help="name the run; the same id again resumes it "
+                        "(default <model>-<suite>-<UTC time>)")
+    p.set_defaults(handler=cmd_run)
 
     suite = esub.add_parser("suite", parents=[common], help="case suites (TOML)")
     ssub = suite.add_subparsers(dest="suite_command", metavar="ACTION", required=True)
@@ -179,6 +200,61 @@ def _better(c) -> str:
     if which is None:
         return "no significant difference at 5%"
     return f"{c.model_a if which == 'A' else c.model_b} is better (5% level)"
+
+
+def _listed(ids: list[str], limit: int = 8) -> str:
+    return ", ".join(ids[:limit]) + (", …" if len(ids) > limit else "")
+
+
+def _progress_line(done: int, total: int, errors: int) -> None:
+    """Rewrite one status line on the terminal."""
+    import sys
+
+    sys.stderr.write(f"\r  {done}/{total} done, {errors} error(s)")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import sys
+
+    from rubrics.evals.runner import RunConfig, execute, plain_http_warning, prepare
+
+    ws = workspace_of(args)
+    ws.root.mkdir(parents=True, exist_ok=True)
+    cfg = RunConfig(args.suite_file, args.model, args.base_url, args.api_key_env,
+                    args.remote_model, args.concurrency, args.timeout, args.retries, args.run_id)
+    plan = prepare(cfg, ws)
+    print(f"run {plan.run_id}: {plan.model} on {plan.suite.name!r}, {len(plan.cases)} case(s), "
+          f"{len(plan.cases) - len(plan.todo)} already done")
+    if plan.not_desensitized:
+        print(f"  skipped {len(plan.not_desensitized)} case(s) not marked desensitized (never "
+              f"sent): {_listed(plan.not_desensitized)}")
+    if plan.ungradeable:
+        print(f"  skipped {len(plan.ungradeable)} case(s) without a prompt or expected phrase: "
+              f"{_listed(plan.ungradeable)}")
+    for w in plan.checkpoint_warnings + [plain_http_warning(plan)]:
+        if w:
+            print(f"  ! {w}", file=sys.stderr)
+    try:
+        s = execute(plan, ws, _progress_line if sys.stderr.isatty() else None)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted: finished cases are kept in {plan.checkpoint}; run the same "
+              f"command with --run-id {plan.run_id} to resume", file=sys.stderr)
+        return 130
+    print(f"{s.model} on {s.suite}: {s.passed}/{s.graded} passed, {s.errors} error(s) "
+          f"({s.sent} asked now, {s.resumed} from the checkpoint)")
+    print(f"  checkpoint {s.checkpoint}")
+    print(f"  results    {s.results_csv}")
+    stored = "already in" if s.imported.already_imported else "imported into"
+    print(f"  {stored} {ws.evals_db}")
+    for w in s.imported.warnings:
+        print(f"  ! {w}")
+    if plan.suite_warnings:
+        print(f"  {len(plan.suite_warnings)} suite warning(s): see `scopecard evals suite check "
+              f"{args.suite_file}`")
+    return 0
 
 
 def cmd_suite_check(args: argparse.Namespace) -> int:
