@@ -17,17 +17,20 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import math
+import multiprocessing as mp
 import operator
+import os
 import sqlite3
+import threading
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from estimators import ENGINE_VERSION
+from estimators.atomic import commit_staged, discard_staged, stage
 from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, FxRate, PriceRow
@@ -36,15 +39,22 @@ from rubrics.evals.results import Tally
 from rubrics.lifecycle import integrity
 from rubrics.records import (
     LIVE,
+    Loaded,
+    apply_review,
+    appended,
+    cache_append,
+    checked_fragment,
     index_entry,
     index_written,
+    load_record,
     next_review_due,
-    parse_record,
-    read_bytes,
     record_files,
     record_lock,
     record_path,
+    review_cache_line,
     rewrite_record,
+    summary_json,
+    unchanged,
 )
 from rubrics.scenarios import rubric
 from rubrics.spec import PROMPT_PARTS, Candidate, Spec
@@ -69,6 +79,15 @@ class Newest:
 
 
 TalliesSource = Callable[[str], Newest]
+
+
+@dataclass(frozen=True)
+class _Tallies:
+    """A record's eval tallies: their hash, and how to build them (only a computation that is
+    not cached yet needs them)."""
+
+    key: str
+    build: Callable[[], dict[tuple[str, str, str], Tally]]
 
 
 @dataclass(frozen=True)
@@ -249,8 +268,10 @@ def _close(a: Any, b: Any) -> bool:
 
 
 def _key(*parts: Any) -> str:
-    text = json.dumps(parts, sort_keys=True, default=str, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    """A hash of computation inputs. repr, not JSON: it tells a date from a string and 1 from
+    1.0, and costs less (a run hashes ~7 KB per record). Key order counts, so equal data in
+    another order is only computed again."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 # --- comparing ----------------------------------------------------------------------------------
@@ -328,7 +349,8 @@ class Reviewer:
         self._tallies_source = tallies_source or (lambda suite: store_tallies(ws, suite))
         self._catalogue: Catalogue | None = None
         self._store: dict[str, Newest] = {}
-        self._memo: dict[str, Any] = {}
+        self._memo: dict[Hashable, Any] = {}
+        self._fragments: dict[str, tuple[bytes, dict[str, Any]]] = {}
 
     def catalogue(self) -> Catalogue:
         """Today's workspace catalogue (loaded once per run)."""
@@ -338,7 +360,7 @@ class Reviewer:
             self._catalogue = catalogue_for(self.ws)
         return self._catalogue
 
-    def _cached(self, key: str, compute: Callable[[], Any]) -> Any:
+    def _cached(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         """compute(), once per distinct key; errors are cached too, so they repeat alike."""
         if key not in self._memo:
             try:
@@ -366,10 +388,11 @@ class Reviewer:
         if spec is not None:
             rv.next_due = self.today + dt.timedelta(days=spec.commit.review_after_days)
             suite = spec.quality.suite
-            tallies = record_tallies(record, suite)
+            raw_tallies = record.get("evals", {}).get("tallies")
+            tallies = _Tallies(_key(raw_tallies, suite), lambda: record_tallies(record, suite))
             rv.reproduction = self._reproduce(record, spec, spec_key, tallies)
             rv.today = self._today_prices(record, spec, spec_key, tallies)
-            rv.evals = self._newest_evals(record, spec, rv.today)
+            rv.evals = self._newest_evals(record, spec, spec_key, rv.today)
         rv.actuals = dict(self.actuals)
         rv.kills = kill_checks(record, self.actuals)
         rv.flags = self._flags(record, rv)
@@ -377,10 +400,10 @@ class Reviewer:
 
     # 1. original inputs
     def _reproduce(self, record: dict[str, Any], spec: Spec, spec_key: str,
-                   tallies: dict[tuple[str, str, str], Tally]) -> Reproduction:
+                   tallies: _Tallies) -> Reproduction:
         as_of, seed = record["as_of"], int(record["seed"])
-        key = _key("original", spec_key, record.get("prices"), record.get("fx"),
-                   record.get("evals", {}).get("tallies"), seed, as_of)
+        key = _key("original", spec_key, record.get("prices"), record.get("fx"), tallies.key,
+                   seed, as_of)
 
         embedding = spec.alternatives.embedding_model
         borrowed = bool(embedding) and not any(r.get("id") == embedding
@@ -391,7 +414,8 @@ class Reviewer:
             if borrowed:
                 catalogue.rows.extend(self.catalogue().history(embedding))
                 catalogue.fx.extend(self.catalogue().fx)
-            return decide(estimate(spec, NO_DIR, catalogue, as_of), tallies, catalogue, seed)
+            return decide(estimate(spec, NO_DIR, catalogue, as_of), tallies.build(), catalogue,
+                          seed)
 
         try:
             d = self._cached(key, run)
@@ -410,14 +434,15 @@ class Reviewer:
 
     # 2. today's prices
     def _today_prices(self, record: dict[str, Any], spec: Spec, spec_key: str,
-                      tallies: dict[tuple[str, str, str], Tally]) -> TodayPrices:
+                      tallies: _Tallies) -> TodayPrices:
         catalogue = self.catalogue()
         stored = {c["model"]: c for c in record["outputs"].get("candidates", [])}
         priced, missing = [], []
         for cand in spec.candidates:
             try:
                 if cand.price is None:
-                    catalogue.lookup(cand.model, self.today)
+                    self._cached(("lookup", cand.model, self.today),
+                                 lambda m=cand.model: catalogue.lookup(m, self.today))
                 priced.append(cand)
             except InputError as e:
                 missing.append(PriceMove(cand.model, _number(stored[cand.model]["cost_per_call"]),
@@ -447,16 +472,17 @@ class Reviewer:
                                           f"{c.row.id} @ {c.row.effective_from or 'undated'}"))
         if moved:  # unchanged prices would only repeat the original decision
             try:
-                d = self._cached(_key("today-decision", spec_key, self.today,
-                                      record.get("evals", {}).get("tallies"), record["seed"]),
-                                 lambda: decide(est, tallies, catalogue, int(record["seed"])))
+                d = self._cached(_key("today-decision", spec_key, self.today, tallies.key,
+                                      record["seed"]),
+                                 lambda: decide(est, tallies.build(), catalogue,
+                                                int(record["seed"])))
                 result.verdict, result.chosen = d.verdict.value, d.chosen
             except InputError as e:
                 result.note = e.message
         return result
 
     # 3. newest evals
-    def _newest_evals(self, record: dict[str, Any], spec: Spec,
+    def _newest_evals(self, record: dict[str, Any], spec: Spec, spec_key: str,
                       today: TodayPrices) -> NewestEvals:
         suite = spec.quality.suite
         if suite not in self._store:
@@ -469,8 +495,13 @@ class Reviewer:
         bar = float(thresholds.get("bar", 0.0))
         confidence = float(thresholds.get("confidence", 0.95))
         result = NewestEvals()
+
+        def capability(model: str) -> Any:  # the store's tallies are fixed for the run
+            return self._cached(("capability", model, spec_key, bar, confidence),
+                                lambda: capability_of(model, spec, tallies, bar, confidence))
+
         for c in record["outputs"].get("candidates", []):
-            cap = capability_of(c["model"], spec, tallies, bar, confidence)
+            cap = capability(c["model"])
             result.candidates.append(ModelNow(c["model"], c["capability"]["status"],
                                               cap.status.value, cap.overall.k, cap.overall.n))
         chosen = record["outputs"].get("chosen")
@@ -479,12 +510,12 @@ class Reviewer:
             stored = {c["model"]: c for c in record["outputs"].get("candidates", [])}
             chosen_cost = _number(stored[chosen]["cost_per_call"]) if chosen in stored else None
         meets = [m for m in sorted({m for m, _, d in tallies if d == "all"}) if m != chosen
-                 and capability_of(m, spec, tallies, bar, confidence).status.value == "MEETS"]
-        for est in self._price_models(spec, meets):
+                 and capability(m).status.value == "MEETS"]
+        for est in self._price_models(spec, spec_key, meets):
             for c in est.candidates:
                 if c.excluded or (chosen_cost is not None and c.cost_per_call >= chosen_cost):
                     continue
-                cap = capability_of(c.model, spec, tallies, bar, confidence)
+                cap = capability(c.model)
                 result.cheaper.append(Cheaper(c.model, cap.overall.k, cap.overall.n,
                                               c.cost_per_call, chosen_cost))
         result.cheaper.sort(key=lambda c: c.cost_per_call)
@@ -496,7 +527,7 @@ class Reviewer:
                            f"record's on {recorded[:12]}: the cases differ")
         return result
 
-    def _price_models(self, spec: Spec, models: list[str]) -> list[Estimate]:
+    def _price_models(self, spec: Spec, spec_key: str, models: list[str]) -> list[Estimate]:
         """The spec's cost on each model that has a chat price row today (in spec-sized chunks)."""
         catalogue = self.catalogue()
         priced = []
@@ -510,8 +541,7 @@ class Reviewer:
         for i in range(0, len(priced), MAX_CANDIDATES):
             chunk = [Candidate(model=m) for m in priced[i:i + MAX_CANDIDATES]]
             spec_now = spec.model_copy(update={"candidates": chunk})
-            key = _key("models", spec.model_dump(mode="json"), [c.model for c in chunk],
-                       self.today)
+            key = ("models", spec_key, tuple(c.model for c in chunk), self.today)
             try:
                 out.append(self._cached(key, lambda s=spec_now: estimate(s, NO_DIR, catalogue,
                                                                          self.today)))
@@ -576,45 +606,198 @@ def review_entry(rv: Review) -> dict[str, Any]:
     return entry
 
 
+# Records staged per sync. All temp files are created before any rename frees an old file:
+# on ext4 (here, mounted with discard) creating a file costs ~0.05 ms, but ~0.4 ms once files
+# were freed, so small batches would make every batch after the first pay the dear rate.
+STAGE_CHUNK = 10_000
+
+
+@dataclass
+class _Staged:
+    """A review ready to save: the record's next bytes in a temp file (None: the file's layout
+    needs a re-dump, done under the lock), and what to record once it is in place."""
+
+    rv: Review
+    path: Path
+    identity: list[int]
+    tmp: str | None
+    cache_line: bytes = b""
+    summary: dict[str, Any] | None = None
+    loaded: Loaded | None = None  # kept only for a re-dump
+    entry: dict[str, Any] | None = None
+
+
+def _fragment(reviewer: Reviewer, entry: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
+    """The checked [[reviews]] fragment of an entry, once per distinct entry in a run (repr
+    tells a date from a string and 1 from 1.0, so equal reprs are the same TOML)."""
+    key = repr(entry)
+    if key not in reviewer._fragments:
+        reviewer._fragments[key] = checked_fragment(entry)
+    return reviewer._fragments[key]
+
+
+def _stage(reviewer: Reviewer, loaded: Loaded, rv: Review) -> _Staged:
+    """Write the record with its new review appended as text to a temp file (not synced yet)."""
+    entry = review_entry(rv)
+    fragment, parsed = _fragment(reviewer, entry)
+    plan = appended(loaded.raw, loaded.data, loaded.hits, fragment)
+    if plan is None:
+        return _Staged(rv, loaded.path, loaded.identity, None, loaded=loaded, entry=entry)
+    raw, last, hits = plan
+    new_sha = hashlib.sha256(raw).hexdigest().encode()
+    line = review_cache_line(loaded, new_sha, parsed, last, hits) if loaded.cached else b""
+    apply_review(loaded.data, parsed, last)
+    tmp = stage(loaded.path, raw)
+    return _Staged(rv, loaded.path, loaded.identity, tmp, line,
+                   summary_json(loaded.path, loaded.data))
+
+
+def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
+    """Put a batch of staged reviews in place under the records lock (one sync for the lot);
+    a record changed since it was read is re-read and re-dumped instead. Returns the index
+    entries of the files written."""
+    written: dict[str, list[Any]] = {}
+    with record_lock(decisions):
+        ready, redo = [], []
+        for s in staged:
+            (ready if s.tmp is not None and unchanged(s.path, s.identity) else redo).append(s)
+        discard_staged(s.tmp for s in redo if s.tmp is not None)
+        commit_staged([(s.tmp, s.path) for s in ready if s.tmp is not None])
+        for s in ready:
+            if s.cache_line:
+                cache_append(s.path, s.cache_line)
+            entry = index_entry(s.path, summary=s.summary)
+            if entry:
+                written[s.path.name] = entry
+            s.rv.saved = True
+        for s in redo:
+            entry_now = s.entry if s.entry is not None else review_entry(s.rv)
+            known = (s.loaded.raw, s.loaded.data) if s.loaded is not None else None
+            data = rewrite_record(s.path, lambda d: d.setdefault("reviews", []).append(entry_now),
+                                  known=known)
+            entry = index_entry(s.path, data)
+            if entry:
+                written[s.path.name] = entry
+            s.rv.saved = True
+    return written
+
+
+def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, save: bool,
+                  decisions: Path) -> tuple[list[Review], dict[str, list[Any]]]:
+    """Review `paths` in order, saving in batches; returns the reviews and the index entries of
+    the files written."""
+    today = reviewer.today
+    reviews: list[Review] = []
+    written: dict[str, list[Any]] = {}  # index entries, not records: 10,000 records won't fit
+    staged: list[_Staged] = []
+    try:
+        for path in paths:
+            # ids may repeat (record_files' names cannot): save before reading one again
+            if len(staged) >= STAGE_CHUNK or (ids and path in {s.path for s in staged}):
+                written.update(_commit(decisions, staged))
+                staged = []
+            try:
+                loaded = load_record(path)
+            except InputError as e:
+                if ids is not None:
+                    raise
+                reviews.append(Review(id=path.stem, date=today, error=e.message))
+                continue
+            data = loaded.data
+            if ids is None and data.get("status") not in LIVE:
+                continue  # rejected, superseded and deprecated records are history, not reviewed
+            try:
+                rv = reviewer.review(data, path.stem)
+            except (KeyError, TypeError, ValueError, AttributeError) as e:
+                if ids is not None:
+                    raise InputError(f"malformed record: {e}", file=str(path)) from None
+                reviews.append(Review(id=path.stem, date=today, error=f"malformed record: {e}"))
+                continue
+            if save:
+                staged.append(_stage(reviewer, loaded, rv))
+            reviews.append(rv)
+        if staged:
+            written.update(_commit(decisions, staged))
+            staged = []
+    except BaseException:
+        discard_staged(s.tmp for s in staged if s.tmp is not None)
+        raise
+    return reviews, written
+
+
+PARALLEL_MIN = 2000  # records: below this, forking a second process does not pay
+
+
+def _can_fork() -> bool:
+    """A second process by fork: it inherits the loaded engine and the run's settings without
+    pickling them. Forking a process that runs other threads (the app) is unsafe."""
+    return (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() \
+        and threading.active_count() == 1
+
+
+Part = tuple[list[Review], dict[str, list[Any]]]
+
+
+def _in_two(run: Callable[[list[Path]], Part], first: list[Path],
+            second: list[Path]) -> tuple[Part, Part]:
+    """run(first) here and run(second) in a forked child, at once; the child's result comes
+    back pickled. Each side saves its own records (the records lock serializes the commits);
+    a computation whose inputs both halves share is done once on each side."""
+    ctx = mp.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            out: tuple[str, Any] = ("ok", run(second))
+        except BaseException as e:  # noqa: BLE001 - every failure goes back to the parent
+            out = ("error", e)
+        try:
+            sender.send(out)
+        except Exception:  # an exception that does not pickle
+            sender.send(("error", RuntimeError(f"review process failed: {out[1]!r}")))
+
+    proc = ctx.Process(target=child, daemon=True)
+    proc.start()
+    sender.close()
+    try:
+        mine = run(first)
+    finally:  # also when this side failed: the child's records are saved or cleaned up first
+        try:
+            status, theirs = receiver.recv()
+        except EOFError:
+            status, theirs = "error", RuntimeError("the second review process died")
+        proc.join()
+    if status == "error":
+        raise theirs
+    return mine, theirs
+
+
 def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
                    actuals: dict[str, float] | None = None, save: bool = True,
                    tallies_source: TalliesSource | None = None) -> list[Review]:
     """Review the named records (bad ids raise), or every live record when `ids` is None
-    (unreadable files are reported in their Review and the rest go on)."""
+    (unreadable files are reported in their Review and the rest go on).
+
+    Saving appends each review to its file as TOML text (the rest of the file is left byte for
+    byte). New files are staged as temp files and put in place in batches: one sync, then the
+    renames, so a crash leaves every record either as it was or with its new review. A review
+    of many records runs in two processes.
+    """
     reviewer = Reviewer(ws, today, actuals, tallies_source)
     if ids is None:
         paths = record_files(ws.decisions)
     else:
         paths = [record_path(ws.decisions, i) for i in ids]
-    reviews: list[Review] = []
-    written: dict[str, list[Any]] = {}  # index entries, not records: 10,000 records won't fit
-    for path in paths:
-        try:
-            raw = read_bytes(path)
-            data = parse_record(raw, path)
-        except InputError as e:
-            if ids is not None:
-                raise
-            reviews.append(Review(id=path.stem, date=today, error=e.message))
-            continue
-        if ids is None and data.get("status") not in LIVE:
-            continue  # rejected, superseded and deprecated records are history, not reviewed
-        try:
-            rv = reviewer.review(data, path.stem)
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            if ids is not None:
-                raise InputError(f"malformed record: {e}", file=str(path)) from None
-            reviews.append(Review(id=path.stem, date=today, error=f"malformed record: {e}"))
-            continue
-        if save:
-            entry = review_entry(rv)
-            with record_lock(ws.decisions):
-                data = rewrite_record(path, lambda d: d.setdefault("reviews", []).append(entry),
-                                      known=(raw, data))
-                index = index_entry(path, data)
-            if index:
-                written[path.name] = index
-            rv.saved = True
-        reviews.append(rv)
+
+    def run(part: list[Path]) -> Part:
+        return _review_paths(reviewer, part, ids, save, ws.decisions)
+
+    if ids is None and len(paths) >= PARALLEL_MIN and _can_fork():
+        half = len(paths) // 2
+        (reviews, written), (more, written_more) = _in_two(run, paths[:half], paths[half:])
+        reviews += more
+        written.update(written_more)
+    else:
+        reviews, written = run(paths)
     index_written(ws.decisions, written)
     return reviews
