@@ -210,17 +210,24 @@ def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
     return data
 
 
-def read_bytes(path: Path) -> bytes:
-    """A record file's bytes, reading no more than the size limit; InputError when unreadable."""
+def read_bytes_and_stat(path: Path) -> tuple[bytes, os.stat_result]:
+    """A record file's bytes (no more than the size limit) and its stat taken before reading,
+    so a later change shows in mtime or ctime; InputError when unreadable."""
     try:
         with open(path, "rb") as f:
+            st = os.fstat(f.fileno())
             raw = f.read(MAX_RECORD_BYTES + 1)
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
     if len(raw) > MAX_RECORD_BYTES:
         raise InputError(f"file is over {MAX_RECORD_BYTES:,} bytes, the most a record may be",
                          file=str(path))
-    return raw
+    return raw, st
+
+
+def read_bytes(path: Path) -> bytes:
+    """A record file's bytes, reading no more than the size limit; InputError when unreadable."""
+    return read_bytes_and_stat(path)[0]
 
 
 def read_record(path: Path) -> dict[str, Any]:
@@ -614,15 +621,7 @@ class Loaded:
 def load_record(path: Path) -> Loaded:
     """Read a record; from the cache when it holds these very bytes, else parsed and cached.
     InputError when the file is not a readable scopecard.decision/1 record."""
-    try:
-        with open(path, "rb") as f:
-            st = os.fstat(f.fileno())  # before reading: a later change moves mtime or ctime
-            raw = f.read(MAX_RECORD_BYTES + 1)
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
-    if len(raw) > MAX_RECORD_BYTES:
-        raise InputError(f"file is over {MAX_RECORD_BYTES:,} bytes, the most a record may be",
-                         file=str(path))
+    raw, st = read_bytes_and_stat(path)
     identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
     sha = hashlib.sha256(raw).hexdigest().encode()
     hit = _cache_read(path, sha)
