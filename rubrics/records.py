@@ -181,7 +181,7 @@ class RecordSummary:
     """What a list of decisions shows; `error` is set for a corrupt or foreign file.
 
     `review_due` is when the next review is due: the latest review's `next_due`, else the
-    record's own `review_due`.
+    record's own `review_due`. `flags` are the kinds the latest review raised.
     """
 
     id: str
@@ -195,6 +195,7 @@ class RecordSummary:
     error: str | None = None
     superseded_by: str = ""
     last_reviewed: dt.date | None = None
+    flags: tuple[str, ...] = ()
 
 
 def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
@@ -255,12 +256,14 @@ def summary_of(path: Path, data: dict[str, Any]) -> RecordSummary:
     outputs = data.get("outputs", {})
     reviews = [r for r in data.get("reviews") or [] if isinstance(r, dict)]
     last = reviews[-1].get("date") if reviews else None
+    flags = reviews[-1].get("flags") if reviews else None
+    kinds = tuple(str(f.get("kind")) for f in flags or [] if isinstance(f, dict) and f.get("kind"))
     return RecordSummary(
         id=path.stem, path=path, title=str(data.get("title", "")),
         status=str(data.get("status", "")), verdict=str(outputs.get("verdict", "")),
         chosen=str(outputs.get("chosen", "")), created=str(data.get("created", "")),
         review_due=next_review_due(data), superseded_by=str(data.get("superseded_by", "")),
-        last_reviewed=last if isinstance(last, dt.date) else None)
+        last_reviewed=last if isinstance(last, dt.date) else None, flags=kinds)
 
 
 def summarize(path: Path) -> RecordSummary:
@@ -311,7 +314,8 @@ def _summary_json(s: RecordSummary) -> dict[str, Any]:
     return {"title": s.title, "status": s.status, "verdict": s.verdict, "chosen": s.chosen,
             "created": s.created, "review_due": s.review_due and s.review_due.isoformat(),
             "error": s.error, "superseded_by": s.superseded_by,
-            "last_reviewed": s.last_reviewed and s.last_reviewed.isoformat()}
+            "last_reviewed": s.last_reviewed and s.last_reviewed.isoformat(),
+            "flags": list(s.flags)}
 
 
 def _summary_from_json(path: Path, d: dict[str, Any]) -> RecordSummary:
@@ -321,7 +325,8 @@ def _summary_from_json(path: Path, d: dict[str, Any]) -> RecordSummary:
     return RecordSummary(id=path.stem, path=path, title=d["title"], status=d["status"],
                          verdict=d["verdict"], chosen=d["chosen"], created=d["created"],
                          review_due=day(d["review_due"]), error=d["error"],
-                         superseded_by=d["superseded_by"], last_reviewed=day(d["last_reviewed"]))
+                         superseded_by=d["superseded_by"], last_reviewed=day(d["last_reviewed"]),
+                         flags=tuple(d["flags"]))  # an index from before flags: KeyError, re-read
 
 
 def _load_index(decisions_dir: Path) -> dict[str, Any]:

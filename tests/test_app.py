@@ -250,3 +250,17 @@ async def test_briefs_from_the_verdict_and_review_screens(ws):
     assert "business brief" in business.read_text("utf-8")
     text = vendor.read_text("utf-8")
     assert "Capacity" in text and "value_per_success" not in text
+
+
+@sync
+async def test_home_shows_the_latest_review_flags(ws):
+    from tui.cli import main
+
+    record = write_example_record(ws)
+    assert main(["review", record.stem, "--workspace", str(ws.root),
+                 "--actual", "cost_per_success=1e9"]) == 0
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        row = [str(c) for c in app.screen.query_one("#records", DataTable).get_row_at(0)]
+    assert "kill_criterion" in row[5]

@@ -330,3 +330,16 @@ def test_an_accepted_record_edited_by_hand_is_flagged(test_workspace: Path) -> N
     rv = only(test_workspace, record_id)
     assert set(flags(rv)) == {"edited"}
     assert rv.reproduction.status == "reproduced"  # the spec's own title did not change
+
+
+def test_list_and_home_show_the_latest_review_flags(test_workspace: Path, capsys) -> None:
+    from rubrics.records import list_records
+    from tui.cli import main
+
+    record_id, _ = make_record(test_workspace, "GO", title="flagged")
+    assert main(["review", record_id, "--actual", "cost_per_success=1e9", "--as-of", "2026-03-02"]) == 0
+    capsys.readouterr()
+    summary = next(s for s in list_records(test_workspace / "decisions") if s.id == record_id)
+    assert "kill_criterion" in summary.flags
+    assert main(["list"]) == 0
+    assert "flags: kill_criterion" in capsys.readouterr().out

@@ -110,7 +110,9 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         due = f"review {r.review_due}" + (" (due)" if r.status in LIVE and r.review_due
                                           and r.review_due <= today else "")
-        print(f"{r.id:<{width}}  {r.status:<10}  {r.verdict:<18}  {r.chosen or '-':<28}  {due}")
+        flags = f"  flags: {', '.join(r.flags)}" if r.flags else ""
+        print(f"{r.id:<{width}}  {r.status:<10}  {r.verdict:<18}  {r.chosen or '-':<28}  {due}"
+              f"{flags}")
     return 0
 
 

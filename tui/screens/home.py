@@ -25,12 +25,12 @@ VERDICT_STYLE = {"GO": "green", "GO WITH CONDITIONS": "yellow", "RESEARCH SPIKE"
 
 
 def flags_of(s: RecordSummary, today: Any) -> str:
-    """What needs attention: the file's error, or a review date that has passed."""
+    """What needs attention: the file's error, a review date that has passed, and what the
+    latest review flagged."""
     if s.error:
         return f"{t('home.flag.error')}: {s.error}"
-    if s.review_due is not None and s.review_due < today:
-        return t("home.flag.overdue")
-    return ""
+    flags = [t("home.flag.overdue")] if s.review_due is not None and s.review_due < today else []
+    return ", ".join(flags + [f for f in s.flags if f != "review_due"])
 
 
 class HomeCommands(ScreenCommands):
