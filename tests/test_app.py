@@ -44,6 +44,15 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def until(pilot, condition, timeout: float = 10.0) -> None:
+    """Pause until condition() holds (or the timeout passes: the assertions then say what)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        await pilot.pause(0.05)
+
+
 @sync
 async def test_walk_the_wizard_on_the_example(ws):
     """n, Enter (the example), Ctrl+N through all ten steps: a verdict and two files."""
@@ -55,9 +64,10 @@ async def test_walk_the_wizard_on_the_example(ws):
         await pilot.press("n", "enter")
         await pilot.pause()
         assert isinstance(app.screen, WizardScreen)
-        for _ in range(10):
+        for step in range(1, 11):  # wait for each step to show: under load a step takes ~1 s
             await pilot.press("ctrl+n")
-            await pilot.pause()
+            await until(pilot, lambda step=step: not isinstance(app.screen, WizardScreen)
+                        or app.screen.step == step)
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ResultsScreen)
