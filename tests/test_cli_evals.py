@@ -66,3 +66,21 @@ def test_decide_without_results_is_a_research_spike(isolated: Path, capsys):
 def test_suite_check(tmp_path: Path, capsys):
     assert main(["evals", "suite", "check", str(EXAMPLE_SUITE)]) == 0
     assert capsys.readouterr().out.strip().endswith(": ok")
+
+
+def test_show_gives_continuous_scores_a_t_interval(isolated: Path, tmp_path: Path, capsys):
+    csv_file = tmp_path / "scores.csv"
+    csv_file.write_text(
+        "case_id,suite,model,vendor,difficulty,kind,passed,score,run_id,timestamp\n"
+        "a,s,x/m,x,easy,single,1,0.6,r1,2026-01-01T00:00:00Z\n"
+        "b,s,x/m,x,easy,single,1,0.7,r1,2026-01-01T00:00:00Z\n"
+        "c,s,x/m,x,easy,single,1,0.8,r1,2026-01-01T00:00:00Z\n"
+        "d,s,x/m,x,easy,single,error,,r1,2026-01-01T00:00:00Z\n")
+    assert main(["evals", "import", str(csv_file)]) == 0
+    capsys.readouterr()
+    assert main(["evals", "show", "--json"]) == 0
+    row = next(r for r in json.loads(capsys.readouterr().out)["rows"] if r["tier"] == "all")
+    s = row["score_interval"]
+    # mean 0.7, sd 0.1, t(0.975, 2) = 4.3027: half-width 4.3027 x 0.1 / sqrt(3) = 0.24842
+    assert (s["n"], round(s["mean"], 6)) == (3, 0.7)
+    assert round(s["low"], 4) == 0.4516 and round(s["high"], 4) == 0.9484

@@ -142,19 +142,32 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from rubrics.capability import check
+    from rubrics.evals.stats import score_interval
     from tui.cli import print_json
 
+    rows = []
     with _store(args) as store:
         tallies = store.tallies(suite=args.suite)
-    rows = []
-    for (model, suite, tier), t in sorted(tallies.items()):
-        c = check(t.k, t.n, args.bar, args.confidence, t.errors)
-        rows.append({"model": model, "suite": suite, "suite_hash": t.suite_hash, "tier": tier,
-                     "k": t.k, "n": t.n, "errors": t.errors, "low": c.low, "high": c.high,
-                     "status": c.status.value, "cases_needed": c.cases_needed,
-                     "approximate": t.approximate, "metric": t.metric,
-                     "mean_score": t.mean_score, "run_ids": list(t.run_ids)})
+        cases: dict[tuple[str, str], list] = {}
+        for (model, suite, tier), t in sorted(tallies.items()):
+            c = check(t.k, t.n, args.bar, args.confidence, t.errors)
+            scores = None
+            if t.mean_score is not None:  # continuous scores: their mean with a t-interval
+                if (model, suite) not in cases:
+                    cases[(model, suite)] = store.results_for(model, suite)
+                tier_cases = [r for r in cases[(model, suite)]
+                              if tier == "all" or r.difficulty == tier]
+                scores = score_interval(tier_cases, args.confidence)
+            rows.append({"model": model, "suite": suite, "suite_hash": t.suite_hash,
+                         "tier": tier, "k": t.k, "n": t.n, "errors": t.errors, "low": c.low,
+                         "high": c.high, "status": c.status.value,
+                         "cases_needed": c.cases_needed, "approximate": t.approximate,
+                         "metric": t.metric, "mean_score": t.mean_score,
+                         "score_interval": asdict(scores) if scores else None,
+                         "run_ids": list(t.run_ids)})
     if args.json:
         print_json({"bar": args.bar, "confidence": args.confidence, "rows": rows})
         return 0
@@ -166,9 +179,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     for r in rows:
         approx = " ~" if r["approximate"] else ""
         need = f" (+{r['cases_needed']} cases)" if r["cases_needed"] else ""
+        s = r["score_interval"]
+        score = (f"; mean score {s['mean']:.2f} [{s['low']:.2f}, {s['high']:.2f}] t, n={s['n']}"
+                 if s else "")
         print(f"{r['model'][:33]:<34}{r['suite'][:21]:<22}{r['tier']:<8}"
               f"{str(r['k']) + '/' + str(r['n']):>10}  [{r['low']:.2f}, {r['high']:.2f}]  "
-              f"{r['status']}{need}{approx}")
+              f"{r['status']}{need}{approx}{score}")
     return 0
 
 

@@ -16,6 +16,8 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
+from rubrics.evals.results import EvalResult
+
 _EPS = 1e-15
 _TINY = 1e-300
 
@@ -152,6 +154,13 @@ def t_interval(values: Iterable[float], confidence: float = 0.95,
     if bounds:
         low, high = max(bounds[0], low), min(bounds[1], high)
     return MeanInterval(mean, low, high, n, sd)
+
+
+def score_interval(results: Iterable[EvalResult],
+                   confidence: float = 0.95) -> MeanInterval | None:
+    """Mean 0..1 score of the graded cases with a t-interval; None when no case has a score."""
+    scores = [r.score for r in results if r.passed is not None and r.score is not None]
+    return t_interval(scores, confidence, bounds=(0.0, 1.0)) if scores else None
 
 
 @dataclass(frozen=True)
