@@ -283,6 +283,10 @@ class WizardScreen(Screen[None]):
 
         app: Any = self.app
         spec_path = save_spec(self.data, app.workspace.root / "specs", app.today)
+        # the draft became the spec: a save still pending must not bring it back
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self._dirty = False
         self.draft_path.unlink(missing_ok=True)
         evals = get_path(self.data, f"{WIZARD_KEY}.evals_csv")
         await self.app.switch_screen(ResultsScreen(
