@@ -63,6 +63,7 @@ class Estimate:
     as_of: dt.date
     traffic: Traffic
     candidates: list[CandidateEstimate]
+    texts: dict[str, str] = field(default_factory=dict)  # prompt parts given as text or files
     notes: list[str] = field(default_factory=list)  # assumptions filled in from presets
 
 
@@ -178,7 +179,7 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
             monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, warnings=warnings,
             excluded=hard_constraint_problem(spec, row, shape),
         ))
-    return Estimate(spec=spec, as_of=as_of, traffic=t, candidates=out)
+    return Estimate(spec=spec, as_of=as_of, traffic=t, candidates=out, texts=texts)
 
 
 @dataclass(frozen=True)
@@ -190,12 +191,12 @@ class CatalogueCost:
     problem: str | None  # context window, residency...
 
 
-def catalogue_costs(spec: Spec, base_dir: Path, catalogue: Catalogue,
-                    as_of: dt.date | None = None) -> list[CatalogueCost]:
-    """The spec's cost on every chat model in force, cheapest first, in one vectorized pass."""
+def catalogue_costs(est: Estimate, catalogue: Catalogue) -> list[CatalogueCost]:
+    """The estimated spec's cost on every chat model in force, cheapest first, in one
+    vectorized pass (the prompt texts already read are counted once per tokenizer family)."""
     from estimators.price_arrays import costs_per_call, price_arrays
 
-    as_of = as_of or dt.date.today()
+    spec, as_of, texts = est.spec, est.as_of, est.texts
     rows = []
     for model_id in catalogue.model_ids():
         try:
@@ -204,7 +205,6 @@ def catalogue_costs(spec: Spec, base_dir: Path, catalogue: Catalogue,
             continue  # not in force yet
         if row.kind == "chat":
             rows.append(row)
-    texts = prompt_texts(spec, base_dir)
     by_family: dict[str, dict[str, PartCount]] = {}
     shapes = []
     for row in rows:

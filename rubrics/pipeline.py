@@ -13,7 +13,7 @@ from rubrics.estimate import Estimate, Progress, estimate
 from rubrics.evals.results import Tally
 from rubrics.records import record_dict, write_record
 from rubrics.routes_apply import with_route_costs
-from rubrics.spec import PROMPT_PARTS, Spec, load_spec, prompt_texts
+from rubrics.spec import PROMPT_PARTS, Spec, load_spec
 from rubrics.verdict import Decision, decide
 
 INLINE_LIMIT = 200_000  # prompt files up to this many characters are copied into the record
@@ -31,9 +31,10 @@ def seed_for(spec_path: Path) -> int:
 
 
 def estimate_spec(spec_path: Path, ws: Workspace, as_of: dt.date | None = None,
-                  progress: Progress | None = None) -> Estimate:
+                  progress: Progress | None = None,
+                  catalogue: Catalogue | None = None) -> Estimate:
     """Load a spec file and estimate it against the workspace's catalogue."""
-    catalogue = catalogue_for(ws)
+    catalogue = catalogue or catalogue_for(ws)
     spec, notes = with_route_costs(load_spec(spec_path), catalogue)
     est = estimate(spec, spec_path.parent, catalogue, as_of, progress)
     est.notes.extend(notes)
@@ -61,10 +62,10 @@ def evals_for(ws: Workspace, spec: Spec, files: list[Path],
                                   for r in imported]}
 
 
-def spec_for_record(spec: Spec, base_dir: Path) -> dict[str, Any]:
-    """The spec as data with prompt files inlined (so the record stands alone) or hashed."""
+def spec_for_record(spec: Spec, texts: dict[str, str]) -> dict[str, Any]:
+    """The spec as data with prompt files (`texts`, as read) inlined so the record stands
+    alone, or hashed when large."""
     data = spec.to_toml_dict()
-    texts = prompt_texts(spec, base_dir)
     prompt = data.setdefault("prompt", {})
     for part in PROMPT_PARTS:
         file = prompt.get(f"{part}_file")
@@ -86,13 +87,14 @@ def decide_spec(spec_path: Path, ws: Workspace, evals: Path | list[Path] | None 
 
     The record is returned, not yet written.
     """
-    est = estimate_spec(spec_path, ws, today, progress)
+    catalogue = catalogue_for(ws)
+    est = estimate_spec(spec_path, ws, today, progress, catalogue)
     files = [evals] if isinstance(evals, Path) else list(evals or [])
     tallies, source = evals_for(ws, est.spec, files, suite_file)
     seed = seed if seed is not None else seed_for(spec_path)
-    decision = decide(est, tallies, catalogue_for(ws), seed, today)
+    decision = decide(est, tallies, catalogue, seed, today)
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    record = record_dict(decision, spec_for_record(est.spec, spec_path.parent), source, created)
+    record = record_dict(decision, spec_for_record(est.spec, est.texts), source, created)
     return decision, record
 
 

@@ -70,20 +70,17 @@ def _progress():
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
-    from rubrics.pipeline import estimate_spec
+    from rubrics.estimate import catalogue_costs
+    from rubrics.pipeline import catalogue_for, estimate_spec
     from rubrics.report import estimate_json
     from tui import render
     from tui.cli import print_json
 
     spec_path, _, _ = _spec_and_evals(args)
     ws = workspace_of(args)
-    est = estimate_spec(spec_path, ws, parse_date(args.as_of), _progress())
-    every = None
-    if args.all_models:
-        from rubrics.estimate import catalogue_costs
-        from rubrics.pipeline import catalogue_for
-
-        every = catalogue_costs(est.spec, spec_path.parent, catalogue_for(ws), est.as_of)
+    catalogue = catalogue_for(ws)
+    est = estimate_spec(spec_path, ws, parse_date(args.as_of), _progress(), catalogue)
+    every = catalogue_costs(est, catalogue) if args.all_models else None
     if args.json:
         data = estimate_json(est)
         if every is not None:
