@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -49,6 +50,11 @@ class CandidateEstimate:
     @property
     def tokens_basis(self) -> str:
         return tokens_basis(self.counts)
+
+    def counts_json(self) -> dict[str, dict[str, Any]]:
+        """Tokens per prompt part with how each was obtained, as plain data."""
+        return {part: {"tokens": c.tokens, "basis": c.basis, "method": c.method}
+                for part, c in self.counts.items()}
 
 
 def tokens_basis(counts: dict[str, PartCount]) -> str:

@@ -25,8 +25,7 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
             "currency": c.currency,
             "tokens_exact": c.tokens_exact,
             "tokens_basis": c.tokens_basis,
-            "tokens": {p: {"tokens": n.tokens, "basis": n.basis, "method": n.method}
-                       for p, n in c.counts.items()},
+            "tokens": c.counts_json(),
             "input_tokens_per_call": c.shape.input_per_call,
             "output_tokens_per_call": c.shape.output_per_call,
             "peak_tpm": c.peak_tpm,
