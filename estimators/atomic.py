@@ -1,12 +1,17 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of either.
+
+Whole files are replaced (temp file, fsync, rename). Batches of appends (`append_all`) are
+all-or-none across a crash through an undo journal; readers of files being appended to take
+the lock the writer holds, as rubrics.records does."""
 
 from __future__ import annotations
 
-import itertools
+import hashlib
+import json
 import os
 import sys
 import tempfile
-from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -58,7 +63,7 @@ def create_exclusive(path: Path, data: bytes) -> bool:
         os.unlink(tmp)
 
 
-# --- many files at once: one sync for the lot -----------------------------------------------------
+# --- appending to many files at once: one sync for the lot, all or none ----------------------------
 
 def write_unsynced(path: Path, data: bytes) -> None:
     """Replace `path` atomically but without fsync: for caches, whose readers check what they
@@ -71,53 +76,15 @@ def write_unsynced(path: Path, data: bytes) -> None:
         raise
 
 
-_STAGED = itertools.count()
-
-
-def stage(path: Path | str, data: bytes) -> str:
-    """Write the next content of `path` to a hidden temp file beside it, not yet synced; returns
-    the temp file's name. `commit_staged` makes a batch of them durable and puts them in place.
-
-    Cheaper than mkstemp (which costs ~60 us here): one O_EXCL open of a name unique to this
-    process, whose mode 0666 the umask trims as for any new file.
-    """
-    folder, name = os.path.split(path)
-    while True:
-        tmp = os.path.join(folder, f".{name}.{os.getpid()}-{next(_STAGED)}-"
-                                   f"{os.urandom(3).hex()}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
-                         0o666)
-            break
-        except FileExistsError:
-            continue
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return tmp
-
-
-def discard_staged(temps: Iterable[str]) -> None:
-    """Remove temp files that will not be committed (missing ones are fine)."""
-    for tmp in temps:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-
-
-def _sync(temps: list[str]) -> None:
-    """Make the temp files' data durable. Linux's sync(2) waits for the writeback and does one
+def _sync(paths: list[str]) -> None:
+    """Make the files' data durable. Linux's sync(2) waits for the writeback and does one
     journal commit for the lot; fsync per file costs a commit each (about 0.3 ms here). Other
     systems' sync(2) may return before the data is on disk, so there each file is fsynced."""
     if sys.platform.startswith("linux"):
         os.sync()
         return
-    for tmp in temps:
-        fd = os.open(tmp, os.O_RDONLY)
+    for path in paths:
+        fd = os.open(path, os.O_RDONLY)
         try:
             os.fsync(fd)
         finally:
@@ -135,23 +102,101 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def commit_staged(staged: list[tuple[str, Path]]) -> None:
-    """Put staged (temp, target) pairs in place: sync every temp file once, then rename each
-    over its target, then fsync the folders.
+@dataclass(frozen=True)
+class Append:
+    """Bytes to add at the end of `path`, which is `size` bytes long now and whose bytes hash
+    to `sha` (hex sha256): the journal uses both to undo the append after a crash."""
 
-    Each target is replaced atomically: a reader or a crash sees the old file or the new one.
-    A crash before the renames leaves every target as it was; one during them leaves some
-    replaced and the rest as they were, never a partial file. On an error, the temp files not
-    yet renamed are removed and the error is raised.
+    path: str
+    size: int
+    sha: str
+    data: bytes
+
+
+def append_all(journal: Path, appends: list[Append]) -> list[Append]:
+    """Append to many files, all or none; returns the appends left out because their file no
+    longer has its expected size (changed by someone else: the caller redoes those).
+
+    Call it holding the lock that guards the files and the journal. Creating, syncing and
+    renaming a new copy of every file costs ~0.25 ms a file here; an append, ~0.02 ms. What
+    the rename gave, this gets from an undo journal: the files' sizes and hashes are made
+    durable before the first byte is appended, and removed only after every append is synced.
+    A crash in between leaves the journal, and `recover_appends` truncates each file back to
+    the size it had: every file ends with all of its append or none of it.
     """
-    done = 0
+    recover_appends(journal)
+    if not appends:
+        return []
+    body = "".join(json.dumps([a.path, a.size, a.sha]) + "\n" for a in appends).encode()
+    write_atomic(journal, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    _fsync_dir(journal.parent)
+    done: list[Append] = []
+    skipped: list[Append] = []
     try:
-        _sync([tmp for tmp, _ in staged])
-        for tmp, target in staged:
-            os.replace(tmp, target)
-            done += 1
-        for folder in {target.parent for _, target in staged}:
-            _fsync_dir(folder)
+        for a in appends:
+            fd = os.open(a.path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+            try:
+                if os.fstat(fd).st_size != a.size:
+                    skipped.append(a)
+                    continue
+                done.append(a)
+                view = memoryview(a.data)
+                while view:  # pwrite may write less than asked (a full disk, a signal)
+                    view = view[os.pwrite(fd, view, a.size + len(a.data) - len(view)):]
+            finally:
+                os.close(fd)
+        _sync([a.path for a in done])
     except BaseException:
-        discard_staged(tmp for tmp, _ in staged[done:])
+        try:
+            _truncate(done)
+            _drop(journal)
+        except OSError:
+            pass  # the journal stays: the next lock holder undoes the appends
         raise
+    _drop(journal)
+    return skipped
+
+
+def _truncate(appends: list[Append]) -> None:
+    """Cut each file back to its size before its append, where its first bytes are still those
+    the append was planned on (durably: the journal goes only after this)."""
+    cut = []
+    for a in appends:
+        try:
+            f = open(a.path, "r+b")
+        except FileNotFoundError:
+            continue
+        with f:
+            size = os.fstat(f.fileno()).st_size
+            if size > a.size and hashlib.sha256(f.read(a.size)).hexdigest() == a.sha:
+                f.truncate(a.size)
+                cut.append(a.path)
+    _sync(cut)
+
+
+def _drop(journal: Path) -> None:
+    journal.unlink(missing_ok=True)
+    _fsync_dir(journal.parent)
+
+
+def recover_appends(journal: Path) -> int:
+    """Undo the appends of a batch a crash interrupted (see `append_all`); returns how many
+    files the journal named (0: there was none). Call it holding the batch's lock.
+
+    A journal is written whole or not at all (temp file, fsync, rename), so one that does not
+    check out was never in place when the appends began: it is removed."""
+    try:
+        blob = journal.read_bytes()
+    except FileNotFoundError:
+        return 0
+    digest, _, body = blob.partition(b"\n")
+    entries: list[Append] = []
+    if hashlib.sha256(body).hexdigest().encode() == digest:
+        try:
+            entries = [Append(str(p), int(size), str(sha), b"")
+                       for p, size, sha in map(json.loads, body.splitlines())]
+        except (ValueError, TypeError):
+            entries = []
+    _truncate(entries)
+    _drop(journal)
+    return len(entries)

@@ -22,8 +22,10 @@ def plain(value: Any) -> Any:
 
 
 def to_json(record: dict[str, Any]) -> str:
-    """The whole record as JSON text (it validates against `scopecard record-schema`)."""
-    return json.dumps(plain(record), indent=2, ensure_ascii=False) + "\n"
+    """The whole record as JSON text (it validates against `scopecard record-schema`); a
+    record not reviewed yet gets its empty `reviews` list, so readers find the key always."""
+    whole = record if "reviews" in record else {**record, "reviews": []}
+    return json.dumps(plain(whole), indent=2, ensure_ascii=False) + "\n"
 
 
 def _cell(x: Any) -> str:

@@ -113,12 +113,3 @@ def supersede(decisions_dir: Path, old_id: str, new_id: str, note: str = "",
         old_data = rewrite_record(old_path, retire_old)
     return old_data, new_data
 
-
-def integrity(data: dict[str, Any]) -> str | None:
-    """Why an accepted record's inputs or outputs no longer match its acceptance, if they don't."""
-    accepted = [h for h in data.get("history") or []
-                if isinstance(h, dict) and h.get("to") == "accepted" and h.get("digest")]
-    if accepted and accepted[-1]["digest"] != frozen_digest(data):
-        return (f"inputs or outputs were edited after acceptance on {accepted[-1].get('date')}: "
-                "the record no longer shows what was accepted (restore it from git)")
-    return None

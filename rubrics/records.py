@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import threading
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -26,7 +27,7 @@ from typing import Any
 import tomli_w
 
 from estimators import ENGINE_VERSION
-from estimators.atomic import create_exclusive, write_atomic, write_unsynced
+from estimators.atomic import create_exclusive, recover_appends, write_atomic, write_unsynced
 from estimators.errors import InputError, close_names
 from rubrics.verdict import Decision
 
@@ -144,8 +145,7 @@ def record_dict(d: Decision, spec_data: dict[str, Any], evals_source: dict[str, 
             "alternatives": [asdict(a) for a in d.alternatives],
         },
         "kill_criteria": [asdict(k) for k in d.kill_criteria],
-        "reviews": [],
-    })
+    })  # no `reviews = []`: the first review is then appended as `[[reviews]]` text
 
 
 def write_record(decisions_dir: Path, record: dict[str, Any], day: dt.date) -> Path:
@@ -214,7 +214,7 @@ def read_bytes_and_stat(path: Path) -> tuple[bytes, os.stat_result]:
     """A record file's bytes (no more than the size limit) and its stat taken before reading,
     so a later change shows in mtime or ctime; InputError when unreadable."""
     try:
-        with open(path, "rb") as f:
+        with record_lock(path.parent, shared=True), open(path, "rb") as f:
             st = os.fstat(f.fileno())
             raw = f.read(MAX_RECORD_BYTES + 1)
     except OSError as e:
@@ -247,22 +247,64 @@ def next_review_due(data: dict[str, Any]) -> dt.date | None:
     return due if isinstance(due, dt.date) else None
 
 
-def summary_of(path: Path, data: dict[str, Any]) -> RecordSummary:
-    """The list entry of parsed record data (the file name is the id commands accept)."""
+def _iso_day(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, dt.date) else None
+
+
+def record_view(data: dict[str, Any]) -> dict[str, Any]:
+    """What a list entry and a review need of a record, small and JSON-ready, so that neither
+    has to load its parse: the summary fields, `key` (the hash of the parts a review recomputes
+    from), `edited` (see `integrity`) and `reviews` (the layout appending one depends on).
+    KeyError, TypeError or AttributeError for malformed data."""
+    outputs = data.get("outputs", {})
+    reviews = data.get("reviews")
+    latest = ([r for r in reviews if isinstance(r, dict)] or [{}])[-1] \
+        if isinstance(reviews, list) else {}
+    flags = latest.get("flags")
+    return {
+        "title": str(data.get("title", "")), "status": str(data.get("status", "")),
+        "verdict": str(outputs.get("verdict", "")), "chosen": outputs.get("chosen"),
+        "created": str(data.get("created", "")), "review_due": _iso_day(next_review_due(data)),
+        "superseded_by": str(data.get("superseded_by", "")),
+        "last_reviewed": _iso_day(latest.get("date")),
+        "flags": [str(f.get("kind")) for f in flags or [] if isinstance(f, dict) and f.get("kind")],
+        "key": inputs_key(data), "edited": integrity(data),
+        "reviews": ("absent" if reviews is None else "list" if isinstance(reviews, list) and reviews
+                    else "other"),
+    }
+
+
+def view_after_review(view: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """The view of a record once `entry` is appended to its reviews (what `record_view` of the
+    new data gives; the test suite checks the two agree)."""
+    due = entry.get("next_due")
+    return {**view, "review_due": _iso_day(due) or view["review_due"],
+            "last_reviewed": _iso_day(entry.get("date")),
+            "flags": [str(f["kind"]) for f in entry.get("flags", []) if f.get("kind")],
+            "reviews": "list"}
+
+
+def summary_from_view(path: Path, view: dict[str, Any]) -> RecordSummary:
+    """The list entry of a record's view (the file name is the id commands accept)."""
     if not ID_PATTERN.fullmatch(path.stem):
         return RecordSummary(id=path.stem, path=path, error="file name is not a record id "
                              "(YYYY-MM-DD-slug.toml); rename it to be addressable")
-    outputs = data.get("outputs", {})
-    reviews = [r for r in data.get("reviews") or [] if isinstance(r, dict)]
-    last = reviews[-1].get("date") if reviews else None
-    flags = reviews[-1].get("flags") if reviews else None
-    kinds = tuple(str(f.get("kind")) for f in flags or [] if isinstance(f, dict) and f.get("kind"))
+
+    def day(v: str | None) -> dt.date | None:
+        return dt.date.fromisoformat(v) if v else None
+
+    chosen = view["chosen"]
     return RecordSummary(
-        id=path.stem, path=path, title=str(data.get("title", "")),
-        status=str(data.get("status", "")), verdict=str(outputs.get("verdict", "")),
-        chosen=str(outputs.get("chosen", "")), created=str(data.get("created", "")),
-        review_due=next_review_due(data), superseded_by=str(data.get("superseded_by", "")),
-        last_reviewed=last if isinstance(last, dt.date) else None, flags=kinds)
+        id=path.stem, path=path, title=view["title"], status=view["status"],
+        verdict=view["verdict"], chosen="" if chosen is None else str(chosen),
+        created=view["created"], review_due=day(view["review_due"]),
+        superseded_by=view["superseded_by"], last_reviewed=day(view["last_reviewed"]),
+        flags=tuple(view["flags"]))
+
+
+def summary_of(path: Path, data: dict[str, Any]) -> RecordSummary:
+    """The list entry of parsed record data."""
+    return summary_from_view(path, record_view(data))
 
 
 def summarize(path: Path) -> RecordSummary:
@@ -270,7 +312,7 @@ def summarize(path: Path) -> RecordSummary:
     try:
         if path.is_symlink():
             raise InputError("a symbolic link; records must be regular files", file=str(path))
-        return summary_of(path, read_record(path))
+        return summary_from_view(path, load_record(path).view)
     except InputError as e:
         return RecordSummary(id=path.stem, path=path, error=e.message)
     except (KeyError, TypeError, AttributeError) as e:
@@ -375,9 +417,9 @@ def list_records(decisions_dir: Path) -> list[RecordSummary]:
     return out
 
 
-def summary_json(path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """The list entry of a record's data, as the index stores it."""
-    return _summary_json(summary_of(path, data))
+def summary_json(path: Path, view: dict[str, Any]) -> dict[str, Any]:
+    """The list entry of a record's view, as the index stores it."""
+    return _summary_json(summary_from_view(path, view))
 
 
 def index_entry(path: Path, data: dict[str, Any] | None = None,
@@ -387,7 +429,7 @@ def index_entry(path: Path, data: dict[str, Any] | None = None,
     ident = _identity(path)
     if summary is None:
         assert data is not None, "index_entry needs the data or its summary"
-        summary = summary_json(path, data)
+        summary = summary_json(path, record_view(data))
     return [ident, summary] if ident else None
 
 
@@ -420,12 +462,50 @@ def frozen_digest(data: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def integrity(data: dict[str, Any]) -> str | None:
+    """Why an accepted record's inputs or outputs no longer match its acceptance, if they don't."""
+    accepted = [h for h in data.get("history") or []
+                if isinstance(h, dict) and h.get("to") == "accepted" and h.get("digest")]
+    if accepted and accepted[-1]["digest"] != frozen_digest(data):
+        return (f"inputs or outputs were edited after acceptance on {accepted[-1].get('date')}: "
+                "the record no longer shows what was accepted (restore it from git)")
+    return None
+
+
+# The parts of a record `scopecard review` recomputes from (rubrics.review hands its
+# computations these and nothing else). Changing this tuple changes what the cached views'
+# `key` means: raise CACHE_VERSION with it.
+REVIEW_INPUTS = ("spec", "prices", "fx", "evals", "as_of", "seed", "outputs", "thresholds",
+                 "kill_criteria", "engine_version")
+
+
+def review_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """The REVIEW_INPUTS of a record."""
+    return {k: data[k] for k in REVIEW_INPUTS if k in data}
+
+
+def inputs_key(data: dict[str, Any]) -> str:
+    """A hash of a record's REVIEW_INPUTS. repr, not JSON: it tells a date from a string and 1
+    from 1.0. Key order counts, so equal data in another order is only computed again."""
+    return hashlib.sha256(repr(review_inputs(data)).encode()).hexdigest()
+
+
+def journal_path(decisions_dir: Path) -> Path:
+    """The undo journal of a batch of reviews being appended (estimators.atomic.append_all)."""
+    return _cache_dir(decisions_dir) / f"{decisions_dir.name}.journal"
+
+
+_held = threading.local()  # the lock files this thread holds: the lock is re-entrant
+
+
 @contextmanager
-def record_lock(decisions_dir: Path) -> Iterator[None]:
-    """Serialize read-modify-write of records between processes (an flock; none on Windows).
+def record_lock(decisions_dir: Path, shared: bool = False) -> Iterator[None]:
+    """Serialize changes to records between processes (an flock; none on Windows).
 
     Creating a record needs no lock (create_exclusive cannot overwrite); changing one does, or
-    two processes accepting and rejecting the same record at once could both succeed.
+    two processes accepting and rejecting the same record at once could both succeed. Reviews
+    are appended in place, so a reader takes the lock shared: it never sees half an append.
+    Whoever takes it exclusively first undoes a batch of appends a crash interrupted.
     """
     try:
         import fcntl
@@ -433,12 +513,41 @@ def record_lock(decisions_dir: Path) -> Iterator[None]:
         yield
         return
     lock = _cache_dir(decisions_dir) / f"{decisions_dir.name}.lock"
-    lock.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock, "a+b") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+    try:
+        if shared:  # a reader creates nothing (it may read a folder that is not a workspace)
+            f = open(lock, "rb")
+        else:
+            lock.parent.mkdir(parents=True, exist_ok=True)
+            f = open(lock, "a+b")
+    except OSError:
+        if not shared:
+            raise
+        yield  # no lock file: no batch of appends has ever run here
+        return
+    with f:
+        st = os.fstat(f.fileno())
+        key = (st.st_dev, st.st_ino)
+        held = getattr(_held, "locks", None)
+        if held is None:
+            held = _held.locks = set()
+        if key in held:  # this thread holds it already (flock would wait for itself)
+            yield
+            return
+        journal = journal_path(decisions_dir)
+        fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
+        if shared and journal.exists():  # a crashed batch: undo it before reading
+            fcntl.flock(f, fcntl.LOCK_EX)
+        held.add(key)
         try:
+            if journal.exists():
+                try:
+                    recover_appends(journal)
+                except OSError:
+                    if not shared:
+                        raise
             yield
         finally:
+            held.discard(key)
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
@@ -455,6 +564,8 @@ def rewrite_record(path: Path, change: Callable[[dict[str, Any]], None],
     else:
         data = load_record(path).data
     before = frozen_digest(data)
+    if data.get("reviews") == []:  # written by older versions; absent, a review is appended
+        del data["reviews"]
     change(data)
     if frozen_digest(data) != before:
         raise RuntimeError(f"refusing to change the inputs or outputs of {path.name}")
@@ -469,25 +580,30 @@ def rewrite_record(path: Path, change: Callable[[dict[str, Any]], None],
     raw = text.encode()
     write_atomic(path, raw)
     if parsed.get("schema") == SCHEMA:
-        _cache_write(path, raw, hashlib.sha256(raw).hexdigest().encode(), parsed)
+        _cache_write(path, raw, hashlib.sha256(raw).hexdigest().encode(), parsed,
+                     _view_or_none(parsed))
     return data
 
 
 # --- the record cache: each record's parse, as JSON, checked against the file's bytes ----------
 #
-# tomllib takes ~4 ms for a 20 KB record, json.loads ~0.15 ms. The cache holds one file per
-# record beside decisions/ (never inside: decisions/ goes into git), each line of it checksummed:
+# tomllib takes ~4 ms for a 20 KB record, json.loads ~0.15 ms, and a review of a record whose
+# inputs another record shares needs neither: only the record's view. The cache holds one file
+# per record beside decisions/ (never inside: decisions/ goes into git), each line checksummed:
 #
-#     <sha256 of the rest> <sha256 of the record before> <sha256 of the record after> <json>
+#     <sha256 of the rest> <sha256 of the record before> <sha256 of the record after> <head>\t<op>
 #
-# The first line is the full parse ({"v", "data", "times"}); each later line appends one review
-# ({"review", "times", "last"}), so a review need not re-dump 20 KB of JSON. A line applies only
+# <head> is JSON {"view", "hits"}: the record's `record_view` and `key_lines` after this line.
+# <op> is JSON: on the first line the full parse ({"v", "data", "times"}), on each later line one
+# appended review ({"review", "times", "last"}), so a review need not re-dump 20 KB of JSON. (JSON
+# escapes tabs and newlines, so the tab and the line end are unambiguous.) A line applies only
 # when its "before" is the previous line's "after", and the cache is used only when the last
 # "after" is the sha256 of the bytes just read: any edit, torn write or race makes it a miss,
-# and a miss parses the TOML and writes the cache anew. JSON has no dates, so "times" lists
-# the path and type of every date, datetime and time, revived with fromisoformat.
+# and a miss parses the TOML and writes the cache anew. Only the last head is decoded on a
+# read; the ops are replayed when the parse itself is asked for. JSON has no dates, so "times"
+# lists the path and type of every date, datetime and time, revived with fromisoformat.
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 CACHE_MAX_LINES = 16  # past this many reviews appended, a read writes the cache anew
 _TIME_TYPES: dict[str, type] = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}
 _NO_SHA = b"0" * 64
@@ -535,60 +651,81 @@ def _revive(value: Any, times: list[list[Any]]) -> Any:
     return value
 
 
-def _cache_line(before: bytes, after: bytes, op: dict[str, Any]) -> bytes:
-    body = json.dumps(op, default=_iso, ensure_ascii=False, separators=(",", ":")).encode()
-    rest = before + b" " + after + b" " + body  # JSON escapes newlines: one op is one line
+def _json(value: Any) -> bytes:
+    return json.dumps(value, default=_iso, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _cache_line(before: bytes, after: bytes, view: dict[str, Any] | None, hits: list[int],
+                op: dict[str, Any]) -> bytes:
+    rest = before + b" " + after + b" " + _json({"view": view, "hits": hits}) + b"\t" + _json(op)
     return hashlib.sha256(rest).hexdigest().encode() + b" " + rest + b"\n"
 
 
-def _cache_read(path: Path, sha: bytes) -> tuple[dict[str, Any], list[int], int] | None:
-    """The cached data, key lines (see `key_lines`) and number of lines of the record whose
-    bytes hash to `sha`, or None (missing, stale, damaged or of another version)."""
-    try:
-        with open(cache_file(path), "rb") as f:
-            blob = f.read()
-        if not blob.endswith(b"\n"):
-            return None
-        lines = blob[:-1].split(b"\n")
-        if lines[-1][130:194] != sha:  # quick refusal of a cache of other bytes
-            return None
-        data: dict[str, Any] | None = None
-        state = _NO_SHA
-        for line in lines:
-            rest = line[65:]
-            if hashlib.sha256(rest).hexdigest().encode() != line[:64] or rest[:64] != state:
-                return None
-            state = rest[65:129]
-            op = json.loads(rest[130:])
-            if data is None:
-                if op["v"] != CACHE_VERSION:
-                    return None
-                data = _revive(op["data"], op["times"])
-            else:
-                apply_review(data, _revive(op["review"], op["times"]), op["last"])
-            hits = op["hits"]
-        if state != sha or not isinstance(data, dict) or not isinstance(hits, list):
-            return None
-        return data, hits, len(lines)
-    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
-        return None
+def _cache_read(path: Path, sha: bytes) -> tuple[dict[str, Any] | None, list[int], list[bytes]]:
+    """The cached view, key lines (see `key_lines`) and ops of the record whose bytes hash to
+    `sha`; ValueError (or another error of decoding) when missing, stale or damaged."""
+    with open(cache_file(path), "rb") as f:
+        blob = f.read()
+    if not blob.endswith(b"\n"):
+        raise ValueError("torn")
+    lines = blob[:-1].split(b"\n")
+    if lines[-1][130:194] != sha:  # quick refusal of a cache of other bytes
+        raise ValueError("stale")
+    state = _NO_SHA
+    ops = []
+    for line in lines:
+        rest = line[65:]
+        if hashlib.sha256(rest).hexdigest().encode() != line[:64] or rest[:64] != state:
+            raise ValueError("damaged")
+        state = rest[65:129]
+        head, tab, op = rest[130:].partition(b"\t")
+        if not tab:
+            raise ValueError("damaged")
+        ops.append(op)
+    head = json.loads(head)
+    if state != sha or not isinstance(head["hits"], list) \
+            or not isinstance(head["view"], (dict, type(None))):
+        raise ValueError("stale")
+    if b'"v":%d,' % CACHE_VERSION not in ops[0][:16]:
+        raise ValueError("another version")
+    return head["view"], head["hits"], ops
+
+
+def _replay(ops: list[bytes]) -> dict[str, Any]:
+    """The parse a cache's ops describe."""
+    first = json.loads(ops[0])
+    data = _revive(first["data"], first["times"])
+    for op in ops[1:]:
+        more = json.loads(op)
+        apply_review(data, _revive(more["review"], more["times"]), more["last"])
+    if not isinstance(data, dict):
+        raise ValueError("not a record")
+    return data
 
 
 def apply_review(data: dict[str, Any], entry: dict[str, Any], last: bool) -> None:
     """Append a review entry as TOML would read the appended [[reviews]] table: into the array
-    of tables where it stays, or as a new last key where `reviews = []` was removed."""
+    of tables where it stays, or as a new last key where there was none."""
     if last:
         data["reviews"] = data.pop("reviews", [])
     data["reviews"].append(entry)
 
 
-def _cache_write(path: Path, raw: bytes, sha: bytes, data: dict[str, Any]) -> list[int] | None:
-    """Cache a record's full parse and key lines; returns the key lines, or None when the
+def _view_or_none(data: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return record_view(data)
+    except (KeyError, TypeError, AttributeError, ValueError):
+        return None  # malformed: whoever asks for the view gets the error then
+
+
+def _cache_write(path: Path, raw: bytes, sha: bytes, data: dict[str, Any],
+                 view: dict[str, Any] | None) -> list[int] | None:
+    """Cache a record's full parse, view and key lines; returns the key lines, or None when the
     cache cannot be written (a read-only workspace still works, only slower)."""
     hits = key_lines(raw)
     try:
-        line = _cache_line(_NO_SHA, sha, {"v": CACHE_VERSION, "data": data,
-                                          "times": _time_paths(data), "hits": hits})
+        line = _cache_line(_NO_SHA, sha, view, hits,
+                           {"v": CACHE_VERSION, "data": data, "times": _time_paths(data)})
         target = Path(cache_file(path))
         target.parent.mkdir(parents=True, exist_ok=True)
         write_unsynced(target, line)
@@ -604,22 +741,45 @@ def cache_text(path: Path, text: bytes) -> None:
         data = parse_record(text, path)
     except InputError:
         return
-    _cache_write(path, text, hashlib.sha256(text).hexdigest().encode(), data)
+    _cache_write(path, text, hashlib.sha256(text).hexdigest().encode(), data,
+                 _view_or_none(data))
 
 
-@dataclass
 class Loaded:
-    """A record as read: its bytes, their sha256, the file's identity when read, its parse,
-    its key lines (`key_lines`), and whether the cache now holds exactly these bytes (so a
-    review can be appended to it)."""
+    """A record as read: its bytes, their sha256 (hex, as bytes), the file's identity when read,
+    its key lines (`key_lines`), whether the cache holds exactly these bytes (so a review can be
+    appended to it), its view and its parse. A cached record's parse is decoded only when
+    asked for: a review of a record whose inputs were already recomputed needs only the view."""
 
-    path: Path
-    raw: bytes
-    sha: bytes
-    identity: list[int]
-    data: dict[str, Any]
-    hits: list[int]
-    cached: bool
+    def __init__(self, path: Path, raw: bytes, sha: bytes, identity: list[int],
+                 hits: list[int], cached: bool, view: dict[str, Any] | None,
+                 data: dict[str, Any] | None = None, ops: list[bytes] | None = None):
+        self.path, self.raw, self.sha, self.identity = path, raw, sha, identity
+        self.hits, self.cached = hits, cached
+        self._view, self._data, self._ops = view, data, ops
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The record's parse (what tomllib gives for its bytes)."""
+        if self._data is None:
+            try:
+                self._data = _replay(self._ops or [])
+            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
+                self._data = parse_record(self.raw, self.path)  # checked, yet it did not decode
+        return self._data
+
+    @property
+    def view(self) -> dict[str, Any]:
+        """The record's `record_view` (KeyError, TypeError or AttributeError when malformed)."""
+        if self._view is None:
+            self._view = record_view(self.data)
+        return self._view
+
+    def add_review(self, entry: dict[str, Any], last: bool) -> None:
+        """Take an appended review into the parse, when it was decoded, and the view."""
+        if self._data is not None:
+            apply_review(self._data, entry, last)
+        self._view = view_after_review(self.view, entry)
 
 
 def load_record(path: Path) -> Loaded:
@@ -628,16 +788,18 @@ def load_record(path: Path) -> Loaded:
     raw, st = read_bytes_and_stat(path)
     identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
     sha = hashlib.sha256(raw).hexdigest().encode()
-    hit = _cache_read(path, sha)
-    if hit is not None:
-        data, hits, lines = hit
-        if lines > CACHE_MAX_LINES:  # compact: one line again (written before it is changed)
-            _cache_write(path, raw, sha, data)
-        return Loaded(path, raw, sha, identity, data, hits, True)
-    data = parse_record(raw, path)
-    hits = _cache_write(path, raw, sha, data)
-    return Loaded(path, raw, sha, identity, data,
-                  key_lines(raw) if hits is None else hits, hits is not None)
+    try:
+        view, hits, ops = _cache_read(path, sha)
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+        data = parse_record(raw, path)
+        view = _view_or_none(data)
+        hits_written = _cache_write(path, raw, sha, data, view)
+        return Loaded(path, raw, sha, identity, key_lines(raw) if hits_written is None
+                      else hits_written, hits_written is not None, view, data=data)
+    loaded = Loaded(path, raw, sha, identity, hits, True, view, ops=ops)
+    if len(ops) > CACHE_MAX_LINES:  # compact: one line again (written before it is changed)
+        _cache_write(path, raw, sha, loaded.data, view)
+    return loaded
 
 
 def unchanged(path: Path, identity: list[int]) -> bool:
@@ -665,9 +827,6 @@ def prune_cache(decisions_dir: Path, names: set[str]) -> None:
 # (A leading "\n" instead of ^ with re.M: 34 us instead of 120 us on a 20 KB record.)
 _REVIEWS_KEY = re.compile(
     rb'\n[ \t]*(?:reviews|"reviews"|\'reviews\'|"(?:[^"\\\r\n]*\\.)+[^"\\\r\n]*")[ \t]*[=.]')
-_EMPTY_REVIEWS = b"reviews = []\n"  # how tomli_w writes a new record's empty list
-
-
 def review_fragment(entry: dict[str, Any]) -> str:
     """`[[reviews]]` and one entry: the text that appends a review to a record.
 
@@ -711,45 +870,37 @@ def key_lines(raw: bytes) -> list[int]:
     return [m.start() for m in _REVIEWS_KEY.finditer(b"\n" + raw)]
 
 
-def appended(raw: bytes, data: dict[str, Any], hits: list[int],
+def appended(raw: bytes, layout: str, hits: list[int],
              fragment: bytes) -> tuple[bytes, bool, list[int]] | None:
-    """A record's bytes with a checked review fragment appended, whether `reviews` is then the
-    last key (TOML creates a key where it is first defined), and the new bytes' key lines;
-    None when the file's layout does not allow it (then re-dump the record instead). `hits`
-    are the record's `key_lines`.
+    """What to append to a record's bytes to add a checked review fragment, whether `reviews`
+    is then the last key (TOML creates a key where it is first defined), and the key lines of
+    the bytes with it appended; None when the file's layout does not allow it (then re-dump
+    the record instead). `layout` is the view's "reviews", `hits` the record's `key_lines`.
 
     Appending `[[reviews]]` at the end is valid, and changes nothing but `reviews`, when the
     top-level `reviews` is absent or an array of tables: TOML headers are absolute and tables
-    of one array need not be contiguous. A static array (`reviews = [...]`) cannot be extended,
-    except the empty one of a new record, whose line is removed. Everything else in the file
-    is left byte for byte, so the inputs and outputs (the frozen digest) cannot change.
+    of one array need not be contiguous. A static array (`reviews = [...]`) cannot be extended.
+    Everything before is left byte for byte, so the inputs and outputs (the frozen digest)
+    cannot change.
     """
     sep = b"\n" if raw.endswith(b"\n") else b"\n\n"
-    reviews = data.get("reviews")
-    if "reviews" not in data:
-        head, last = raw + sep, True
-    elif not isinstance(reviews, list):
-        return None
-    elif not hits:  # no `reviews = ...` anywhere: a non-empty list is an array of tables
-        if not reviews:
-            return None
-        head, last = raw + sep, False
-    elif reviews == [] and len(hits) == 1 and raw.startswith(_EMPTY_REVIEWS, hits[0]):
-        at = hits[0]
-        head, last = raw[:at] + raw[at + len(_EMPTY_REVIEWS):] + sep, True
-        hits = []
+    if layout == "absent":
+        last = True
+    elif layout == "list" and not hits:  # no `reviews = ...` anywhere: an array of tables
+        last = False
     else:
         return None
     # the fragment's own key lines (a price_moves key with an escape, say) stop the next append
-    return head + fragment, last, hits + [len(head) + h for h in key_lines(fragment)]
+    at = len(raw) + len(sep)
+    return sep + fragment, last, hits + [at + h for h in key_lines(fragment)]
 
 
 def review_cache_line(loaded: Loaded, new_sha: bytes, entry: dict[str, Any], last: bool,
                       hits: list[int]) -> bytes:
     """The cache line that turns `loaded`'s cache into that of its bytes with `entry` appended
     (`last` and `hits` as `appended` returned them)."""
-    return _cache_line(loaded.sha, new_sha, {"review": entry, "times": _time_paths(entry),
-                                             "last": last, "hits": hits})
+    return _cache_line(loaded.sha, new_sha, view_after_review(loaded.view, entry), hits,
+                       {"review": entry, "times": _time_paths(entry), "last": last})
 
 
 def cache_append(path: Path, line: bytes) -> None:
@@ -892,6 +1043,6 @@ def json_schema() -> dict[str, Any]:
             "supersedes": _arr(_ID), "superseded_by": _ID,
         }, ("schema", "id", "title", "created", "status", "engine_version", "seed", "as_of",
             "review_due", "spec", "prices", "fx", "evals", "thresholds", "outputs",
-            "kill_criteria", "reviews"), extra=False),
+            "kill_criteria"), extra=False),  # `reviews` comes with the first review
         "$defs": defs,
     }

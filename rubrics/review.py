@@ -30,31 +30,32 @@ from pathlib import Path
 from typing import Any
 
 from estimators import ENGINE_VERSION
-from estimators.atomic import commit_staged, discard_staged, stage
+from estimators.atomic import Append, append_all
 from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, FxRate, PriceRow
 from rubrics.estimate import Estimate, estimate
 from rubrics.evals.results import Tally
-from rubrics.lifecycle import integrity
 from rubrics.records import (
     LIVE,
     Loaded,
-    apply_review,
     appended,
     cache_append,
     checked_fragment,
     index_entry,
     index_written,
+    journal_path,
     load_record,
-    next_review_due,
     record_files,
     record_lock,
     record_path,
+    record_view,
     review_cache_line,
+    review_inputs,
     rewrite_record,
     summary_json,
     unchanged,
+    view_after_review,
 )
 from rubrics.scenarios import rubric
 from rubrics.spec import PROMPT_PARTS, Candidate, Spec
@@ -172,6 +173,19 @@ class Review:
     flags: list[Flag] = field(default_factory=list)
     error: str | None = None  # the record could not be read
     saved: bool = False
+
+
+@dataclass
+class _Shared:
+    """What a review computes from a record's REVIEW_INPUTS alone: one computation serves every
+    record of the run whose inputs are equal."""
+
+    next_due: dt.date | None = None
+    reproduction: Reproduction | None = None
+    today: TodayPrices | None = None
+    evals: NewestEvals | None = None
+    kills: list[KillCheck] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -374,29 +388,50 @@ class Reviewer:
 
     def review(self, record: dict[str, Any], record_id: str) -> Review:
         """All four recomputations of one parsed record, and the flags they raise."""
-        out = record.get("outputs", {})
-        rv = Review(id=record_id, date=self.today, title=str(record.get("title", "")),
-                    status=str(record.get("status", "")), verdict=str(out.get("verdict", "")),
-                    chosen=out.get("chosen"))
+        return self.review_view(record_view(record), record_id, lambda: record)
+
+    def review_view(self, view: dict[str, Any], record_id: str,
+                    data: Callable[[], dict[str, Any]]) -> Review:
+        """The review of a record from its `record_view`; `data` gives its parse, and is called
+        only when no record with the same REVIEW_INPUTS was recomputed in this run."""
+        key = ("review", view["key"])
+        shared = self._memo.get(key)
+        if shared is None:
+            shared = self._memo[key] = self._recompute(review_inputs(data()))
+        rv = Review(id=record_id, date=self.today, title=view["title"], status=view["status"],
+                    verdict=view["verdict"], chosen=view["chosen"], next_due=shared.next_due,
+                    reproduction=shared.reproduction, today=shared.today, evals=shared.evals,
+                    kills=shared.kills, actuals=dict(self.actuals))
+        flags = []
+        due = view["review_due"]
+        if due and rv.status in LIVE and self.today >= dt.date.fromisoformat(due):
+            flags.append(Flag("review_due", f"review was due on {due}"))
+        if view["edited"]:
+            flags.append(Flag("edited", view["edited"]))
+        rv.flags = flags + shared.flags
+        return rv
+
+    def _recompute(self, record: dict[str, Any]) -> _Shared:
+        """The four recomputations from a record's REVIEW_INPUTS (`record` holds no more)."""
+        out = _Shared()
         spec_key = _key(record.get("spec"))
         try:
             spec = self._cached("spec" + spec_key, lambda: record_spec(record))
         except (InputError, ValueError) as e:
-            rv.reproduction = Reproduction("engine changed" if isinstance(e, ValueError)
-                                           else "not reproducible", note=_first_line(e))
+            out.reproduction = Reproduction("engine changed" if isinstance(e, ValueError)
+                                            else "not reproducible", note=_first_line(e))
             spec = None
         if spec is not None:
-            rv.next_due = self.today + dt.timedelta(days=spec.commit.review_after_days)
+            out.next_due = self.today + dt.timedelta(days=spec.commit.review_after_days)
             suite = spec.quality.suite
             raw_tallies = record.get("evals", {}).get("tallies")
             tallies = _Tallies(_key(raw_tallies, suite), lambda: record_tallies(record, suite))
-            rv.reproduction = self._reproduce(record, spec, spec_key, tallies)
-            rv.today = self._today_prices(record, spec, spec_key, tallies)
-            rv.evals = self._newest_evals(record, spec, spec_key, rv.today)
-        rv.actuals = dict(self.actuals)
-        rv.kills = kill_checks(record, self.actuals)
-        rv.flags = self._flags(record, rv)
-        return rv
+            out.reproduction = self._reproduce(record, spec, spec_key, tallies)
+            out.today = self._today_prices(record, spec, spec_key, tallies)
+            out.evals = self._newest_evals(record, spec, spec_key, out.today)
+        out.kills = kill_checks(record, self.actuals)
+        out.flags = self._flags(record.get("outputs", {}).get("chosen"), out)
+        return out
 
     # 1. original inputs
     def _reproduce(self, record: dict[str, Any], spec: Spec, spec_key: str,
@@ -549,15 +584,9 @@ class Reviewer:
                 continue  # e.g. no FX rate to the spec's currency: nothing comparable
         return out
 
-    # flags
-    def _flags(self, record: dict[str, Any], rv: Review) -> list[Flag]:
+    # flags (those of the record's own status and history: review_view)
+    def _flags(self, chosen: str | None, rv: _Shared) -> list[Flag]:
         flags = []
-        due = next_review_due(record)
-        if due is not None and rv.status in LIVE and self.today >= due:
-            flags.append(Flag("review_due", f"review was due on {due}"))
-        edited = integrity(record)
-        if edited:
-            flags.append(Flag("edited", edited))
         if rv.reproduction and rv.reproduction.status == "engine changed":
             detail = "; ".join(rv.reproduction.differences[:5]) or rv.reproduction.note
             flags.append(Flag("engine_changed", f"the original inputs no longer give the stored "
@@ -569,7 +598,7 @@ class Reviewer:
             elif m.today is None:
                 flags.append(Flag("price_moved", f"{m.model} has no price today: {m.note}"))
         for c in rv.evals.cheaper if rv.evals else []:
-            than = (f"cheaper than {rv.chosen} ({c.chosen_cost_per_call:.6g})"
+            than = (f"cheaper than {chosen} ({c.chosen_cost_per_call:.6g})"
                     if c.chosen_cost_per_call is not None else "and the record chose no model")
             flags.append(Flag("cheaper_model", f"{c.model} now MEETS the bar ({c.k}/{c.n}) at "
                                                f"{c.cost_per_call:.6g} per call, {than}"))
@@ -606,25 +635,23 @@ def review_entry(rv: Review) -> dict[str, Any]:
     return entry
 
 
-# Records staged per sync. All temp files are created before any rename frees an old file:
-# on ext4 (here, mounted with discard) creating a file costs ~0.05 ms, but ~0.4 ms once files
-# were freed, so small batches would make every batch after the first pay the dear rate.
+# Reviews appended per journal and sync (a journal entry is ~150 bytes; a review ~1 KB).
 STAGE_CHUNK = 10_000
 
 
 @dataclass
 class _Staged:
-    """A review ready to save: the record's next bytes in a temp file (None: the file's layout
-    needs a re-dump, done under the lock), and what to record once it is in place."""
+    """A review ready to save: what to append to the record (None: the file's layout needs a
+    re-dump, done under the lock), and what to record once it is appended."""
 
     rv: Review
     path: Path
     identity: list[int]
-    tmp: str | None
+    entry: dict[str, Any]
+    append: Append | None = None
     cache_line: bytes = b""
     summary: dict[str, Any] | None = None
     loaded: Loaded | None = None  # kept only for a re-dump
-    entry: dict[str, Any] | None = None
 
 
 def _fragment(reviewer: Reviewer, entry: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
@@ -637,33 +664,35 @@ def _fragment(reviewer: Reviewer, entry: dict[str, Any]) -> tuple[bytes, dict[st
 
 
 def _stage(reviewer: Reviewer, loaded: Loaded, rv: Review) -> _Staged:
-    """Write the record with its new review appended as text to a temp file (not synced yet)."""
+    """Plan the append of the record's new review as TOML text (nothing is written yet)."""
     entry = review_entry(rv)
     fragment, parsed = _fragment(reviewer, entry)
-    plan = appended(loaded.raw, loaded.data, loaded.hits, fragment)
+    plan = appended(loaded.raw, loaded.view["reviews"], loaded.hits, fragment)
     if plan is None:
-        return _Staged(rv, loaded.path, loaded.identity, None, loaded=loaded, entry=entry)
-    raw, last, hits = plan
-    new_sha = hashlib.sha256(raw).hexdigest().encode()
+        return _Staged(rv, loaded.path, loaded.identity, entry, loaded=loaded)
+    suffix, last, hits = plan
+    new_sha = hashlib.sha256(loaded.raw + suffix).hexdigest().encode()
     line = review_cache_line(loaded, new_sha, parsed, last, hits) if loaded.cached else b""
-    apply_review(loaded.data, parsed, last)
-    tmp = stage(loaded.path, raw)
-    return _Staged(rv, loaded.path, loaded.identity, tmp, line,
-                   summary_json(loaded.path, loaded.data))
+    return _Staged(rv, loaded.path, loaded.identity, entry,
+                   Append(str(loaded.path), len(loaded.raw), loaded.sha.decode(), suffix), line,
+                   summary_json(loaded.path, view_after_review(loaded.view, parsed)))
 
 
 def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
-    """Put a batch of staged reviews in place under the records lock (one sync for the lot);
-    a record changed since it was read is re-read and re-dumped instead. Returns the index
-    entries of the files written."""
+    """Save a batch of staged reviews under the records lock: appended all or none, with one
+    sync for the lot; a record changed since it was read is re-read and re-dumped instead.
+    Returns the index entries of the files written."""
     written: dict[str, list[Any]] = {}
     with record_lock(decisions):
         ready, redo = [], []
         for s in staged:
-            (ready if s.tmp is not None and unchanged(s.path, s.identity) else redo).append(s)
-        discard_staged(s.tmp for s in redo if s.tmp is not None)
-        commit_staged([(s.tmp, s.path) for s in ready if s.tmp is not None])
+            (ready if s.append is not None and unchanged(s.path, s.identity) else redo).append(s)
+        left = {a.path for a in append_all(journal_path(decisions),
+                                           [s.append for s in ready if s.append is not None])}
         for s in ready:
+            if str(s.path) in left:  # changed between the check and the append
+                redo.append(s)
+                continue
             if s.cache_line:
                 cache_append(s.path, s.cache_line)
             entry = index_entry(s.path, summary=s.summary)
@@ -671,10 +700,9 @@ def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
                 written[s.path.name] = entry
             s.rv.saved = True
         for s in redo:
-            entry_now = s.entry if s.entry is not None else review_entry(s.rv)
             known = (s.loaded.raw, s.loaded.data) if s.loaded is not None else None
-            data = rewrite_record(s.path, lambda d: d.setdefault("reviews", []).append(entry_now),
-                                  known=known)
+            data = rewrite_record(s.path, lambda d, e=s.entry: d.setdefault("reviews", [])
+                                  .append(e), known=known)
             entry = index_entry(s.path, data)
             if entry:
                 written[s.path.name] = entry
@@ -690,38 +718,33 @@ def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, 
     reviews: list[Review] = []
     written: dict[str, list[Any]] = {}  # index entries, not records: 10,000 records won't fit
     staged: list[_Staged] = []
-    try:
-        for path in paths:
-            # ids may repeat (record_files' names cannot): save before reading one again
-            if len(staged) >= STAGE_CHUNK or (ids and path in {s.path for s in staged}):
-                written.update(_commit(decisions, staged))
-                staged = []
-            try:
-                loaded = load_record(path)
-            except InputError as e:
-                if ids is not None:
-                    raise
-                reviews.append(Review(id=path.stem, date=today, error=e.message))
-                continue
-            data = loaded.data
-            if ids is None and data.get("status") not in LIVE:
-                continue  # rejected, superseded and deprecated records are history, not reviewed
-            try:
-                rv = reviewer.review(data, path.stem)
-            except (KeyError, TypeError, ValueError, AttributeError) as e:
-                if ids is not None:
-                    raise InputError(f"malformed record: {e}", file=str(path)) from None
-                reviews.append(Review(id=path.stem, date=today, error=f"malformed record: {e}"))
-                continue
-            if save:
-                staged.append(_stage(reviewer, loaded, rv))
-            reviews.append(rv)
-        if staged:
+    for path in paths:
+        # ids may repeat (record_files' names cannot): save before reading one again
+        if len(staged) >= STAGE_CHUNK or (ids and path in {s.path for s in staged}):
             written.update(_commit(decisions, staged))
             staged = []
-    except BaseException:
-        discard_staged(s.tmp for s in staged if s.tmp is not None)
-        raise
+        try:
+            loaded = load_record(path)
+        except InputError as e:
+            if ids is not None:
+                raise
+            reviews.append(Review(id=path.stem, date=today, error=e.message))
+            continue
+        try:
+            view = loaded.view
+            if ids is None and view["status"] not in LIVE:
+                continue  # rejected, superseded and deprecated records are history, not reviewed
+            rv = reviewer.review_view(view, path.stem, lambda: loaded.data)
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            if ids is not None:
+                raise InputError(f"malformed record: {e}", file=str(path)) from None
+            reviews.append(Review(id=path.stem, date=today, error=f"malformed record: {e}"))
+            continue
+        if save:
+            staged.append(_stage(reviewer, loaded, rv))
+        reviews.append(rv)
+    if staged:
+        written.update(_commit(decisions, staged))
     return reviews, written
 
 
@@ -779,9 +802,9 @@ def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
     (unreadable files are reported in their Review and the rest go on).
 
     Saving appends each review to its file as TOML text (the rest of the file is left byte for
-    byte). New files are staged as temp files and put in place in batches: one sync, then the
-    renames, so a crash leaves every record either as it was or with its new review. A review
-    of many records runs in two processes.
+    byte), in batches: all or none, one sync for the lot (estimators.atomic.append_all), so a
+    crash leaves every record either as it was or with its new review. A review of many
+    records runs in two processes.
     """
     reviewer = Reviewer(ws, today, actuals, tallies_source)
     if ids is None:

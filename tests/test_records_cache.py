@@ -29,8 +29,10 @@ from rubrics.records import (
     load_record,
     read_record,
     record_path,
+    record_view,
     review_fragment,
     same_data,
+    view_after_review,
 )
 from rubrics.review import review_records
 from tests.test_records_support import DAY, make_record
@@ -173,29 +175,35 @@ def test_a_fragment_parses_alone_to_its_entry(entry: dict[str, Any]) -> None:
     assert same_data(parsed, entry)
 
 
+def layout(data: dict[str, Any]) -> str:
+    return record_view(data)["reviews"]
+
+
 def test_an_appended_review_equals_a_redumped_one(test_workspace: Path) -> None:
     record_id, _ = make_record(test_workspace)
     path = record_path(test_workspace / "decisions", record_id)
     raw = path.read_bytes()
-    assert b"\nreviews = []\n" in raw  # a new record: an empty static array
     before = toml_of(path)
+    assert "reviews" not in before  # a new record has none yet
     text, parsed = checked_fragment(ENTRY)
-    new, last, hits = appended(raw, before, key_lines(raw), text)
+    suffix, last, hits = appended(raw, layout(before), key_lines(raw), text)
+    new = raw + suffix
     assert last and hits == key_lines(new) == []
     after = tomllib.loads(new.decode())
-    expected = dict(before)
-    expected["reviews"] = [*expected.pop("reviews"), parsed]  # TOML makes it the last key
+    expected = {**before, "reviews": [parsed]}  # TOML makes it the last key
     assert exactly(after, expected)
     assert exactly(tomllib.loads(dump_record(expected)), expected)  # what a re-dump gives
     assert frozen_digest(after) == frozen_digest(before)
-    assert new.replace(b"reviews = []\n", b"", 1).startswith(raw.replace(b"reviews = []\n", b""))
+    assert record_view(after) == view_after_review(record_view(before), parsed)
 
     # a second one lands in the array of tables that the first began
     text2, parsed2 = checked_fragment(SHORT)
-    newer, last2, hits2 = appended(new, after, hits, text2)
+    suffix2, last2, hits2 = appended(new, layout(after), hits, text2)
+    newer = new + suffix2
     assert not last2 and hits2 == key_lines(newer) == []
-    assert exactly(tomllib.loads(newer.decode()),
-                   {**expected, "reviews": [parsed, parsed2]})
+    final = tomllib.loads(newer.decode())
+    assert exactly(final, {**expected, "reviews": [parsed, parsed2]})
+    assert record_view(final) == view_after_review(record_view(after), parsed2)
 
 
 def test_reviews_need_not_be_contiguous_or_last() -> None:
@@ -203,9 +211,9 @@ def test_reviews_need_not_be_contiguous_or_last() -> None:
            b'pass_rate = 0.5\n\n[[history]]\nto = "accepted"\n')
     data = tomllib.loads(raw.decode())
     text, parsed = checked_fragment(ENTRY)
-    new, last, _ = appended(raw, data, key_lines(raw), text)
+    suffix, last, _ = appended(raw, layout(data), key_lines(raw), text)
     assert not last
-    after = tomllib.loads(new.decode())
+    after = tomllib.loads((raw + suffix).decode())
     assert list(after) == ["schema", "reviews", "history"]
     assert after["reviews"] == [data["reviews"][0], parsed]
 
@@ -213,43 +221,49 @@ def test_reviews_need_not_be_contiguous_or_last() -> None:
 @pytest.mark.parametrize("raw", [
     b'reviews = [{ date = 2026-01-01, flags = [] }]\n',  # a static array cannot grow
     b'reviews = [\n    { date = 2026-01-01 },\n]\n',
-    b'"reviews" = []\nx = 1\n',  # quoted, not the plain line a new record has
-    b'reviews = []\n[a]\ns = """\nreviews = []\n"""\n',  # two candidate lines: refuse
-    b'reviews=[]\n',
+    b'reviews = []\n',  # as older versions wrote a new record
+    b'"reviews" = []\nx = 1\n',
+    b'[[reviews]]\nx = 1\n[a]\ns = """\nreviews = []\n"""\n',  # a candidate line: refuse
+    b'reviews.x = 1\n',  # a table, not an array
 ])
 def test_layouts_that_cannot_be_appended_to_are_refused(raw: bytes) -> None:
     data = tomllib.loads(raw.decode())
     text, _ = checked_fragment(ENTRY)
-    assert appended(raw, data, key_lines(raw), text) is None
+    assert appended(raw, layout(data), key_lines(raw), text) is None
 
 
 def test_an_escaped_key_in_a_fragment_stops_the_next_append() -> None:
     entry = {**ENTRY, "price_moves": {'odd"model': 0.1}}
     text, parsed = checked_fragment(entry)
-    raw = b'schema = "x"\nreviews = []\n'
+    raw = b'schema = "x"\n'
     data = tomllib.loads(raw.decode())
-    new, _, hits = appended(raw, data, key_lines(raw), text)
+    suffix, _, hits = appended(raw, layout(data), key_lines(raw), text)
+    new = raw + suffix
     assert hits == key_lines(new) != []
     after = tomllib.loads(new.decode())
     assert after["reviews"] == [parsed]
-    assert appended(new, after, hits, text) is None
+    assert appended(new, layout(after), hits, text) is None
 
 
+@pytest.mark.parametrize("old", [
+    "reviews = []\n",  # as older versions wrote a new record
+    'reviews = [\n    { date = 2026-03-02, engine_version = "0.0.9", flags = [] },\n]\n',
+])
 def test_a_record_that_cannot_be_appended_to_is_redumped_then_appended(
-        test_workspace: Path) -> None:
+        test_workspace: Path, old: str) -> None:
     record_id, _ = make_record(test_workspace)
     path = record_path(test_workspace / "decisions", record_id)
     text = path.read_text()
-    short = 'reviews = [\n    { date = 2026-03-02, engine_version = "0.0.9", flags = [] },\n]\n'
-    path.write_text(text.replace("reviews = []\n", short, 1))  # as old versions wrote it
+    path.write_text(text.replace("\n[spec]\n", f"\n{old}\n[spec]\n", 1))
     before = toml_of(path)
     ws = Workspace(test_workspace)
     review_records(ws, [record_id], LATER)
     review_records(ws, [record_id], LATER + dt.timedelta(days=1))
     after = toml_of(path)
-    assert [r["date"] for r in after["reviews"]] == [dt.date(2026, 3, 2), LATER,
-                                                     LATER + dt.timedelta(days=1)]
+    older = [dt.date(2026, 3, 2)] if "flags" in old else []
+    assert [r["date"] for r in after["reviews"]] == [*older, LATER, LATER + dt.timedelta(days=1)]
     assert "\n[[reviews]]\n" in path.read_text()  # re-dumped as tables: appendable from now
+    assert "reviews = [" not in path.read_text()
     assert frozen_digest(after) == frozen_digest(before)
     assert exactly(cached(path), after)
 
@@ -264,6 +278,7 @@ def test_appending_keeps_an_accepted_record_intact(test_workspace: Path) -> None
         {k: v for k, v in before.items() if k not in MUTABLE_KEYS}
     assert len(after["reviews"]) == 3 and list(after)[-1] == "reviews"
     assert exactly(cached(path), after)
+    assert load_record(path).view == record_view(after)  # the view kept up with the appends
 
 
 def test_review_fragment_names_sub_tables_from_the_root() -> None:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from estimators.errors import InputError
-from rubrics.lifecycle import TRANSITIONS, integrity, set_status, supersede
+from rubrics.lifecycle import TRANSITIONS, set_status, supersede
+from rubrics.records import integrity
 from rubrics.records import (
     MUTABLE_KEYS,
     STATUSES,

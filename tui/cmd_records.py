@@ -118,7 +118,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from rubrics.export import plain
-    from rubrics.lifecycle import integrity
+    from rubrics.records import integrity
     from rubrics.records import next_review_due
     from tui.cli import print_json
 
