@@ -216,7 +216,10 @@ def read_bytes_and_stat(path: Path) -> tuple[bytes, os.stat_result]:
     try:
         with record_lock(path.parent, shared=True), open(path, "rb") as f:
             st = os.fstat(f.fileno())
-            raw = f.read(MAX_RECORD_BYTES + 1)
+            # read(20 MB) would allocate 20 MB for each 20 KB record: ask for what is there
+            raw = f.read(min(st.st_size, MAX_RECORD_BYTES) + 1)
+            if len(raw) > st.st_size:  # it grew since the stat (someone else is writing)
+                raw += f.read(MAX_RECORD_BYTES + 1 - len(raw))
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
     if len(raw) > MAX_RECORD_BYTES:
@@ -495,6 +498,14 @@ def journal_path(decisions_dir: Path) -> Path:
     return _cache_dir(decisions_dir) / f"{decisions_dir.name}.journal"
 
 
+@functools.lru_cache(maxsize=64)
+def _lock_files(decisions_dir: str) -> tuple[str, str]:
+    """The lock file and the journal of a decisions folder (strs: a read takes the lock, and
+    pathlib costs ~20 us a call)."""
+    d = Path(decisions_dir)
+    return str(_cache_dir(d) / f"{d.name}.lock"), str(journal_path(d))
+
+
 _held = threading.local()  # the lock files this thread holds: the lock is re-entrant
 
 
@@ -512,12 +523,12 @@ def record_lock(decisions_dir: Path, shared: bool = False) -> Iterator[None]:
     except ImportError:  # no flock: changes still land atomically, only unserialized
         yield
         return
-    lock = _cache_dir(decisions_dir) / f"{decisions_dir.name}.lock"
+    lock, journal = _lock_files(str(decisions_dir))
     try:
         if shared:  # a reader creates nothing (it may read a folder that is not a workspace)
             f = open(lock, "rb")
         else:
-            lock.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(lock), exist_ok=True)
             f = open(lock, "a+b")
     except OSError:
         if not shared:
@@ -533,15 +544,14 @@ def record_lock(decisions_dir: Path, shared: bool = False) -> Iterator[None]:
         if key in held:  # this thread holds it already (flock would wait for itself)
             yield
             return
-        journal = journal_path(decisions_dir)
         fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        if shared and journal.exists():  # a crashed batch: undo it before reading
+        if shared and os.path.exists(journal):  # a crashed batch: undo it before reading
             fcntl.flock(f, fcntl.LOCK_EX)
         held.add(key)
         try:
-            if journal.exists():
+            if os.path.exists(journal):
                 try:
-                    recover_appends(journal)
+                    recover_appends(Path(journal))
                 except OSError:
                     if not shared:
                         raise
@@ -589,21 +599,24 @@ def rewrite_record(path: Path, change: Callable[[dict[str, Any]], None],
 #
 # tomllib takes ~4 ms for a 20 KB record, json.loads ~0.15 ms, and a review of a record whose
 # inputs another record shares needs neither: only the record's view. The cache holds one file
-# per record beside decisions/ (never inside: decisions/ goes into git), each line checksummed:
+# per record beside decisions/ (never inside: decisions/ goes into git), one line per change:
 #
-#     <sha256 of the rest> <sha256 of the record before> <sha256 of the record after> <head>\t<op>
+#     <op>\t<head>\t<sha256 of op> <sha256 of the record before> <... after> <sum>
 #
-# <head> is JSON {"view", "hits"}: the record's `record_view` and `key_lines` after this line.
-# <op> is JSON: on the first line the full parse ({"v", "data", "times"}), on each later line one
-# appended review ({"review", "times", "last"}), so a review need not re-dump 20 KB of JSON. (JSON
-# escapes tabs and newlines, so the tab and the line end are unambiguous.) A line applies only
-# when its "before" is the previous line's "after", and the cache is used only when the last
-# "after" is the sha256 of the bytes just read: any edit, torn write or race makes it a miss,
-# and a miss parses the TOML and writes the cache anew. Only the last head is decoded on a
-# read; the ops are replayed when the parse itself is asked for. JSON has no dates, so "times"
-# lists the path and type of every date, datetime and time, revived with fromisoformat.
+# <op> is JSON: on the first line the full parse ({"data", "times"}), on each later line one
+# appended review ({"review", "times", "last"}), so a review need not re-dump 20 KB of JSON.
+# <head> is JSON {"v", "n", "view", "hits"}: the cache version, the line's number, and the
+# record's `record_view` and `key_lines` after this line. <sum> is the sha256 of the op's hash,
+# the two record hashes and the head, so the head of the last line can be read from the end of
+# the file and checked without reading the ops. (JSON escapes tabs and newlines: the separators
+# are unambiguous.) The cache is used only when the last line's "after" is the sha256 of the
+# bytes just read; its ops are replayed only when the parse itself is asked for, and then each
+# op is checked against its hash and each line's "before" against the previous "after". Any
+# edit, torn write or race makes a miss, and a miss parses the TOML and writes the cache anew.
+# JSON has no dates, so "times" lists the path and type of every date, datetime and time,
+# revived with fromisoformat.
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 CACHE_MAX_LINES = 16  # past this many reviews appended, a read writes the cache anew
 _TIME_TYPES: dict[str, type] = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}
 _NO_SHA = b"0" * 64
@@ -655,51 +668,77 @@ def _json(value: Any) -> bytes:
     return json.dumps(value, default=_iso, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def _cache_line(before: bytes, after: bytes, view: dict[str, Any] | None, hits: list[int],
-                op: dict[str, Any]) -> bytes:
-    rest = before + b" " + after + b" " + _json({"view": view, "hits": hits}) + b"\t" + _json(op)
-    return hashlib.sha256(rest).hexdigest().encode() + b" " + rest + b"\n"
+_TRAILER = 4 * 64 + 3  # "<op sha> <before> <after> <sum>"
+_TAIL = 8192  # bytes read from a cache's end: its last head and trailer
 
 
-def _cache_read(path: Path, sha: bytes) -> tuple[dict[str, Any] | None, list[int], list[bytes]]:
-    """The cached view, key lines (see `key_lines`) and ops of the record whose bytes hash to
-    `sha`; ValueError (or another error of decoding) when missing, stale or damaged."""
+def _cache_line(before: bytes, after: bytes, n: int, view: dict[str, Any] | None,
+                hits: list[int], op: bytes) -> bytes:
+    head = _json({"v": CACHE_VERSION, "n": n, "view": view, "hits": hits})
+    shas = hashlib.sha256(op).hexdigest().encode() + b" " + before + b" " + after
+    total = hashlib.sha256(shas + b" " + head).hexdigest().encode()
+    return op + b"\t" + head + b"\t" + shas + b" " + total + b"\n"
+
+
+def _split_line(line: bytes) -> tuple[bytes, dict[str, Any], bytes, bytes, bytes]:
+    """op, decoded head, op sha, before and after of one cache line (without its newline, or
+    the tail of one: from anywhere before its head); ValueError when its sum does not check."""
+    trailer = line[-_TRAILER:]
+    if len(trailer) != _TRAILER or line[-_TRAILER - 1:-_TRAILER] != b"\t":
+        raise ValueError("damaged")
+    shas, total = trailer[:-65], trailer[-64:]
+    start = line.rfind(b"\t", 0, len(line) - _TRAILER - 1)
+    if start < 0:
+        raise ValueError("no head")
+    head = line[start + 1:-_TRAILER - 1]
+    if hashlib.sha256(shas + b" " + head).hexdigest().encode() != total:
+        raise ValueError("damaged")
+    decoded = json.loads(head)
+    if not isinstance(decoded, dict) or decoded.get("v") != CACHE_VERSION:
+        raise ValueError("another version")
+    return line[:start], decoded, shas[:64], shas[65:129], shas[130:194]
+
+
+def _cache_head(path: Path, sha: bytes) -> dict[str, Any]:
+    """The last head of the cache of the record whose bytes hash to `sha`, read from the end
+    of the file; ValueError (or another error of decoding) when missing, stale or damaged."""
+    with open(cache_file(path), "rb") as f:
+        size = os.fstat(f.fileno()).st_size
+        if size > _TAIL:
+            f.seek(size - _TAIL)
+        tail = f.read()
+    if not tail.endswith(b"\n"):
+        raise ValueError("torn")
+    _, head, _, _, after = _split_line(tail[:-1])
+    if after != sha:
+        raise ValueError("stale")
+    if not isinstance(head["hits"], list) or not isinstance(head["view"], (dict, type(None))) \
+            or not isinstance(head["n"], int):
+        raise ValueError("damaged")
+    return head
+
+
+def _replay(path: Path, sha: bytes) -> dict[str, Any]:
+    """The parse the cache of the record whose bytes hash to `sha` holds, every line checked;
+    ValueError (or another error of decoding) when it does not hold one."""
     with open(cache_file(path), "rb") as f:
         blob = f.read()
     if not blob.endswith(b"\n"):
         raise ValueError("torn")
-    lines = blob[:-1].split(b"\n")
-    if lines[-1][130:194] != sha:  # quick refusal of a cache of other bytes
-        raise ValueError("stale")
+    data: Any = None
     state = _NO_SHA
-    ops = []
-    for line in lines:
-        rest = line[65:]
-        if hashlib.sha256(rest).hexdigest().encode() != line[:64] or rest[:64] != state:
+    for line in blob[:-1].split(b"\n"):
+        op, _, op_sha, before, after = _split_line(line)
+        if before != state or hashlib.sha256(op).hexdigest().encode() != op_sha:
             raise ValueError("damaged")
-        state = rest[65:129]
-        head, tab, op = rest[130:].partition(b"\t")
-        if not tab:
-            raise ValueError("damaged")
-        ops.append(op)
-    head = json.loads(head)
-    if state != sha or not isinstance(head["hits"], list) \
-            or not isinstance(head["view"], (dict, type(None))):
+        state = after
+        decoded = json.loads(op)
+        if data is None:
+            data = _revive(decoded["data"], decoded["times"])
+        else:
+            apply_review(data, _revive(decoded["review"], decoded["times"]), decoded["last"])
+    if state != sha or not isinstance(data, dict):
         raise ValueError("stale")
-    if b'"v":%d,' % CACHE_VERSION not in ops[0][:16]:
-        raise ValueError("another version")
-    return head["view"], head["hits"], ops
-
-
-def _replay(ops: list[bytes]) -> dict[str, Any]:
-    """The parse a cache's ops describe."""
-    first = json.loads(ops[0])
-    data = _revive(first["data"], first["times"])
-    for op in ops[1:]:
-        more = json.loads(op)
-        apply_review(data, _revive(more["review"], more["times"]), more["last"])
-    if not isinstance(data, dict):
-        raise ValueError("not a record")
     return data
 
 
@@ -724,8 +763,8 @@ def _cache_write(path: Path, raw: bytes, sha: bytes, data: dict[str, Any],
     cache cannot be written (a read-only workspace still works, only slower)."""
     hits = key_lines(raw)
     try:
-        line = _cache_line(_NO_SHA, sha, view, hits,
-                           {"v": CACHE_VERSION, "data": data, "times": _time_paths(data)})
+        line = _cache_line(_NO_SHA, sha, 1, view, hits,
+                           _json({"data": data, "times": _time_paths(data)}))
         target = Path(cache_file(path))
         target.parent.mkdir(parents=True, exist_ok=True)
         write_unsynced(target, line)
@@ -746,26 +785,34 @@ def cache_text(path: Path, text: bytes) -> None:
 
 
 class Loaded:
-    """A record as read: its bytes, their sha256 (hex, as bytes), the file's identity when read,
-    its key lines (`key_lines`), whether the cache holds exactly these bytes (so a review can be
-    appended to it), its view and its parse. A cached record's parse is decoded only when
-    asked for: a review of a record whose inputs were already recomputed needs only the view."""
+    """A record as read: its bytes, their sha256 (hex, as bytes, and the running hash), the
+    file's identity when read, its key lines (`key_lines`), the number of lines its cache holds
+    (0: the cache does not hold these bytes, so a review is not appended to it), its view and
+    its parse. A cached record's parse is decoded only when asked for: a review of a record
+    whose inputs were already recomputed needs only the view."""
 
-    def __init__(self, path: Path, raw: bytes, sha: bytes, identity: list[int],
-                 hits: list[int], cached: bool, view: dict[str, Any] | None,
-                 data: dict[str, Any] | None = None, ops: list[bytes] | None = None):
-        self.path, self.raw, self.sha, self.identity = path, raw, sha, identity
-        self.hits, self.cached = hits, cached
-        self._view, self._data, self._ops = view, data, ops
+    def __init__(self, path: Path, raw: bytes, hasher: Any, identity: list[int],
+                 hits: list[int], lines: int, view: dict[str, Any] | None,
+                 data: dict[str, Any] | None = None):
+        self.path, self.raw, self.hasher, self.identity = path, raw, hasher, identity
+        self.sha = hasher.hexdigest().encode()
+        self.hits, self.lines = hits, lines
+        self._view, self._data = view, data
+
+    @property
+    def cached(self) -> bool:
+        return self.lines > 0
 
     @property
     def data(self) -> dict[str, Any]:
         """The record's parse (what tomllib gives for its bytes)."""
         if self._data is None:
             try:
-                self._data = _replay(self._ops or [])
-            except (ValueError, KeyError, TypeError, IndexError, AttributeError):
-                self._data = parse_record(self.raw, self.path)  # checked, yet it did not decode
+                self._data = _replay(self.path, self.sha)
+            except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+                self._data = parse_record(self.raw, self.path)  # the cache's ops do not check
+                self.lines = 1 if _cache_write(self.path, self.raw, self.sha, self._data,
+                                               self._view) is not None else 0
         return self._data
 
     @property
@@ -775,30 +822,26 @@ class Loaded:
             self._view = record_view(self.data)
         return self._view
 
-    def add_review(self, entry: dict[str, Any], last: bool) -> None:
-        """Take an appended review into the parse, when it was decoded, and the view."""
-        if self._data is not None:
-            apply_review(self._data, entry, last)
-        self._view = view_after_review(self.view, entry)
-
 
 def load_record(path: Path) -> Loaded:
     """Read a record; from the cache when it holds these very bytes, else parsed and cached.
     InputError when the file is not a readable scopecard.decision/1 record."""
     raw, st = read_bytes_and_stat(path)
     identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-    sha = hashlib.sha256(raw).hexdigest().encode()
+    hasher = hashlib.sha256(raw)
+    sha = hasher.hexdigest().encode()
     try:
-        view, hits, ops = _cache_read(path, sha)
+        head = _cache_head(path, sha)
     except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError):
         data = parse_record(raw, path)
         view = _view_or_none(data)
-        hits_written = _cache_write(path, raw, sha, data, view)
-        return Loaded(path, raw, sha, identity, key_lines(raw) if hits_written is None
-                      else hits_written, hits_written is not None, view, data=data)
-    loaded = Loaded(path, raw, sha, identity, hits, True, view, ops=ops)
-    if len(ops) > CACHE_MAX_LINES:  # compact: one line again (written before it is changed)
-        _cache_write(path, raw, sha, loaded.data, view)
+        hits = _cache_write(path, raw, sha, data, view)
+        return Loaded(path, raw, hasher, identity, key_lines(raw) if hits is None else hits,
+                      0 if hits is None else 1, view, data=data)
+    loaded = Loaded(path, raw, hasher, identity, head["hits"], head["n"], head["view"])
+    if loaded.lines >= CACHE_MAX_LINES:  # compact: one line again (written before it is changed)
+        data = loaded.data
+        loaded.lines = 1 if _cache_write(path, raw, sha, data, head["view"]) is not None else 0
     return loaded
 
 
@@ -895,12 +938,17 @@ def appended(raw: bytes, layout: str, hits: list[int],
     return sep + fragment, last, hits + [at + h for h in key_lines(fragment)]
 
 
-def review_cache_line(loaded: Loaded, new_sha: bytes, entry: dict[str, Any], last: bool,
-                      hits: list[int]) -> bytes:
-    """The cache line that turns `loaded`'s cache into that of its bytes with `entry` appended
-    (`last` and `hits` as `appended` returned them)."""
-    return _cache_line(loaded.sha, new_sha, view_after_review(loaded.view, entry), hits,
-                       {"review": entry, "times": _time_paths(entry), "last": last})
+def review_op(entry: dict[str, Any], last: bool) -> bytes:
+    """The op of a cache line that appends `entry` to the reviews (`last` as `appended` said)."""
+    return _json({"review": entry, "times": _time_paths(entry), "last": last})
+
+
+def review_cache_line(loaded: Loaded, new_sha: bytes, view: dict[str, Any], hits: list[int],
+                      op: bytes) -> bytes:
+    """The cache line that turns `loaded`'s cache into that of its bytes with a review
+    appended: `view` and `hits` after it (`view_after_review`, `appended`), `op` its
+    `review_op`."""
+    return _cache_line(loaded.sha, new_sha, loaded.lines + 1, view, hits, op)
 
 
 def cache_append(path: Path, line: bytes) -> None:

@@ -52,6 +52,7 @@ from rubrics.records import (
     record_view,
     review_cache_line,
     review_inputs,
+    review_op,
     rewrite_record,
     summary_json,
     unchanged,
@@ -364,7 +365,7 @@ class Reviewer:
         self._catalogue: Catalogue | None = None
         self._store: dict[str, Newest] = {}
         self._memo: dict[Hashable, Any] = {}
-        self._fragments: dict[str, tuple[bytes, dict[str, Any]]] = {}
+        self._fragments: dict[Hashable, Any] = {}  # review fragments and cache ops by entry
 
     def catalogue(self) -> Catalogue:
         """Today's workspace catalogue (loaded once per run)."""
@@ -618,7 +619,7 @@ def _first_line(e: Exception) -> str:
 def review_entry(rv: Review) -> dict[str, Any]:
     """The `[[reviews]]` entry of a review (TOML-ready: no None values)."""
     entry: dict[str, Any] = {"date": rv.date, "engine_version": ENGINE_VERSION,
-                             "flags": [asdict(f) for f in rv.flags]}
+                             "flags": [{"kind": f.kind, "message": f.message} for f in rv.flags]}
     if rv.reproduction:
         entry["reproduction"] = rv.reproduction.status
     if rv.today:
@@ -654,28 +655,36 @@ class _Staged:
     loaded: Loaded | None = None  # kept only for a re-dump
 
 
-def _fragment(reviewer: Reviewer, entry: dict[str, Any]) -> tuple[bytes, dict[str, Any]]:
-    """The checked [[reviews]] fragment of an entry, once per distinct entry in a run (repr
-    tells a date from a string and 1 from 1.0, so equal reprs are the same TOML)."""
+def _fragment(reviewer: Reviewer, entry: dict[str, Any]) -> tuple[bytes, dict[str, Any], str]:
+    """The checked [[reviews]] fragment of an entry, its parse and its key, once per distinct
+    entry in a run (repr tells a date from a string and 1 from 1.0, so equal reprs are the same
+    TOML)."""
     key = repr(entry)
     if key not in reviewer._fragments:
         reviewer._fragments[key] = checked_fragment(entry)
-    return reviewer._fragments[key]
+    return (*reviewer._fragments[key], key)
 
 
 def _stage(reviewer: Reviewer, loaded: Loaded, rv: Review) -> _Staged:
     """Plan the append of the record's new review as TOML text (nothing is written yet)."""
     entry = review_entry(rv)
-    fragment, parsed = _fragment(reviewer, entry)
+    fragment, parsed, key = _fragment(reviewer, entry)
     plan = appended(loaded.raw, loaded.view["reviews"], loaded.hits, fragment)
     if plan is None:
         return _Staged(rv, loaded.path, loaded.identity, entry, loaded=loaded)
     suffix, last, hits = plan
-    new_sha = hashlib.sha256(loaded.raw + suffix).hexdigest().encode()
-    line = review_cache_line(loaded, new_sha, parsed, last, hits) if loaded.cached else b""
+    view = view_after_review(loaded.view, parsed)
+    line = b""
+    if loaded.cached:
+        hasher = loaded.hasher.copy()
+        hasher.update(suffix)
+        if (key, last) not in reviewer._fragments:
+            reviewer._fragments[key, last] = review_op(parsed, last)
+        op = reviewer._fragments[key, last]
+        line = review_cache_line(loaded, hasher.hexdigest().encode(), view, hits, op)
     return _Staged(rv, loaded.path, loaded.identity, entry,
                    Append(str(loaded.path), len(loaded.raw), loaded.sha.decode(), suffix), line,
-                   summary_json(loaded.path, view_after_review(loaded.view, parsed)))
+                   summary_json(loaded.path, view))
 
 
 def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
