@@ -1,8 +1,8 @@
 """Atomic file writes: a reader sees the old file or the new one, never half of either.
 
 Whole files are replaced (temp file, fsync, rename). Batches of appends (`append_all`) are
-all-or-none across a crash through an undo journal; readers of files being appended to take
-the lock the writer holds, as rubrics.records does."""
+all-or-none across a crash through an undo journal, and each file is locked while its append
+is written: a reader that locks it shared (`lock_shared`) never sees half of one."""
 
 from __future__ import annotations
 
@@ -131,9 +131,10 @@ class Append:
     data: bytes
 
 
-def append_all(journal: Path, appends: list[Append]) -> list[Append]:
-    """Append to many files, all or none; returns the appends left out because their file no
-    longer has its expected size (changed by someone else: the caller redoes those).
+def append_all(journal: Path, appends: list[Append]) -> dict[str, os.stat_result]:
+    """Append to many files, all or none; returns the stat of each file appended to, after
+    the append. A file that no longer has its expected size (changed by someone else) is left
+    out: the caller redoes those.
 
     Call it holding the lock that guards the files and the journal. Creating, syncing and
     renaming a new copy of every file costs ~0.25 ms a file here; an append, ~0.02 ms. What
@@ -144,25 +145,26 @@ def append_all(journal: Path, appends: list[Append]) -> list[Append]:
     """
     recover_appends(journal)
     if not appends:
-        return []
+        return {}
     if any("\n" in a.path for a in appends):
         raise ValueError("a file name with a newline cannot be journaled")
     body = "".join(f"{a.size} {a.sha} {a.path}\n" for a in appends).encode()
     write_atomic(journal, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
     _fsync_dir(journal.parent)
     done: list[Append] = []
-    skipped: list[Append] = []
+    stats: dict[str, os.stat_result] = {}
     try:
         for a in appends:
             fd = os.open(a.path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
             try:
+                _lock(fd, exclusive=True)  # readers lock it shared: none sees half an append
                 if os.fstat(fd).st_size != a.size:
-                    skipped.append(a)
                     continue
                 done.append(a)
                 view = memoryview(a.data)
                 while view:  # pwrite may write less than asked (a full disk, a signal)
                     view = view[os.pwrite(fd, view, a.size + len(a.data) - len(view)):]
+                stats[a.path] = os.fstat(fd)
             finally:
                 os.close(fd)
         _sync([a.path for a in done])
@@ -174,7 +176,7 @@ def append_all(journal: Path, appends: list[Append]) -> list[Append]:
             pass  # the journal stays: the next lock holder undoes the appends
         raise
     _drop(journal)
-    return skipped
+    return stats
 
 
 def _truncate(appends: list[Append]) -> None:
@@ -187,11 +189,26 @@ def _truncate(appends: list[Append]) -> None:
         except FileNotFoundError:
             continue
         with f:
+            _lock(f.fileno(), exclusive=True)
             size = os.fstat(f.fileno()).st_size
             if size > a.size and hashlib.sha256(f.read(a.size)).hexdigest() == a.sha:
                 f.truncate(a.size)
                 cut.append(a.path)
     _sync(cut)
+
+
+def lock_shared(fd: int) -> None:
+    """Lock an open file shared (flock) for as long as it stays open: an append by append_all
+    waits for the read, and a read for the append (no lock where there is no flock)."""
+    _lock(fd, exclusive=False)
+
+
+def _lock(fd: int, exclusive: bool) -> None:
+    try:
+        import fcntl
+    except ImportError:
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
 
 
 def _drop(journal: Path) -> None:

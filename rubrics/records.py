@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import threading
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -27,7 +26,13 @@ from typing import Any
 import tomli_w
 
 from estimators import ENGINE_VERSION
-from estimators.atomic import create_exclusive, recover_appends, write_atomic, write_unsynced
+from estimators.atomic import (
+    create_exclusive,
+    lock_shared,
+    recover_appends,
+    write_atomic,
+    write_unsynced,
+)
 from estimators.errors import InputError, close_names
 from rubrics.verdict import Decision
 
@@ -212,20 +217,41 @@ def parse_record(raw: bytes, path: Path) -> dict[str, Any]:
 
 def read_bytes_and_stat(path: Path) -> tuple[bytes, os.stat_result]:
     """A record file's bytes (no more than the size limit) and its stat taken before reading,
-    so a later change shows in mtime or ctime; InputError when unreadable."""
+    so a later change shows in mtime or ctime; InputError when unreadable.
+
+    The file is locked shared while it is read: a review being appended to it locks it
+    (estimators.atomic.append_all), so a read never sees half of one."""
+    _recover_if_crashed(path.parent)
     try:
-        with record_lock(path.parent, shared=True), open(path, "rb") as f:
-            st = os.fstat(f.fileno())
-            # read(20 MB) would allocate 20 MB for each 20 KB record: ask for what is there
-            raw = f.read(min(st.st_size, MAX_RECORD_BYTES) + 1)
-            if len(raw) > st.st_size:  # it grew since the stat (someone else is writing)
-                raw += f.read(MAX_RECORD_BYTES + 1 - len(raw))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            lock_shared(fd)
+            st = os.fstat(fd)
+            raw = _read_upto(fd, st.st_size)
+        finally:
+            os.close(fd)  # and the lock with it
     except OSError as e:
         raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
     if len(raw) > MAX_RECORD_BYTES:
         raise InputError(f"file is over {MAX_RECORD_BYTES:,} bytes, the most a record may be",
                          file=str(path))
     return raw, st
+
+
+def _read_upto(fd: int, size: int) -> bytes:
+    """The file's bytes, at most MAX_RECORD_BYTES + 1 (asking for what its stat says is there:
+    a read of 20 MB would allocate 20 MB for each 20 KB record)."""
+    chunks = []
+    left = MAX_RECORD_BYTES + 1
+    want = min(size, MAX_RECORD_BYTES) + 1
+    while left > 0:
+        chunk = os.read(fd, min(want, left))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+        want = 1 << 20  # it grew since the stat (someone else is writing): read on
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def read_bytes(path: Path) -> bytes:
@@ -348,9 +374,13 @@ def index_path(decisions_dir: Path) -> Path:
 def _identity(path: Path) -> list[int] | None:
     """What changes whenever a file's content may have: size, mtime, ctime and inode."""
     try:
-        st = path.lstat()
+        return identity_of(path.lstat())
     except OSError:
         return None
+
+
+def identity_of(st: os.stat_result) -> list[int]:
+    """A file's identity (see `_identity`) from its stat."""
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
@@ -426,10 +456,12 @@ def summary_json(path: Path, view: dict[str, Any]) -> dict[str, Any]:
 
 
 def index_entry(path: Path, data: dict[str, Any] | None = None,
-                summary: dict[str, Any] | None = None) -> list[Any] | None:
+                summary: dict[str, Any] | None = None,
+                st: os.stat_result | None = None) -> list[Any] | None:
     """The index entry of a file just written with `data` (or its `summary_json`); take it
-    while holding the lock, so the identity is that of this content."""
-    ident = _identity(path)
+    while holding the lock, so the identity is that of this content (or pass the stat taken
+    just after the write)."""
+    ident = _identity(path) if st is None else identity_of(st)
     if summary is None:
         assert data is not None, "index_entry needs the data or its summary"
         summary = summary_json(path, record_view(data))
@@ -500,23 +532,19 @@ def journal_path(decisions_dir: Path) -> Path:
 
 @functools.lru_cache(maxsize=64)
 def _lock_files(decisions_dir: str) -> tuple[str, str]:
-    """The lock file and the journal of a decisions folder (strs: a read takes the lock, and
-    pathlib costs ~20 us a call)."""
+    """The lock file and the journal of a decisions folder (strs: every read checks for the
+    journal, and pathlib costs ~20 us a call)."""
     d = Path(decisions_dir)
     return str(_cache_dir(d) / f"{d.name}.lock"), str(journal_path(d))
 
 
-_held = threading.local()  # the lock files this thread holds: the lock is re-entrant
-
-
 @contextmanager
-def record_lock(decisions_dir: Path, shared: bool = False) -> Iterator[None]:
+def record_lock(decisions_dir: Path) -> Iterator[None]:
     """Serialize changes to records between processes (an flock; none on Windows).
 
     Creating a record needs no lock (create_exclusive cannot overwrite); changing one does, or
-    two processes accepting and rejecting the same record at once could both succeed. Reviews
-    are appended in place, so a reader takes the lock shared: it never sees half an append.
-    Whoever takes it exclusively first undoes a batch of appends a crash interrupted.
+    two processes accepting and rejecting the same record at once could both succeed. Whoever
+    takes it first after a crash undoes the batch of appends the crash interrupted.
     """
     try:
         import fcntl
@@ -524,40 +552,40 @@ def record_lock(decisions_dir: Path, shared: bool = False) -> Iterator[None]:
         yield
         return
     lock, journal = _lock_files(str(decisions_dir))
-    try:
-        if shared:  # a reader creates nothing (it may read a folder that is not a workspace)
-            f = open(lock, "rb")
-        else:
-            os.makedirs(os.path.dirname(lock), exist_ok=True)
-            f = open(lock, "a+b")
-    except OSError:
-        if not shared:
-            raise
-        yield  # no lock file: no batch of appends has ever run here
-        return
-    with f:
-        st = os.fstat(f.fileno())
-        key = (st.st_dev, st.st_ino)
-        held = getattr(_held, "locks", None)
-        if held is None:
-            held = _held.locks = set()
-        if key in held:  # this thread holds it already (flock would wait for itself)
-            yield
-            return
-        fcntl.flock(f, fcntl.LOCK_SH if shared else fcntl.LOCK_EX)
-        if shared and os.path.exists(journal):  # a crashed batch: undo it before reading
-            fcntl.flock(f, fcntl.LOCK_EX)
-        held.add(key)
+    os.makedirs(os.path.dirname(lock), exist_ok=True)
+    with open(lock, "a+b") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
         try:
             if os.path.exists(journal):
-                try:
-                    recover_appends(Path(journal))
-                except OSError:
-                    if not shared:
-                        raise
+                recover_appends(Path(journal))
             yield
         finally:
-            held.discard(key)
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def _recover_if_crashed(decisions_dir: Path) -> None:
+    """Before a read: undo a batch of appends a crash interrupted, if there is one and nobody
+    holds the lock (a batch being written locks each file it appends to instead)."""
+    lock, journal = _lock_files(str(decisions_dir))
+    if not os.path.exists(journal):
+        return
+    try:
+        import fcntl
+
+        f = open(lock, "rb")
+    except (ImportError, OSError):
+        return
+    with f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return  # a batch is in progress (or this thread holds the lock)
+        try:
+            if os.path.exists(journal):
+                recover_appends(Path(journal))
+        except OSError:
+            pass  # a read-only workspace: read what is there
+        finally:
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
@@ -669,7 +697,7 @@ def _json(value: Any) -> bytes:
 
 
 _TRAILER = 4 * 64 + 3  # "<op sha> <before> <after> <sum>"
-_TAIL = 8192  # bytes read from a cache's end: its last head and trailer
+_TAIL = 4096  # bytes read from a cache's end: its last head (~1 KB) and trailer
 
 
 def _cache_line(before: bytes, after: bytes, n: int, view: dict[str, Any] | None,
@@ -702,11 +730,14 @@ def _split_line(line: bytes) -> tuple[bytes, dict[str, Any], bytes, bytes, bytes
 def _cache_head(path: Path, sha: bytes) -> dict[str, Any]:
     """The last head of the cache of the record whose bytes hash to `sha`, read from the end
     of the file; ValueError (or another error of decoding) when missing, stale or damaged."""
-    with open(cache_file(path), "rb") as f:
-        size = os.fstat(f.fileno()).st_size
-        if size > _TAIL:
-            f.seek(size - _TAIL)
-        tail = f.read()
+    fd = os.open(cache_file(path), os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        size = os.fstat(fd).st_size
+        tail = os.pread(fd, _TAIL, max(0, size - _TAIL))
+        if b"\t" not in tail[:-_TRAILER - 2] and size > _TAIL:  # a long head: read it all
+            tail = os.pread(fd, size, 0)
+    finally:
+        os.close(fd)
     if not tail.endswith(b"\n"):
         raise ValueError("torn")
     _, head, _, _, after = _split_line(tail[:-1])
@@ -827,7 +858,7 @@ def load_record(path: Path) -> Loaded:
     """Read a record; from the cache when it holds these very bytes, else parsed and cached.
     InputError when the file is not a readable scopecard.decision/1 record."""
     raw, st = read_bytes_and_stat(path)
-    identity = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    identity = identity_of(st)
     hasher = hashlib.sha256(raw)
     sha = hasher.hexdigest().encode()
     try:

@@ -636,6 +636,9 @@ def review_entry(rv: Review) -> dict[str, Any]:
     return entry
 
 
+# A part of a run: its reviews, the index entries of the files it wrote, its last batch staged.
+Part = tuple[list[Review], dict[str, list[Any]], list["_Staged"]]
+
 # Reviews appended per journal and sync (a journal entry is ~150 bytes; a review ~1 KB).
 STAGE_CHUNK = 10_000
 
@@ -696,15 +699,16 @@ def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
         ready, redo = [], []
         for s in staged:
             (ready if s.append is not None and unchanged(s.path, s.identity) else redo).append(s)
-        left = {a.path for a in append_all(journal_path(decisions),
-                                           [s.append for s in ready if s.append is not None])}
+        stats = append_all(journal_path(decisions),
+                           [s.append for s in ready if s.append is not None])
         for s in ready:
-            if str(s.path) in left:  # changed between the check and the append
+            st = stats.get(str(s.path))
+            if st is None:  # changed between the check and the append
                 redo.append(s)
                 continue
-            if s.cache_line:
+            if s.cache_line:  # after the sync: the cache need not be durable, only checked
                 cache_append(s.path, s.cache_line)
-            entry = index_entry(s.path, summary=s.summary)
+            entry = index_entry(s.path, summary=s.summary, st=st)
             if entry:
                 written[s.path.name] = entry
             s.rv.saved = True
@@ -720,9 +724,10 @@ def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
 
 
 def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, save: bool,
-                  decisions: Path) -> tuple[list[Review], dict[str, list[Any]]]:
-    """Review `paths` in order, saving in batches; returns the reviews and the index entries of
-    the files written."""
+                  decisions: Path) -> Part:
+    """Review `paths` in order, saving each full batch of STAGE_CHUNK; returns the reviews,
+    the index entries of the files written and the last batch, staged but not saved yet (the
+    caller saves it: `_commit`)."""
     today = reviewer.today
     reviews: list[Review] = []
     written: dict[str, list[Any]] = {}  # index entries, not records: 10,000 records won't fit
@@ -752,9 +757,7 @@ def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, 
         if save:
             staged.append(_stage(reviewer, loaded, rv))
         reviews.append(rv)
-    if staged:
-        written.update(_commit(decisions, staged))
-    return reviews, written
+    return reviews, written, staged
 
 
 PARALLEL_MIN = 2000  # records: below this, forking a second process does not pay
@@ -767,14 +770,11 @@ def _can_fork() -> bool:
         and threading.active_count() == 1
 
 
-Part = tuple[list[Review], dict[str, list[Any]]]
-
 
 def _in_two(run: Callable[[list[Path]], Part], first: list[Path],
             second: list[Path]) -> tuple[Part, Part]:
     """run(first) here and run(second) in a forked child, at once; the child's result comes
-    back pickled. Each side saves its own records (the records lock serializes the commits);
-    a computation whose inputs both halves share is done once on each side."""
+    back pickled. A computation whose inputs both halves share is done once on each side."""
     ctx = mp.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
 
@@ -822,14 +822,17 @@ def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
         paths = [record_path(ws.decisions, i) for i in ids]
 
     def run(part: list[Path]) -> Part:
-        return _review_paths(reviewer, part, ids, save, ws.decisions)
+        reviews, written, staged = _review_paths(reviewer, part, ids, save, ws.decisions)
+        if staged:
+            written.update(_commit(ws.decisions, staged))
+        return reviews, written, []
 
     if ids is None and len(paths) >= PARALLEL_MIN and _can_fork():
         half = len(paths) // 2
-        (reviews, written), (more, written_more) = _in_two(run, paths[:half], paths[half:])
+        (reviews, written, _), (more, written_more, _) = _in_two(run, paths[:half], paths[half:])
         reviews += more
         written.update(written_more)
     else:
-        reviews, written = run(paths)
+        reviews, written, _ = run(paths)
     index_written(ws.decisions, written)
     return reviews

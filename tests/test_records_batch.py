@@ -217,17 +217,23 @@ def test_a_record_grown_just_before_its_append_is_reread(
         assert len(tomllib.loads(path.read_text())["reviews"]) == 1
 
 
-def test_a_reader_waits_for_a_batch_in_progress(test_workspace: Path) -> None:
-    paths = several(test_workspace, copies=0)
+def test_a_reader_waits_for_an_append_in_progress_and_only_for_it(test_workspace: Path) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    paths = several(test_workspace, copies=1)
     decisions = test_workspace / "decisions"
     read: list[bytes] = []
-    with record_lock(decisions):  # as a batch of appends holds it
+    with open(paths[0], "ab") as f, record_lock(decisions):  # as a batch holds them
+        assert read_bytes(paths[1]) == paths[1].read_bytes()  # the folder's lock: no wait
+        fcntl.flock(f, fcntl.LOCK_EX)  # as append_all holds a file while appending to it
         reader = threading.Thread(target=lambda: read.append(read_bytes(paths[0])))
         reader.start()
         reader.join(0.3)
         assert reader.is_alive() and not read  # it waits: it never sees half an append
-    reader.join(5)
-    assert read == [paths[0].read_bytes()]
+        f.write(b"\n# appended\n")
+        f.flush()
+        fcntl.flock(f, fcntl.LOCK_UN)
+        reader.join(5)
+    assert read == [paths[0].read_bytes()] and read[0].endswith(b"# appended\n")
 
 
 def test_two_processes_give_what_one_gives(test_workspace: Path, tmp_path: Path,
