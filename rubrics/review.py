@@ -10,7 +10,9 @@
 4. actuals: figures the PM enters, checked against every kill criterion.
 
 Nothing stored is trusted in place of a computation. Computations are cached for one run by a
-hash of all their inputs, so records with identical inputs share one (honest) computation.
+hash of all their inputs, so records with identical inputs share one (honest) computation; the
+hash of a record's inputs comes with its view from the record cache, which holds it only for
+the very bytes it was computed from (rubrics.records.REVIEW_INPUTS).
 """
 
 from __future__ import annotations
@@ -636,8 +638,8 @@ def review_entry(rv: Review) -> dict[str, Any]:
     return entry
 
 
-# A part of a run: its reviews, the index entries of the files it wrote, its last batch staged.
-Part = tuple[list[Review], dict[str, list[Any]], list["_Staged"]]
+# A part of a run: its reviews and the index entries of the files it wrote.
+Part = tuple[list[Review], dict[str, list[Any]]]
 
 # Reviews appended per journal and sync (a journal entry is ~150 bytes; a review ~1 KB).
 STAGE_CHUNK = 10_000
@@ -725,9 +727,8 @@ def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
 
 def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, save: bool,
                   decisions: Path) -> Part:
-    """Review `paths` in order, saving each full batch of STAGE_CHUNK; returns the reviews,
-    the index entries of the files written and the last batch, staged but not saved yet (the
-    caller saves it: `_commit`)."""
+    """Review `paths` in order, saving in batches; returns the reviews and the index entries of
+    the files written."""
     today = reviewer.today
     reviews: list[Review] = []
     written: dict[str, list[Any]] = {}  # index entries, not records: 10,000 records won't fit
@@ -757,7 +758,9 @@ def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, 
         if save:
             staged.append(_stage(reviewer, loaded, rv))
         reviews.append(rv)
-    return reviews, written, staged
+    if staged:
+        written.update(_commit(decisions, staged))
+    return reviews, written
 
 
 PARALLEL_MIN = 2000  # records: below this, forking a second process does not pay
@@ -770,11 +773,12 @@ def _can_fork() -> bool:
         and threading.active_count() == 1
 
 
-
 def _in_two(run: Callable[[list[Path]], Part], first: list[Path],
             second: list[Path]) -> tuple[Part, Part]:
     """run(first) here and run(second) in a forked child, at once; the child's result comes
-    back pickled. A computation whose inputs both halves share is done once on each side."""
+    back pickled. Each side saves its own records (the records lock serializes the batches; a
+    read locks only the file it reads, so neither side waits for the other's batch to read
+    on); a computation whose inputs both halves share is done once on each side."""
     ctx = mp.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
 
@@ -822,17 +826,14 @@ def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
         paths = [record_path(ws.decisions, i) for i in ids]
 
     def run(part: list[Path]) -> Part:
-        reviews, written, staged = _review_paths(reviewer, part, ids, save, ws.decisions)
-        if staged:
-            written.update(_commit(ws.decisions, staged))
-        return reviews, written, []
+        return _review_paths(reviewer, part, ids, save, ws.decisions)
 
     if ids is None and len(paths) >= PARALLEL_MIN and _can_fork():
         half = len(paths) // 2
-        (reviews, written, _), (more, written_more, _) = _in_two(run, paths[:half], paths[half:])
+        (reviews, written), (more, written_more) = _in_two(run, paths[:half], paths[half:])
         reviews += more
         written.update(written_more)
     else:
-        reviews, written, _ = run(paths)
+        reviews, written = run(paths)
     index_written(ws.decisions, written)
     return reviews
