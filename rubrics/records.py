@@ -525,17 +525,25 @@ def inputs_key(data: dict[str, Any]) -> str:
     return hashlib.sha256(repr(review_inputs(data)).encode()).hexdigest()
 
 
-def journal_path(decisions_dir: Path) -> Path:
-    """The undo journal of a batch of reviews being appended (estimators.atomic.append_all)."""
-    return _cache_dir(decisions_dir) / f"{decisions_dir.name}.journal"
+def journal_paths(decisions_dir: Path) -> tuple[Path, Path]:
+    """The undo journals of batches of reviews being appended (estimators.atomic.append_all):
+    one for each of the two processes of a review that may append at once."""
+    base = _cache_dir(decisions_dir) / f"{decisions_dir.name}.journal"
+    return base, base.with_name(base.name + "-2")
 
 
 @functools.lru_cache(maxsize=64)
-def _lock_files(decisions_dir: str) -> tuple[str, str]:
-    """The lock file and the journal of a decisions folder (strs: every read checks for the
-    journal, and pathlib costs ~20 us a call)."""
+def _lock_files(decisions_dir: str) -> tuple[str, tuple[str, ...]]:
+    """The lock file and the journals of a decisions folder (strs: every read checks for the
+    journals, and pathlib costs ~20 us a call)."""
     d = Path(decisions_dir)
-    return str(_cache_dir(d) / f"{d.name}.lock"), str(journal_path(d))
+    return str(_cache_dir(d) / f"{d.name}.lock"), tuple(map(str, journal_paths(d)))
+
+
+def _recover(journals: tuple[str, ...]) -> None:
+    for journal in journals:
+        if os.path.exists(journal):
+            recover_appends(Path(journal))
 
 
 @contextmanager
@@ -551,13 +559,12 @@ def record_lock(decisions_dir: Path) -> Iterator[None]:
     except ImportError:  # no flock: changes still land atomically, only unserialized
         yield
         return
-    lock, journal = _lock_files(str(decisions_dir))
+    lock, journals = _lock_files(str(decisions_dir))
     os.makedirs(os.path.dirname(lock), exist_ok=True)
     with open(lock, "a+b") as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         try:
-            if os.path.exists(journal):
-                recover_appends(Path(journal))
+            _recover(journals)
             yield
         finally:
             fcntl.flock(f, fcntl.LOCK_UN)
@@ -566,8 +573,8 @@ def record_lock(decisions_dir: Path) -> Iterator[None]:
 def _recover_if_crashed(decisions_dir: Path) -> None:
     """Before a read: undo a batch of appends a crash interrupted, if there is one and nobody
     holds the lock (a batch being written locks each file it appends to instead)."""
-    lock, journal = _lock_files(str(decisions_dir))
-    if not os.path.exists(journal):
+    lock, journals = _lock_files(str(decisions_dir))
+    if not any(map(os.path.exists, journals)):
         return
     try:
         import fcntl
@@ -581,8 +588,7 @@ def _recover_if_crashed(decisions_dir: Path) -> None:
         except OSError:
             return  # a batch is in progress (or this thread holds the lock)
         try:
-            if os.path.exists(journal):
-                recover_appends(Path(journal))
+            _recover(journals)
         except OSError:
             pass  # a read-only workspace: read what is there
         finally:

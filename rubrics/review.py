@@ -27,6 +27,7 @@ import sqlite3
 import threading
 import tomllib
 from collections.abc import Callable, Hashable
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,7 @@ from rubrics.records import (
     checked_fragment,
     index_entry,
     index_written,
-    journal_path,
+    journal_paths,
     load_record,
     record_files,
     record_lock,
@@ -692,16 +693,19 @@ def _stage(reviewer: Reviewer, loaded: Loaded, rv: Review) -> _Staged:
                    summary_json(loaded.path, view))
 
 
-def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
+def _commit(decisions: Path, staged: list[_Staged], side: int | None) -> dict[str, list[Any]]:
     """Save a batch of staged reviews under the records lock: appended all or none, with one
     sync for the lot; a record changed since it was read is re-read and re-dumped instead.
-    Returns the index entries of the files written."""
+    Returns the index entries of the files written.
+
+    `side` None: the lock is taken here. 0 or 1: the run holds it for its two processes, which
+    may commit at once (to files of their own), each with its own journal."""
     written: dict[str, list[Any]] = {}
-    with record_lock(decisions):
+    with record_lock(decisions) if side is None else nullcontext():
         ready, redo = [], []
         for s in staged:
             (ready if s.append is not None and unchanged(s.path, s.identity) else redo).append(s)
-        stats = append_all(journal_path(decisions),
+        stats = append_all(journal_paths(decisions)[side or 0],
                            [s.append for s in ready if s.append is not None])
         for s in ready:
             st = stats.get(str(s.path))
@@ -726,7 +730,7 @@ def _commit(decisions: Path, staged: list[_Staged]) -> dict[str, list[Any]]:
 
 
 def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, save: bool,
-                  decisions: Path) -> Part:
+                  decisions: Path, side: int | None = None) -> Part:
     """Review `paths` in order, saving in batches; returns the reviews and the index entries of
     the files written."""
     today = reviewer.today
@@ -736,7 +740,7 @@ def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, 
     for path in paths:
         # ids may repeat (record_files' names cannot): save before reading one again
         if len(staged) >= STAGE_CHUNK or (ids and path in {s.path for s in staged}):
-            written.update(_commit(decisions, staged))
+            written.update(_commit(decisions, staged, side))
             staged = []
         try:
             loaded = load_record(path)
@@ -759,7 +763,7 @@ def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, 
             staged.append(_stage(reviewer, loaded, rv))
         reviews.append(rv)
     if staged:
-        written.update(_commit(decisions, staged))
+        written.update(_commit(decisions, staged, side))
     return reviews, written
 
 
@@ -773,18 +777,15 @@ def _can_fork() -> bool:
         and threading.active_count() == 1
 
 
-def _in_two(run: Callable[[list[Path]], Part], first: list[Path],
-            second: list[Path]) -> tuple[Part, Part]:
-    """run(first) here and run(second) in a forked child, at once; the child's result comes
-    back pickled. Each side saves its own records (the records lock serializes the batches; a
-    read locks only the file it reads, so neither side waits for the other's batch to read
-    on); a computation whose inputs both halves share is done once on each side."""
+def _in_two(mine: Callable[[], Part], theirs: Callable[[], Part]) -> tuple[Part, Part]:
+    """mine() here and theirs() in a forked child, at once; the child's result comes back
+    pickled. A computation whose inputs both halves share is done once on each side."""
     ctx = mp.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
 
     def child() -> None:
         try:
-            out: tuple[str, Any] = ("ok", run(second))
+            out: tuple[str, Any] = ("ok", theirs())
         except BaseException as e:  # noqa: BLE001 - every failure goes back to the parent
             out = ("error", e)
         try:
@@ -796,16 +797,16 @@ def _in_two(run: Callable[[list[Path]], Part], first: list[Path],
     proc.start()
     sender.close()
     try:
-        mine = run(first)
+        here = mine()
     finally:  # also when this side failed: the child's records are saved or cleaned up first
         try:
-            status, theirs = receiver.recv()
+            status, there = receiver.recv()
         except EOFError:
-            status, theirs = "error", RuntimeError("the second review process died")
+            status, there = "error", RuntimeError("the second review process died")
         proc.join()
     if status == "error":
-        raise theirs
-    return mine, theirs
+        raise there
+    return here, there
 
 
 def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
@@ -825,15 +826,21 @@ def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
     else:
         paths = [record_path(ws.decisions, i) for i in ids]
 
-    def run(part: list[Path]) -> Part:
-        return _review_paths(reviewer, part, ids, save, ws.decisions)
-
     if ids is None and len(paths) >= PARALLEL_MIN and _can_fork():
         half = len(paths) // 2
-        (reviews, written), (more, written_more) = _in_two(run, paths[:half], paths[half:])
+
+        def side(i: int, part: list[Path]) -> Callable[[], Part]:
+            return lambda: _review_paths(reviewer, part, ids, save, ws.decisions, i)
+
+        # The run holds the records lock for both processes (the child shares it), so each
+        # saves its half when it is ready, at once, each with its own journal; reads lock
+        # only the file they read, so neither waits for the other's batch either.
+        with record_lock(ws.decisions):
+            (reviews, written), (more, written_more) = _in_two(side(0, paths[:half]),
+                                                               side(1, paths[half:]))
         reviews += more
         written.update(written_more)
     else:
-        reviews, written = run(paths)
+        reviews, written = _review_paths(reviewer, paths, ids, save, ws.decisions)
     index_written(ws.decisions, written)
     return reviews

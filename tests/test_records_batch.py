@@ -25,7 +25,7 @@ import estimators.atomic as atomic
 import rubrics.review as review
 from estimators.paths import Workspace
 from rubrics.records import (
-    journal_path,
+    journal_paths,
     list_records,
     read_bytes,
     record_files,
@@ -66,7 +66,7 @@ def snapshot(paths: list[Path]) -> dict[str, bytes]:
 
 
 def journal_left(home: Path) -> bool:
-    return journal_path(home / "decisions").exists()
+    return any(j.exists() for j in journal_paths(home / "decisions"))
 
 
 def test_review_all_still_flags_reproduces_and_appends(test_workspace: Path) -> None:
@@ -132,45 +132,53 @@ def test_an_error_during_the_appends_undoes_those_made(
 
 
 KILLED = """
-import datetime as dt, sys, time
+import datetime as dt, os, sys, time
 from pathlib import Path
 import estimators.atomic as atomic
+import rubrics.review as review
 from estimators.paths import Workspace
-from rubrics.review import review_records
 
 def hang(paths):
-    Path(sys.argv[2]).write_text(str(len(paths)))
+    flag = Path(sys.argv[2]) / str(os.getpid())
+    flag.with_suffix(".tmp").write_text(str(len(paths)))
+    flag.with_suffix(".tmp").rename(flag)
     time.sleep(60)
 
 atomic._sync = hang
-review_records(Workspace(Path(sys.argv[1])), None, dt.date.fromisoformat(sys.argv[3]))
+review.PARALLEL_MIN = int(sys.argv[4])
+review.review_records(Workspace(Path(sys.argv[1])), None, dt.date.fromisoformat(sys.argv[3]))
 """
 
 
-@pytest.mark.parametrize("tear", [False, True])
+@pytest.mark.parametrize("tear,processes", [(False, 1), (True, 1), (True, 2)])
 def test_a_crash_between_the_appends_and_the_sync(test_workspace: Path, tmp_path: Path,
-                                                  tear: bool) -> None:
+                                                  tear: bool, processes: int) -> None:
     paths = several(test_workspace)
     before = snapshot(paths)
-    flag = tmp_path / "flag"
+    flags = tmp_path / "flags"
+    flags.mkdir()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(test_workspace), str(flag),
-                             str(LATER)], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(test_workspace), str(flags),
+                             str(LATER), "2" if processes == 2 else "1000000"], env=env,
+                            start_new_session=True)
     deadline = time.time() + 120
-    while not flag.exists() and time.time() < deadline and proc.poll() is None:
+    while len(list(flags.glob("[0-9]*"))) < processes and time.time() < deadline \
+            and proc.poll() is None:
         time.sleep(0.05)
-    assert flag.exists(), "the review never reached the sync"
-    assert flag.read_text() == str(len(paths))  # every append was made
-    proc.send_signal(signal.SIGKILL)
+    counts = sorted(int(f.read_text()) for f in flags.glob("[0-9]*"))
+    assert len(counts) == processes, "the review never reached the sync"
+    assert sum(counts) == len(paths)  # every append was made
+    os.killpg(proc.pid, signal.SIGKILL)  # the forked second process too
     proc.wait()
     decisions = test_workspace / "decisions"
-    assert journal_left(test_workspace)
+    journals = journal_paths(decisions)
+    assert [j.exists() for j in journals] == [True, processes == 2]
     if tear:  # as a power cut can leave one: half an append
         torn = paths[0]
         torn.write_bytes(torn.read_bytes()[:len(before[torn.name]) + 40])
-    # the first reader (or writer) takes the lock and undoes the interrupted batch
+    # the first reader (or writer) takes the lock and undoes the interrupted batches
     assert all(not s.error for s in list_records(decisions))
-    assert not journal_left(test_workspace)
+    assert not any(j.exists() for j in journals)
     assert snapshot(record_files(decisions)) == before
     assert sorted(os.listdir(decisions)) == sorted(before)  # nothing else in decisions/
     reviews = review_records(Workspace(test_workspace), None, LATER)  # and a rerun works
