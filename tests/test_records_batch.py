@@ -131,6 +131,15 @@ def test_an_error_during_the_appends_undoes_those_made(
     assert all(rv.saved for rv in review_records(Workspace(test_workspace), None, LATER))
 
 
+def dead_or_zombie(pid: int) -> bool:
+    """Whether a process is gone or a zombie (its files, and so its locks, closed)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[0] in ("Z", "X")
+
+
 KILLED = """
 import datetime as dt, os, sys, time
 from pathlib import Path
@@ -162,14 +171,20 @@ def test_a_crash_between_the_appends_and_the_sync(test_workspace: Path, tmp_path
                              str(LATER), "2" if processes == 2 else "1000000"], env=env,
                             start_new_session=True)
     deadline = time.time() + 120
-    while len(list(flags.glob("[0-9]*"))) < processes and time.time() < deadline \
-            and proc.poll() is None:
+
+    def reached() -> list[Path]:  # each process's flag, once renamed into place (whole)
+        return [f for f in flags.iterdir() if not f.name.endswith(".tmp")]
+
+    while len(reached()) < processes and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
-    counts = sorted(int(f.read_text()) for f in flags.glob("[0-9]*"))
+    counts = sorted(int(f.read_text()) for f in reached())
     assert len(counts) == processes, "the review never reached the sync"
     assert sum(counts) == len(paths)  # every append was made
     os.killpg(proc.pid, signal.SIGKILL)  # the forked second process too
     proc.wait()
+    for pid in (int(f.name) for f in reached()):  # until it has let go of the lock
+        while not dead_or_zombie(pid) and time.time() < deadline:
+            time.sleep(0.01)
     decisions = test_workspace / "decisions"
     journals = journal_paths(decisions)
     assert [j.exists() for j in journals] == [True, processes == 2]
