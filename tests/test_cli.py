@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tomllib
@@ -102,6 +103,16 @@ def test_help_in_a_fresh_process():
     r = subprocess.run([sys.executable, "-m", "tui.cli", "--help"], capture_output=True, text=True,
                        cwd=Path(__file__).parent.parent)
     assert r.returncode == 0 and "decide" in r.stdout
+
+
+def test_a_reader_that_goes_away_is_not_an_error(tmp_path):
+    env = {**os.environ, "SCOPECARD_HOME": str(tmp_path)}
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "estimate", "--example",
+                             "--all-models", "--json"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, cwd=Path(__file__).parent.parent, env=env)
+    proc.stdout.close()  # as `| head -c 0` does: gone before the first write
+    err = proc.stderr.read()
+    assert proc.wait() == 141 and err == b""
 
 
 def test_all_models_agrees_with_the_candidates(capsys):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 from tui import cmd_brief, cmd_core, cmd_doctor, cmd_evals, cmd_prices, cmd_records
 
 EXIT_OK, EXIT_STOP, EXIT_BAD_INPUT = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a pipe writer cut short
 MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor, cmd_records]
 WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
 
@@ -54,6 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         print(f"scopecard: error: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:  # the reader went away (`scopecard ... | head`): nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the exit flush too
+        return EXIT_BROKEN_PIPE
     except PermissionError as e:
         print(f"scopecard: error: {e.filename or ''}: permission denied ({e.strerror}); "
               f"choose a writable workspace with --workspace", file=sys.stderr)
