@@ -280,6 +280,11 @@ def _iso_day(value: Any) -> str | None:
     return value.isoformat() if isinstance(value, dt.date) else None
 
 
+def _day(iso: str | None) -> dt.date | None:
+    """The date `_iso_day` wrote (None stays None)."""
+    return dt.date.fromisoformat(iso) if iso else None
+
+
 def record_view(data: dict[str, Any]) -> dict[str, Any]:
     """What a list entry and a review need of a record, small and JSON-ready, so that neither
     has to load its parse: the summary fields, `key` (the hash of the parts a review recomputes
@@ -318,22 +323,13 @@ def summary_from_view(path: Path, view: dict[str, Any]) -> RecordSummary:
     if not ID_PATTERN.fullmatch(path.stem):
         return RecordSummary(id=path.stem, path=path, error="file name is not a record id "
                              "(YYYY-MM-DD-slug.toml); rename it to be addressable")
-
-    def day(v: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(v) if v else None
-
     chosen = view["chosen"]
     return RecordSummary(
         id=path.stem, path=path, title=view["title"], status=view["status"],
         verdict=view["verdict"], chosen="" if chosen is None else str(chosen),
-        created=view["created"], review_due=day(view["review_due"]),
-        superseded_by=view["superseded_by"], last_reviewed=day(view["last_reviewed"]),
+        created=view["created"], review_due=_day(view["review_due"]),
+        superseded_by=view["superseded_by"], last_reviewed=_day(view["last_reviewed"]),
         flags=tuple(view["flags"]))
-
-
-def summary_of(path: Path, data: dict[str, Any]) -> RecordSummary:
-    """The list entry of parsed record data."""
-    return summary_from_view(path, record_view(data))
 
 
 def summarize(path: Path) -> RecordSummary:
@@ -393,13 +389,10 @@ def _summary_json(s: RecordSummary) -> dict[str, Any]:
 
 
 def _summary_from_json(path: Path, d: dict[str, Any]) -> RecordSummary:
-    def day(v: str | None) -> dt.date | None:
-        return dt.date.fromisoformat(v) if v else None
-
     return RecordSummary(id=path.stem, path=path, title=d["title"], status=d["status"],
                          verdict=d["verdict"], chosen=d["chosen"], created=d["created"],
-                         review_due=day(d["review_due"]), error=d["error"],
-                         superseded_by=d["superseded_by"], last_reviewed=day(d["last_reviewed"]),
+                         review_due=_day(d["review_due"]), error=d["error"],
+                         superseded_by=d["superseded_by"], last_reviewed=_day(d["last_reviewed"]),
                          flags=tuple(d["flags"]))  # an index from before flags: KeyError, re-read
 
 
