@@ -195,9 +195,14 @@ async def test_review_shows_the_recomputation_and_saves_on_request(ws):
         assert isinstance(app.screen, ReviewScreen)
         assert "reproduced" in str(app.screen.query_one("#review-now", Static).render())
         assert not tomllib.loads(record.read_text("utf-8")).get("reviews")
-        await pilot.press("s")
+        await pilot.press(*"monthly_spend=6000", "enter")  # typed into the focused field
         await settle(pilot)
-    assert len(tomllib.loads(record.read_text("utf-8"))["reviews"]) == 1
+        assert not tomllib.loads(record.read_text("utf-8")).get("reviews")  # "s" saved nothing
+        assert "kill_criterion" in str(app.screen.query_one("#review-flags", Static).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+    (entry,) = tomllib.loads(record.read_text("utf-8"))["reviews"]
+    assert entry["actuals"] == {"monthly_spend": 6000.0}
 
 
 @sync
@@ -253,7 +258,7 @@ async def test_briefs_from_the_verdict_and_review_screens(ws):
         await settle(pilot)
         await pilot.press("escape", "r")  # back home, review the same record
         await settle(pilot)
-        await pilot.press("e", "down", "down", "down", "enter")  # vendor brief
+        await pilot.press("ctrl+o", "down", "down", "down", "enter")  # vendor brief
         await settle(pilot)
     business = ws.root / "exports" / f"{record.stem}-business-brief.md"
     vendor = ws.root / "exports" / f"{record.stem}-vendor-brief.md"

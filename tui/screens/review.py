@@ -88,8 +88,8 @@ class ReviewCommands(ScreenCommands):
     def entries(self) -> list[Entry]:
         screen = self.screen
         assert isinstance(screen, ReviewScreen)
-        return [(t("key.save_review"), screen.action_save, "s"),
-                (t("key.export"), screen.action_export, "e"),
+        return [(t("key.save_review"), screen.action_save, "ctrl+s"),
+                (t("key.export"), screen.action_export, "ctrl+o"),
                 (t("review.actuals"), screen.query_one("#actuals", Input).focus, ""),
                 (t("key.back"), screen.action_back, "Esc")]
 
@@ -99,8 +99,11 @@ class ReviewScreen(Screen[None]):
 
     COMMANDS: ClassVar = {ReviewCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("s", "save", "key.save_review", id="review.save"),
-        Binding("e", "export", "key.export", id="review.export"),
+        # ctrl+ keys, as in the wizard: the actuals field has the focus, and a plain "s" typed
+        # into it (monthly_spend=...) must not save a review without its actuals (ctrl+e is
+        # the field's own "go to end")
+        Binding("ctrl+s", "save", "key.save_review", id="review.save"),
+        Binding("ctrl+o", "export", "key.export", id="review.export"),
         Binding("escape", "back", "key.back", id="review.back"),
     ]
 
@@ -129,6 +132,7 @@ class ReviewScreen(Screen[None]):
         self.sub_title = self.record_path.stem
         app: Any = self.app
         app.steady_cursors(self)
+        self.query_one("#actuals", Input).focus()
         self._review(save=False)
 
     def _actuals(self) -> list[str]:
