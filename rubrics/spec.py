@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import re
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +23,7 @@ from pydantic import (
 )
 
 from estimators.errors import InputError, close_names
+from estimators.safefile import parse_toml, read_text
 
 SCHEMA = "scopecard.spec/1"
 MAX_SPEC_BYTES = 1_000_000
@@ -370,13 +370,7 @@ def describe_validation_error(err: dict[str, Any], text: str, file: str) -> Inpu
 
 def parse_spec(text: str, file: str = "<spec>") -> Spec:
     """Validate spec text; raises InputError with the file, line/column or field path."""
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        where = f"line {m.group(1)}, column {m.group(2)}" if m else None
-        raise InputError(f"TOML syntax error: {re.sub(r' [(]at line.*', '', str(e))}",
-                         file=file, where=where) from None
+    data = parse_toml(text, file)
     if not data:
         raise InputError(f"empty spec; start from `scopecard example` ({SCHEMA})", file=file)
     if data.get("schema") != SCHEMA:
@@ -388,27 +382,9 @@ def parse_spec(text: str, file: str = "<spec>") -> Spec:
         raise describe_validation_error(e.errors()[0], text, file) from None
 
 
-def read_text_file(path: Path, limit: int) -> str:
-    """Read a UTF-8 file with a size limit; errors name the file."""
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            raise InputError(f"file is {size:,} bytes; the limit is {limit:,}", file=str(path))
-        return path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text (byte {e.start}); save it as UTF-8",
-                         file=str(path)) from None
-    except IsADirectoryError:
-        raise InputError("is a folder, not a spec file", file=str(path)) from None
-    except FileNotFoundError:
-        raise InputError("no such file", file=str(path)) from None
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
-
-
 def load_spec(path: Path) -> Spec:
     """Read and validate a spec file."""
-    return parse_spec(read_text_file(path, MAX_SPEC_BYTES), str(path))
+    return parse_spec(read_text(path, MAX_SPEC_BYTES), str(path))
 
 
 def prompt_texts(spec: Spec, base_dir: Path) -> dict[str, str]:
@@ -420,5 +396,5 @@ def prompt_texts(spec: Spec, base_dir: Path) -> dict[str, str]:
         if text is not None:
             texts[part] = text
         elif file is not None:
-            texts[part] = read_text_file(base_dir / file, MAX_PROMPT_FILE_BYTES)
+            texts[part] = read_text(base_dir / file, MAX_PROMPT_FILE_BYTES)
     return texts

@@ -111,14 +111,14 @@ def test_huge_file_refused_before_reading(store: EvalStore, tmp_path: Path) -> N
     huge = tmp_path / "huge.json"
     with open(huge, "wb") as f:
         f.truncate(200 * MiB + 1)  # sparse: no disk used, nothing read
-    refused(store, huge, "import limit")
+    refused(store, huge, "the limit is")
 
 
 def test_not_a_regular_file(store: EvalStore, tmp_path: Path) -> None:
     fifo = tmp_path / "pipe.json"
     os.mkfifo(fifo)
     refused(store, fifo, "not a regular file")
-    refused(store, tmp_path / "missing.json", "cannot read")
+    refused(store, tmp_path / "missing.json", "no such file")
 
 
 def test_csv_with_a_missing_column(store: EvalStore, tmp_path: Path) -> None:

@@ -13,11 +13,12 @@ from dataclasses import replace
 from typing import Any
 
 from estimators.errors import InputError
+from estimators.safefile import decode_text
 from rubrics.evals import inspect_ai, lm_eval, opencompass, promptfoo
 from rubrics.evals.common import rename_suite
 from rubrics.evals.native_csv import COLUMNS, parse_native_csv
 from rubrics.evals.results import Parsed
-from rubrics.evals.safeio import DEFAULT_LIMITS, Limits, decode_text, load_json
+from rubrics.evals.safeio import DEFAULT_LIMITS, Limits, load_json
 
 FORMATS = ("promptfoo", "inspect", "lm_eval", "opencompass", "native")
 _ALIASES = {"inspect_ai": "inspect", "inspect-ai": "inspect", "eval": "inspect",

@@ -9,16 +9,14 @@ from __future__ import annotations
 import io
 import json
 import math
-import os
-import stat
 import struct
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from estimators.errors import InputError
+from estimators.safefile import decode_text
 
 MiB = 1024 * 1024
 
@@ -35,38 +33,6 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
-
-
-def read_capped(path: Path, limits: Limits = DEFAULT_LIMITS) -> bytes:
-    """The bytes of a regular file no larger than the limit (checked before reading)."""
-    source = str(path)
-    try:
-        st = os.stat(path)
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror or e}", file=source) from None
-    if not stat.S_ISREG(st.st_mode):
-        # A FIFO or a device (/dev/zero) would never end or block forever.
-        raise InputError("not a regular file", file=source)
-    if st.st_size > limits.max_file_bytes:
-        raise InputError(f"file is {st.st_size:,} bytes; the import limit is "
-                         f"{limits.max_file_bytes:,} bytes (refused before reading)", file=source)
-    try:
-        with open(path, "rb") as f:
-            data = f.read(limits.max_file_bytes + 1)
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror or e}", file=source) from None
-    if len(data) > limits.max_file_bytes:  # the file grew while we looked at it
-        raise InputError(f"file is over the import limit of {limits.max_file_bytes:,} bytes",
-                         file=source)
-    return data
-
-
-def decode_text(data: bytes, source: str) -> str:
-    """UTF-8 text (a BOM is dropped), or an InputError naming the first bad byte."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text (byte {e.start})", file=source) from None
 
 
 def _no_constants(name: str) -> None:

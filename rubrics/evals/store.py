@@ -24,10 +24,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from estimators.errors import InputError
+from estimators.safefile import read_capped
+from rubrics.capability import wilson
 from rubrics.evals.detect import normalize_format, parse_bytes
 from rubrics.evals.results import EvalResult, Parsed, Tally
-from rubrics.evals.safeio import DEFAULT_LIMITS, Limits, read_capped
-from rubrics.capability import wilson
+from rubrics.evals.safeio import DEFAULT_LIMITS, Limits
 from rubrics.evals.suites import Suite, SuiteCase, load_suite, suite_hash
 
 SCHEMA_VERSION = 1
@@ -311,7 +312,7 @@ class EvalStore:
         """
         path = Path(path)
         fmt = normalize_format(format)
-        data = read_capped(path, self.limits)
+        data = read_capped(path, self.limits.max_file_bytes)
         sha = hashlib.sha256(data).hexdigest()
         known = self._db.execute("SELECT format FROM sources WHERE sha256=?", (sha,)).fetchone()
         if known:
