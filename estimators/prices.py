@@ -8,18 +8,56 @@ the old one is never edited, so old decisions can be reproduced.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
 
+from estimators.bounds import finite
 from estimators.errors import InputError, close_names
 from estimators.paths import PACKAGE_DATA
 
 BUNDLED_CATALOGUE = PACKAGE_DATA / "prices.toml"
 SCHEMA = "scopecard.prices/1"
+
+# Upper bounds: far above any real price, low enough that every figure computed from them stays
+# finite (the largest spec volume times these is still below 1e60).
+MAX_PRICE_PER_1M = 1e6
+MAX_REQUEST_FEE = 1e4
+MAX_TOKENS = 1_000_000_000  # context windows, output limits, tier thresholds
+MAX_LATENCY_MS = 86_400_000  # a day
+PerMillion = finite(ge=0, le=MAX_PRICE_PER_1M, why="per 1M tokens")
+RequestFee = finite(ge=0, le=MAX_REQUEST_FEE, why="per request")
+Discount = finite(ge=0, le=1, why="a share of the list price")
+# 1 base = rate quote; the inverse must stay finite too, and real rates lie well inside
+FxRateValue = finite(ge=1e-9, le=1e9)
+
+MODEL_ID = r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:@+-]+$"
+MODEL_ID_RULE = ("vendor/model, with letters, digits, '.', '_' and '-' (the model part may also "
+                 "use ':', '@' and '+')")
+
+
+def check_model_id(value: str) -> str:
+    """A model id as the catalogue spells them, else ValueError stating the pattern."""
+    if not re.fullmatch(MODEL_ID, value):
+        raise ValueError(f"must be {MODEL_ID_RULE}; got {value!r}")
+    return value
+
+
+ModelId = Annotated[str, AfterValidator(check_model_id),
+                    WithJsonSchema({"type": "string", "pattern": MODEL_ID,
+                                    "description": MODEL_ID_RULE})]
 
 
 class _Strict(BaseModel):
@@ -29,11 +67,11 @@ class _Strict(BaseModel):
 class Tier(_Strict):
     """Prices that apply once the prompt is longer than `above_tokens`."""
 
-    above_tokens: int = Field(gt=0)
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
-    cache_read: float | None = Field(default=None, ge=0)
-    cache_write: float | None = Field(default=None, ge=0)
+    above_tokens: int = Field(gt=0, le=MAX_TOKENS)
+    input: PerMillion  # type: ignore[valid-type]
+    output: PerMillion  # type: ignore[valid-type]
+    cache_read: PerMillion | None = None  # type: ignore[valid-type]
+    cache_write: PerMillion | None = None  # type: ignore[valid-type]
 
 
 class OffPeak(_Strict):
@@ -42,38 +80,39 @@ class OffPeak(_Strict):
     start: str = Field(pattern=r"^\d\d:\d\d$")
     end: str = Field(pattern=r"^\d\d:\d\d$")
     tz: str = "UTC"
-    weekdays: list[int] = Field(default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])  # ISO: 1 = Monday
-    discount: float = Field(gt=0, le=1)  # share taken off the list price
+    weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
+        default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])  # ISO: 1 = Monday
+    discount: finite(gt=0, le=1, why="a share of the list price")  # type: ignore[valid-type]
 
 
 class RateLimit(_Strict):
     tier: str
-    rpm: int | None = Field(default=None, gt=0)
-    tpm: int | None = Field(default=None, gt=0)
+    rpm: int | None = Field(default=None, gt=0, le=10**12)
+    tpm: int | None = Field(default=None, gt=0, le=10**15)
 
 
 class PriceRow(_Strict):
     """One model's price as of `effective_from`, per 1M tokens in `currency`."""
 
-    id: str = Field(pattern=r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:@+-]+$")  # vendor/model
+    id: ModelId
     kind: Literal["chat", "embedding"] = "chat"
     snapshot: str | None = None
     currency: str = Field(pattern=r"^[A-Z]{3}$")
     unit: Literal["1M tokens"] = "1M tokens"
-    input: float = Field(ge=0)
-    output: float = Field(default=0.0, ge=0)
-    cache_read: float | None = Field(default=None, ge=0)
-    cache_write: float | None = Field(default=None, ge=0)
-    cache_ttl_minutes: int | None = Field(default=None, gt=0)
+    input: PerMillion  # type: ignore[valid-type]
+    output: PerMillion = 0.0  # type: ignore[valid-type]
+    cache_read: PerMillion | None = None  # type: ignore[valid-type]
+    cache_write: PerMillion | None = None  # type: ignore[valid-type]
+    cache_ttl_minutes: int | None = Field(default=None, gt=0, le=525_600)  # a year
     tiers: tuple[Tier, ...] = ()
-    batch_discount: float = Field(default=0.0, ge=0, le=1)
+    batch_discount: Discount = 0.0  # type: ignore[valid-type]
     off_peak: tuple[OffPeak, ...] = ()
-    request_fee: float = Field(default=0.0, ge=0)  # per request, in `currency`
+    request_fee: RequestFee = 0.0  # type: ignore[valid-type]
     regions: tuple[str, ...] = ()
     compliance: tuple[str, ...] = ()  # e.g. SOC2, HIPAA-BAA, GDPR-DPA, as the vendor states
-    context_window: int | None = Field(default=None, gt=0)
-    max_output: int | None = Field(default=None, gt=0)
-    p95_latency_ms: int | None = Field(default=None, gt=0)
+    context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
+    max_output: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
+    p95_latency_ms: int | None = Field(default=None, gt=0, le=MAX_LATENCY_MS)
     rate_limit: RateLimit | None = None
     tokenizer: str | None = None  # family in tokenizers.toml; default by vendor
     deprecated_on: dt.date | None = None
@@ -105,7 +144,7 @@ class FxRate(_Strict):
 
     base: str = Field(pattern=r"^[A-Z]{3}$")
     quote: str = Field(pattern=r"^[A-Z]{3}$")
-    rate: float = Field(gt=0)
+    rate: FxRateValue  # type: ignore[valid-type]
     date: dt.date
     source: str = Field(min_length=1)
 
@@ -213,7 +252,8 @@ def parse_catalogue_bytes(raw: bytes, name: str, origin: str = "bundled") -> Cat
         return CatalogueFile.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
-        raise InputError(first["msg"], file=name, where=_pydantic_where(first, data)) from None
+        raise InputError(first["msg"].removeprefix("Value error, "), file=name,
+                         where=_pydantic_where(first, data)) from None
 
 
 def load_catalogue(catalogue: Path | None = None, local: Path | None = None) -> Catalogue:

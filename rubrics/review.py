@@ -62,11 +62,11 @@ from rubrics.records import (
     view_after_review,
 )
 from rubrics.scenarios import rubric
-from rubrics.spec import PROMPT_PARTS, Candidate, Spec
+from rubrics.spec import METRIC_RANGES, PROMPT_PARTS, Candidate, Spec
 from rubrics.verdict import Decision, capability_of, decide
 
 REL_TOL = 1e-9  # reproduction is exact arithmetic on the same inputs; this only absorbs noise
-METRICS = ("cost_per_success", "pass_rate", "monthly_spend", "resolution_rate", "p95_latency_ms")
+METRICS = tuple(METRIC_RANGES)
 ALIASES = {"monthly_cost": "monthly_spend"}
 MAX_ACTUALS_BYTES = 100_000
 MAX_CANDIDATES = 50  # a spec's limit: models from the eval store are priced in chunks of this
@@ -220,14 +220,22 @@ def parse_actuals(pairs: list[str], file: Path | None = None) -> dict[str, float
     for key, value in raw.items():
         if key not in allowed:
             raise InputError(f"unknown actual {key!r}; allowed: {', '.join(allowed)}")
-        try:
-            number = float(value) if not isinstance(value, bool) else math.nan
-        except (TypeError, ValueError):
-            number = math.nan
-        if not math.isfinite(number):
-            raise InputError(f"actual {key} = {value!r} is not a finite number")
-        out[ALIASES.get(key, key)] = number
+        metric = ALIASES.get(key, key)
+        out[metric] = _actual(key, value, metric)
     return out
+
+
+def _actual(key: str, value: Any, metric: str) -> float:
+    """One typed actual (text from --actual, a number from the file) inside its metric's range."""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise InputError(f"actual {key} = {value!r} is not a number") from None
+    try:
+        return METRIC_RANGES[metric].check(value)
+    except ValueError as e:
+        raise InputError(f"actual {key} {e}") from None
 
 
 def record_spec(record: dict[str, Any]) -> Spec:

@@ -6,7 +6,6 @@ Point estimates use `likely`; the Monte Carlo draws from the range.
 
 from __future__ import annotations
 
-import math
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -18,11 +17,15 @@ from pydantic import (
     PlainSerializer,
     PlainValidator,
     ValidationError,
+    ValidationInfo,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
+from estimators.bounds import Bounds, finite
 from estimators.errors import InputError, close_names
+from estimators.prices import MAX_LATENCY_MS, MAX_TOKENS, ModelId, PerMillion, RequestFee
 from estimators.safefile import parse_toml, read_text
 
 SCHEMA = "scopecard.spec/1"
@@ -32,6 +35,7 @@ PROMPT_PARTS = ("system", "user", "context", "output", "reasoning")
 Language = Literal["en", "zh", "mixed"]
 Route = Literal["prompt", "rag", "finetune", "train"]
 Difficulty = Literal["easy", "medium", "hard"]
+MAX_MONEY = 1e12  # any amount of money in the spec's currency
 
 
 class _Strict(BaseModel):
@@ -56,10 +60,6 @@ class Range(_Strict):
         return self
 
 
-def _fmt(x: float) -> str:
-    return f"{x:,g}" if abs(x) < 1e6 else f"{x:.0e}"
-
-
 def _dump(value: float | Range) -> float | dict[str, Any]:
     return value.model_dump() if isinstance(value, Range) else value
 
@@ -67,51 +67,40 @@ def _dump(value: float | Range) -> float | dict[str, Any]:
 def _num(*, ge: float | None = None, gt: float | None = None, le: float | None = None,
          why: str = "") -> Any:
     """A number-or-range field type with bounds checked on every component."""
-    bounds = []
-    if ge is not None:
-        bounds.append(f">= {_fmt(ge)}")
-    if gt is not None:
-        bounds.append(f"> {_fmt(gt)}")
-    if le is not None:
-        bounds.append(f"<= {_fmt(le)}")
-    allowed = " and ".join(bounds) + (f" ({why})" if why else "")
-
-    def check(x: float) -> None:
-        if not math.isfinite(x) or (ge is not None and x < ge) or (gt is not None and x <= gt) \
-                or (le is not None and x > le):
-            raise ValueError(f"must be {allowed}, got {x:g}")
+    bounds = Bounds(ge, gt, le, why)
 
     def validate(value: Any) -> float | Range:
         if isinstance(value, bool):
             raise ValueError("must be a number or { low, likely, high }, got true/false")
         if isinstance(value, (int, float)):
-            check(float(value))
-            return float(value)
-        if isinstance(value, dict):
-            value = Range.model_validate(value)
+            return bounds.check(value)
         if isinstance(value, Range):
-            for x in (value.low, value.likely, value.high):
-                check(x)
-            return value
+            value = value.model_dump()
+        if isinstance(value, dict):
+            return Range.model_validate({k: _end(k, v, bounds) for k, v in value.items()})
         raise ValueError(f"must be a number or {{ low, likely, high }}, got {type(value).__name__}")
 
-    number: dict[str, Any] = {"type": "number"}
-    if ge is not None:
-        number["minimum"] = ge
-    if gt is not None:
-        number["exclusiveMinimum"] = gt
-    if le is not None:
-        number["maximum"] = le
+    number = bounds.json_schema()
     rng = {"type": "object", "required": ["low", "likely", "high"], "additionalProperties": False,
            "properties": {"low": number, "likely": number, "high": number,
                           "dist": {"enum": ["pert", "triangular"]}}}
     return Annotated[float | Range, PlainValidator(validate), PlainSerializer(_dump),
-                     WithJsonSchema({"anyOf": [number, rng], "description": allowed})]
+                     WithJsonSchema({"anyOf": [number, rng], "description": bounds.allowed()})]
+
+
+def _end(key: str, value: Any, bounds: Bounds) -> Any:
+    """One entry of a range: its ends are checked against the field's bounds, with their name."""
+    if key not in ("low", "likely", "high"):
+        return value  # `dist`, or an unknown key that Range refuses
+    try:
+        return bounds.check(value)
+    except ValueError as e:
+        raise ValueError(f"{key} {e}") from None
 
 
 Num = float | Range
 Share = _num(ge=0, le=1)
-Money = _num(ge=0, le=1e12)
+Money = _num(ge=0, le=MAX_MONEY)
 
 
 def likely(x: Num) -> float:
@@ -136,7 +125,7 @@ class LoadSpec(_Strict):
     monthly_growth: _num(ge=-1, le=10) = 0.0  # type: ignore[valid-type]
 
 
-Tokens = _num(ge=0, le=1e9)
+Tokens = _num(ge=0, le=MAX_TOKENS)
 
 
 class PromptSpec(_Strict):
@@ -191,19 +180,15 @@ class CostsSpec(_Strict):
     route_monthly: Money | None = None  # type: ignore[valid-type]
 
 
+PassRate = finite(ge=0, le=1, why="a pass rate")
+
+
 class QualitySpec(_Strict):
     suite: str = ""
-    bar: float | None = Field(default=None, ge=0, le=1)  # default: the scenario preset's
-    confidence: float | None = Field(default=None, ge=0.5, le=0.999)
-    difficulty_bars: dict[Difficulty, float] = Field(default_factory=dict)
+    bar: PassRate | None = None  # type: ignore[valid-type]  # default: the scenario preset's
+    confidence: finite(ge=0.5, le=0.999) | None = None  # type: ignore[valid-type]
+    difficulty_bars: dict[Difficulty, PassRate] = Field(default_factory=dict)  # type: ignore[valid-type]
     interval: Literal["wilson", "clopper-pearson"] = "wilson"
-
-    @model_validator(mode="after")
-    def _bars_are_shares(self) -> QualitySpec:
-        for tier, bar in self.difficulty_bars.items():
-            if not 0 <= bar <= 1:
-                raise ValueError(f"difficulty_bars.{tier} must be between 0 and 1, got {bar:g}")
-        return self
 
 
 class Alternatives(_Strict):
@@ -216,7 +201,7 @@ class Alternatives(_Strict):
 
 class Constraints(_Strict):
     data_residency: list[str] = Field(default_factory=list)
-    max_p95_latency_ms: float | None = Field(default=None, gt=0)
+    max_p95_latency_ms: finite(gt=0, le=MAX_LATENCY_MS) | None = None  # type: ignore[valid-type]
     route: Route = "prompt"
     compliance: list[str] = Field(default_factory=list)
     data_retention: str = ""  # e.g. "no retention", "30 days"; shown to vendors
@@ -225,37 +210,54 @@ class Constraints(_Strict):
 class PriceOverride(_Strict):
     """A negotiated or self-hosted price, per 1M tokens."""
 
-    input: float = Field(ge=0)
-    output: float = Field(ge=0)
+    input: PerMillion  # type: ignore[valid-type]
+    output: PerMillion  # type: ignore[valid-type]
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     unit: Literal["1M tokens"] = "1M tokens"
-    cache_read: float | None = Field(default=None, ge=0)
-    cache_write: float | None = Field(default=None, ge=0)
-    request_fee: float = Field(default=0.0, ge=0)
-    context_window: int | None = Field(default=None, gt=0)
+    cache_read: PerMillion | None = None  # type: ignore[valid-type]
+    cache_write: PerMillion | None = None  # type: ignore[valid-type]
+    request_fee: RequestFee = 0.0  # type: ignore[valid-type]
+    context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     regions: list[str] = Field(default_factory=list)
     tokenizer: str | None = None
     source: str = "negotiated price given in the spec"
 
 
 class Candidate(_Strict):
-    model: str = Field(min_length=3, pattern=r"^[^/\s]+/\S+$")
+    model: ModelId  # as the catalogue spells ids: a price override becomes a catalogue row
     price: PriceOverride | None = None
+
+
+# What each kill-criterion metric can measure: thresholds and typed actuals must lie inside.
+METRIC_RANGES: dict[str, Bounds] = {
+    "cost_per_success": Bounds(ge=0, le=MAX_MONEY, why="cost_per_success is money per success"),
+    "pass_rate": Bounds(ge=0, le=1, why="pass_rate is a share of cases"),
+    "monthly_spend": Bounds(ge=0, le=MAX_MONEY, why="monthly_spend is money per month"),
+    "resolution_rate": Bounds(ge=0, le=1, why="resolution_rate is a share of tasks"),
+    "p95_latency_ms": Bounds(gt=0, le=MAX_LATENCY_MS, why="p95_latency_ms is milliseconds"),
+}
 
 
 class KillCriterion(_Strict):
     metric: Literal["cost_per_success", "pass_rate", "monthly_spend", "resolution_rate",
                     "p95_latency_ms"]
     comparator: Literal[">", ">=", "<", "<="]
-    threshold: float
+    threshold: Annotated[float, WithJsonSchema({"type": "number", "description": "; ".join(
+        bounds.allowed() for bounds in METRIC_RANGES.values())})]
     window_days: int = Field(default=7, ge=1, le=365)
     action: Literal["pause", "roll back", "switch model", "stop"]
     note: str = ""
 
+    @field_validator("threshold", mode="plain")
+    @classmethod
+    def _in_metric_range(cls, value: Any, info: ValidationInfo) -> float:
+        metric = info.data.get("metric")  # absent when the metric itself was refused
+        return METRIC_RANGES.get(metric, Bounds()).check(value)
+
 
 class Commit(_Strict):
-    target_roi: float = Field(default=0.0, ge=-1, le=1000)
-    max_monthly_spend: float | None = Field(default=None, ge=0)
+    target_roi: finite(ge=-1, le=1000) = 0.0  # type: ignore[valid-type]
+    max_monthly_spend: finite(ge=0, le=MAX_MONEY) | None = None  # type: ignore[valid-type]
     review_after_days: int = Field(default=90, ge=1, le=3650)
 
 

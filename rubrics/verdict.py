@@ -25,7 +25,7 @@ from rubrics.economics import Distribution, Figures, candidate_figures, point_va
 from rubrics.estimate import CandidateEstimate, Estimate
 from rubrics.evals.results import Tally
 from rubrics.scenarios import Rubric, Scenario, routes, rubric, scenario
-from rubrics.spec import KillCriterion, Spec, likely
+from rubrics.spec import METRIC_RANGES, KillCriterion, Spec, likely
 
 SPIKE_BUDGET_SHARE = 0.2  # a spike may spend at most this share of the feature's one-time cost
 
@@ -281,14 +281,15 @@ def _kill_criteria(spec: Spec, chosen: CandidateResult | None, meets: list[Candi
     nxt = meets[1].estimate.model if len(meets) > 1 else None
     f = chosen.point
     kills = [
-        Kill("cost_per_success", ">", round(float(f.max_cost_per_success), 6), 7, deadline,
-             "switch model" if nxt else "pause",
+        Kill("cost_per_success", ">", _derived("cost_per_success", f.max_cost_per_success, 6), 7,
+             deadline, "switch model" if nxt else "pause",
              f"above this the target ROI is lost ({cur}); "
              + (f"switch to {nxt}, the next cheapest that MEETS" if nxt else "no cheaper model MEETS")),
         Kill("pass_rate", "<", bar, 7, deadline, "roll back",
              "weekly pass rate on the regression suite below the bar"),
-        Kill("resolution_rate", "<", round(float(f.break_even_p), 4), 30, deadline, "stop",
-             f"below this success rate the feature loses money ({spec.need.success_metric or 'success metric'})"),
+        Kill("resolution_rate", "<", _derived("resolution_rate", f.break_even_p, 4), 30, deadline,
+             "stop", "below this success rate the feature loses money "
+                     f"({spec.need.success_metric or 'success metric'})"),
     ]
     cap = spec.commit.max_monthly_spend
     if cap is not None:
@@ -298,6 +299,14 @@ def _kill_criteria(spec: Spec, chosen: CandidateResult | None, meets: list[Candi
         kills.append(Kill("p95_latency_ms", ">", spec.constraints.max_p95_latency_ms, 7, deadline,
                           "switch model", "p95 latency above the limit"))
     return kills
+
+
+def _derived(metric: str, value: float, digits: int) -> float:
+    """A threshold computed from the economics, inside what its metric can measure. With no
+    traffic the affordable cost per success is -inf and becomes 0; a break-even rate beyond 1
+    becomes 1. Either way the criterion keeps its meaning (it fires at once) and the record
+    stays finite."""
+    return round(METRIC_RANGES[metric].clamp(float(value)), digits)
 
 
 def _kill_from(k: KillCriterion, deadline: dt.date) -> Kill:
