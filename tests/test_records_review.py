@@ -298,7 +298,9 @@ def test_cli_review_json_and_exit_codes(test_workspace: Path, capsys) -> None:
     assert main([*ws, "review"]) == 2
     assert main([*ws, "review", record_id, "--all"]) == 2
     assert main([*ws, "review", record_id, "--actual", "speed=3"]) == 2
-    assert main([*ws, "review", record_id, "--as-of", "tomorrow"]) == 2
+    with pytest.raises(SystemExit) as refused:  # argparse refuses the date before any work
+        main([*ws, "review", record_id, "--as-of", "tomorrow"])
+    assert refused.value.code == 2
     assert main([*ws, "review", "../" + record_id]) == 2
 
 

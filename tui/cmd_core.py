@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from tui.args import parse_date, workspace_of
+from tui.args import iso_date, seed, workspace_of
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("spec", type=Path, nargs="?", help="feature spec (TOML, scopecard.spec/1)")
     p.add_argument("--example", action="store_true", help="use the bundled example spec")
     p.add_argument("--json", action="store_true", help="machine-readable output")
-    p.add_argument("--as-of", metavar="DATE", help="price date (default today)")
+    p.add_argument("--as-of", metavar="DATE", type=iso_date, help="price date (default today)")
     p.add_argument("--all-models", action="store_true",
                    help="also price the spec on every chat model in the catalogue")
     p.set_defaults(handler=cmd_estimate)
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--evals", type=Path, metavar="FILE", action="append",
                    help="eval results to import into the store first (any supported format; "
                         "repeatable); without it the store's results are used")
-    p.add_argument("--seed", type=int, help="Monte Carlo seed (default: from the spec's bytes)")
+    p.add_argument("--seed", type=seed, help="Monte Carlo seed (default: from the spec's bytes)")
     p.add_argument("--json", action="store_true", help="print the record as JSON")
     p.add_argument("--dry-run", action="store_true", help="do not write the record")
     p.add_argument("--fail-on-stop", action="store_true", help="exit 1 when the verdict is STOP")
@@ -79,7 +79,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     spec_path, _, _ = _spec_and_evals(args)
     ws = workspace_of(args)
     catalogue = catalogue_for(ws)
-    est = estimate_spec(spec_path, ws, parse_date(args.as_of), _progress(), catalogue)
+    est = estimate_spec(spec_path, ws, args.as_of, _progress(), catalogue)
     every = catalogue_costs(est, catalogue) if args.all_models else None
     if args.json:
         data = estimate_json(est)

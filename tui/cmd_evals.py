@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tui.args import workspace_of
+from tui.args import probability, probability_open, timeout_seconds, workspace_of
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -30,8 +30,10 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = esub.add_parser("show", parents=[common], help="k/n, interval and status per model and tier")
     p.add_argument("--suite")
-    p.add_argument("--bar", type=float, default=0.9, help="required pass rate (default 0.9)")
-    p.add_argument("--confidence", type=float, default=0.95)
+    p.add_argument("--bar", type=probability, default=0.9,
+                   help="required pass rate, 0 to 1 (default 0.9)")
+    p.add_argument("--confidence", type=probability_open, default=0.95,
+                   help="confidence level, between 0 and 1 (default 0.95)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
 
@@ -54,8 +56,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--remote-model", default="", metavar="ID",
                    help="model id the endpoint expects (default: --model after 'vendor/')")
     p.add_argument("--concurrency", type=int, default=4, help="requests at once (default 4)")
-    p.add_argument("--timeout", type=float, default=30.0,
-                   help="seconds per attempt (default 30)")
+    p.add_argument("--timeout", type=timeout_seconds, default=30.0,
+                   help="seconds per attempt, up to 3600 (default 30)")
     p.add_argument("--retries", type=int, default=3,
                    help="retries on 429, 5xx and timeouts (default 3)")
     p.add_argument("--run-id", default="", metavar="ID",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
-from tui.args import parse_date, workspace_of
+from tui.args import iso_date, timeout_seconds, workspace_of
 
 PRICES_URL_ENV = "SCOPECARD_PRICES_URL"
 
@@ -16,7 +16,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = psub.add_parser("list", parents=[common], help="models in force today")
     p.add_argument("--vendor", help="only this vendor (the part of the id before /)")
-    p.add_argument("--as-of", metavar="DATE", help="prices in force on this date (default today)")
+    p.add_argument("--as-of", metavar="DATE", type=iso_date,
+                   help="prices in force on this date (default today)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list)
 
@@ -29,7 +30,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                         help="install an upstream catalogue (keeps the last good copy on failure)")
     p.add_argument("--from", dest="url", metavar="URL",
                    help=f"catalogue URL (scopecard.prices/1 TOML; default ${PRICES_URL_ENV})")
-    p.add_argument("--timeout", type=float, default=10.0, help="seconds (default 10)")
+    p.add_argument("--timeout", type=timeout_seconds, default=10.0,
+                   help="seconds, up to 3600 (default 10)")
     p.set_defaults(handler=cmd_refresh)
 
 
@@ -48,7 +50,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     from tui.cli import print_json
 
     cat = _catalogue(args)
-    as_of = parse_date(args.as_of)
+    as_of = args.as_of
     rows = []
     for model_id in cat.model_ids():
         if args.vendor and model_id.split("/", 1)[0] != args.vendor:

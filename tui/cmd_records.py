@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tui.args import parse_date, workspace_of
+from tui.args import iso_date, workspace_of
 
 STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.records
 
@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--status", choices=STATUSES, help="only records with this status")
     p.add_argument("--due", action="store_true",
                    help="only proposed or accepted records whose review is due")
-    p.add_argument("--as-of", metavar="DATE", help="date --due is judged on (default today)")
+    p.add_argument("--as-of", metavar="DATE", type=iso_date,
+                   help="date --due is judged on (default today)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(handler=cmd_list)
 
@@ -59,7 +60,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="an observed figure: monthly_cost, pass_rate, cost_per_success, "
                         "resolution_rate, p95_latency_ms (repeatable)")
     p.add_argument("--actuals", type=Path, metavar="FILE.toml", help="actuals as a TOML file")
-    p.add_argument("--as-of", metavar="DATE", help="review date (default today)")
+    p.add_argument("--as-of", metavar="DATE", type=iso_date, help="review date (default today)")
     p.add_argument("--dry-run", action="store_true", help="do not append the review entry")
     p.set_defaults(handler=cmd_review)
 
@@ -75,7 +76,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def _today(args: argparse.Namespace):
     import datetime as dt
 
-    return parse_date(args.as_of) or dt.date.today()
+    return args.as_of or dt.date.today()
 
 
 def _load(args: argparse.Namespace) -> dict[str, Any]:
