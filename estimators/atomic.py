@@ -6,6 +6,7 @@ is written: a reader that locks it shared (`lock_shared`) never sees half of one
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sys
@@ -20,9 +21,28 @@ def _umask() -> int:
     return mask
 
 
+def _named(error: OSError, path: Path, operation: str) -> OSError:
+    """`error` naming the real target and what failed: the temp file's name means nothing to
+    the reader, and some errors (a full disk at fsync) carry no name at all."""
+    return OSError(error.errno, f"cannot {operation}: {error.strerror or error}", str(path))
+
+
+def _discard(tmp: str) -> None:
+    """Remove a temp file; a failure here must not hide the error that brought us here."""
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+
+
 def _write_temp(path: Path, data: bytes, sync: bool = True) -> str:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    """A new temp file beside `path` holding `data`; OSErrors name `path`, not the temp file."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise _named(e, path, "create its folder") from e
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as e:
+        raise _named(e, path, "write") from e
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; a record is an ordinary file
         with os.fdopen(fd, "wb") as f:
@@ -30,8 +50,10 @@ def _write_temp(path: Path, data: bytes, sync: bool = True) -> str:
             if sync:
                 f.flush()
                 os.fsync(f.fileno())
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException as e:
+        _discard(tmp)
+        if isinstance(e, OSError):
+            raise _named(e, path, "write") from e
         raise
     return tmp
 
@@ -41,13 +63,16 @@ def write_atomic(path: Path, data: bytes) -> None:
     tmp = _write_temp(path, data)
     try:
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
+    except BaseException as e:
+        _discard(tmp)
+        if isinstance(e, OSError):
+            raise _named(e, path, "replace") from e
         raise
 
 
 def create_exclusive(path: Path, data: bytes) -> bool:
-    """Write `path` atomically only if it does not exist yet; False when it already does.
+    """Write `path` atomically only if it does not exist yet; False when it already does
+    (whatever it is: a file, a folder, a link, a pipe).
 
     os.link refuses an existing target, so two writers racing for one name cannot both win
     and neither can overwrite the other.
@@ -58,8 +83,10 @@ def create_exclusive(path: Path, data: bytes) -> bool:
         return True
     except FileExistsError:
         return False
+    except OSError as e:
+        raise _named(e, path, "create") from e
     finally:
-        os.unlink(tmp)
+        _discard(tmp)
 
 
 # --- appending to many files at once: one sync for the lot, all or none ----------------------------

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from estimators.cost import CallShape
+from rubrics.mdtext import md_text
 from rubrics.scenarios import routes
 
 BUSINESS, VENDOR = "business", "vendor"
@@ -128,28 +129,37 @@ def brief(record: dict[str, Any], side: str) -> dict[str, Any]:
 # --- Markdown ---------------------------------------------------------------------------------
 
 def _m(x: Any, cur: str = "", digits: int | None = None) -> str:
-    """A figure for Markdown: money gets enough digits for tiny amounts, counts get `digits`."""
+    """A figure for Markdown: money gets enough digits for tiny amounts, counts get `digits`;
+    text (and the currency) escaped as Markdown."""
     if x is None:
         return "—"
     if isinstance(x, str):
-        return x
+        return md_text(x)
     if x == float("inf"):
         return "never"
     if digits is None:
         digits = 2 if abs(x) >= 1 or x == 0 else 6
-    return f"{x:,.{digits}f}" + (f" {cur}" if cur else "")
+    return f"{x:,.{digits}f}" + (f" {md_text(cur)}" if cur else "")
 
 
 def _q(d: dict[str, float], cur: str = "") -> str:
     return " / ".join(_m(d.get(k), cur) for k in ("p10", "p50", "p90")) if d else "—"
 
 
+def _listed(items: list[Any], empty: str) -> str:
+    """Items of user text, escaped, joined with commas (`empty` when there are none)."""
+    return ", ".join(md_text(i) for i in items) or empty
+
+
 def business_markdown(b: dict[str, Any]) -> str:
+    """The business brief as Markdown; every text that came from the record is escaped."""
     cur = b["currency"]
-    lines = [f"# {b['title']} — business brief", "", f"**Verdict: {b['verdict']}**", ""]
-    lines += [f"- {r}" for r in b["why"]]
+    people = b["people_and_time"]
+    lines = [f"# {md_text(b['title'])} — business brief", "",
+             f"**Verdict: {md_text(b['verdict'])}**", ""]
+    lines += [f"- {md_text(r)}" for r in b["why"]]
     if b["conditions"]:
-        lines += ["", "Conditions:"] + [f"- {c}" for c in b["conditions"]]
+        lines += ["", "Conditions:"] + [f"- {md_text(c)}" for c in b["conditions"]]
     lines += ["", "## Money (estimates)", "",
               "| figure | value |", "|---|---|",
               f"| monthly AI cost P10 / P50 / P90 | {_q(b['monthly_ai_cost'], cur)} |",
@@ -161,30 +171,36 @@ def business_markdown(b: dict[str, Any]) -> str:
               f"tasks/month |",
               f"| payback | {_m(b['payback_months'], digits=1)} months |",
               "", "## People and time", "",
-              f"Route: {b['people_and_time']['route']} — {b['people_and_time']['route_note']}"]
-    spike = b["people_and_time"]["research_spike"]
+              f"Route: {md_text(people['route'])} — {md_text(people['route_note'])}"]
+    spike = people["research_spike"]
     if spike:
-        lines += ["", f"Research spike: {spike['question']} Time-box {spike['time_box']}, budget "
-                      f"cap {spike['budget_cap']}, ends by {spike['ends_by']}. No ship date."]
+        lines += ["", f"Research spike: {md_text(spike['question'])} Time-box "
+                      f"{md_text(spike['time_box'])}, budget cap {md_text(spike['budget_cap'])}, "
+                      f"ends by {md_text(spike['ends_by'])}. No ship date."]
     lines += ["", "## Models", "", "| | model | status | pass | lower bound | cost/call |",
               "|---|---|---|---|---|---|"]
     for label, key in (("cheapest passing", "cheapest_passing"), ("best quality", "best_quality")):
         m = b[key]
         if m:
-            lines.append(f"| {label} | {m['model']} | {m['status']} | {m['pass_rate']} | "
-                         f"{m['lower_bound']:.2f} | {_m(m['cost_per_call'], cur)} |")
-    lines += ["", "## Top drivers", ""] + [f"- {d}" for d in b["drivers"]]
-    lines += ["", f"## Kill criteria (review by {b['review_due']})", ""]
-    lines += [f"- {k['metric']} {k['comparator']} {k['threshold']:g} for {k['window_days']} days → "
-              f"{k['action']} ({k['note']})" for k in b["kill_criteria"]]
+            lines.append(f"| {label} | {md_text(m['model'])} | {md_text(m['status'])} | "
+                         f"{md_text(m['pass_rate'])} | {m['lower_bound']:.2f} | "
+                         f"{_m(m['cost_per_call'], cur)} |")
+    lines += ["", "## Top drivers", ""] + [f"- {md_text(d)}" for d in b["drivers"]]
+    lines += ["", f"## Kill criteria (review by {md_text(b['review_due'])})", ""]
+    lines += [f"- {md_text(k['metric'])} {md_text(k['comparator'])} {k['threshold']:g} for "
+              f"{md_text(k['window_days'])} days → {md_text(k['action'])} ({md_text(k['note'])})"
+              for k in b["kill_criteria"]]
     return "\n".join(lines) + "\n"
 
 
 def vendor_markdown(v: dict[str, Any]) -> str:
+    """The vendor brief as Markdown; every text that came from the record is escaped."""
     c, t, q = v["capacity"], v["tokens_per_call"], v["quality_bar"]
-    lines = [f"# {v['title'] or 'AI feature'} — capacity and quality brief for vendors", ""]
+    work = v["custom_work"]
+    lines = [f"# {md_text(v['title'] or 'AI feature')} — capacity and quality brief for vendors",
+             ""]
     if v["task"]:
-        lines += [f"Task: {v['task']}", ""]
+        lines += [f"Task: {md_text(v['task'])}", ""]
     lines += ["## Capacity", "", "| figure | value |", "|---|---|",
               f"| average QPS | {c['average_qps']:.3f} |", f"| peak QPS | {c['peak_qps']:.3f} |",
               f"| calls per day | {c['calls_per_day']:,.0f} |",
@@ -193,19 +209,20 @@ def vendor_markdown(v: dict[str, Any]) -> str:
               "", "## Tokens per call", "",
               f"Input {t['input']:,.0f}, output {t['output']:,.0f}, reasoning {t['reasoning']:,.0f}"
               f", {t['turns']} turn(s); input by turn: "
-              f"{', '.join(f'{x:,.0f}' for x in t['input_by_turn'])} ({t['basis']}).",
+              f"{', '.join(f'{x:,.0f}' for x in t['input_by_turn'])} ({md_text(t['basis'])}).",
               f"Context length needed: {v['context_length_needed']:,.0f} tokens.",
               "", "## Requirements", "",
-              f"- p95 latency: {v['latency_p95_ms'] or 'not stated'} ms",
-              f"- data residency: {', '.join(v['data_residency']) or 'none stated'}",
-              f"- data retention: {v['data_retention']}",
-              f"- compliance: {', '.join(v['compliance']) or 'none stated'}",
-              f"- expected custom work: {v['custom_work']['route']} — {v['custom_work']['note']}",
+              f"- p95 latency: {md_text(v['latency_p95_ms'] or 'not stated')} ms",
+              f"- data residency: {_listed(v['data_residency'], 'none stated')}",
+              f"- data retention: {md_text(v['data_retention'])}",
+              f"- compliance: {_listed(v['compliance'], 'none stated')}",
+              f"- expected custom work: {md_text(work['route'])} — {md_text(work['note'])}",
               "", "## Quality bar", "",
               f"Pass rate ≥ {q['overall']:.0%} at {q['confidence']:.0%} confidence on suite "
-              f"'{q['suite']}'."]
+              f"'{md_text(q['suite'])}'."]
     for tier, bar in q["by_difficulty"].items():
-        lines.append(f"- {tier}: ≥ {bar:.0%} ({q['cases_by_difficulty'].get(tier, 0)} cases)")
+        lines.append(f"- {md_text(tier)}: ≥ {bar:.0%} "
+                     f"({q['cases_by_difficulty'].get(tier, 0)} cases)")
     return "\n".join(lines) + "\n"
 
 

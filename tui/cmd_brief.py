@@ -15,22 +15,22 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--for", dest="side", choices=["business", "vendor"], required=True)
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument("--out", type=Path, metavar="FILE", help="write to a file instead of stdout")
+    p.add_argument("--force", action="store_true",
+                   help="replace FILE if it is a regular file (never a decision record)")
     p.set_defaults(handler=cmd_brief)
 
 
 def cmd_brief(args: argparse.Namespace) -> int:
-    import json
-
-    from estimators.atomic import write_atomic
     from rubrics.briefs import brief, brief_markdown
+    from rubrics.export import write_export
     from rubrics.records import read_record, record_path
+    from tui.cli import json_text
 
     ws = workspace_of(args)
     data = brief(read_record(record_path(ws.decisions, args.id)), args.side)
-    text = (json.dumps(data, indent=2, sort_keys=True, default=str, ensure_ascii=False) + "\n"
-            if args.format == "json" else brief_markdown(data))
+    text = json_text(data) if args.format == "json" else brief_markdown(data)
     if args.out:
-        write_atomic(args.out, text.encode())
+        write_export(args.out, text, ws.decisions, args.force)
         print(f"written: {args.out}")
     else:
         print(text, end="")

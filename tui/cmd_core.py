@@ -64,8 +64,9 @@ def _progress():
         return None
 
     def show(label: str, done: int, total: int) -> None:
-        end = "\n" if done >= total else ""
-        sys.stderr.write(f"\rcounting tokens: {label} {done / total:4.0%}{end}")
+        from tui.cli import status_line
+
+        status_line(f"counting tokens: {label} {done / total:4.0%}", "\n" if done >= total else "")
     return show
 
 

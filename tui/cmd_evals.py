@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tui.args import probability, probability_open, timeout_seconds, workspace_of
+
+if TYPE_CHECKING:  # the store is imported by the handlers only: --help stays fast
+    from rubrics.evals.store import RunReport
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -90,6 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     from estimators.errors import InputError
     from tui.cli import EXIT_BAD_INPUT, print_json
+    from tui.render import table
 
     failed: list[str] = []
     reports = []
@@ -111,11 +116,8 @@ def cmd_import(args: argparse.Namespace) -> int:
                 continue
             print(f"imported {path} ({r.format}): {r.results:,} case results, "
                   f"{r.aggregates} aggregate runs")
-            for run in r.runs:
-                dup = f" (same run as {run.duplicate_of})" if run.duplicate_of else ""
-                approx = " approximate" if run.approximate else ""
-                print(f"  {run.model:<36} {run.suite:<24} {run.k}/{run.n} passed, "
-                      f"{run.errors} errors, {run.metric or 'pass/fail'}{approx}{dup}")
+            for line in table(None, [_run_cells(run) for run in r.runs]):
+                print(f"  {line}")
             for w in r.warnings:
                 print(f"  ! {w}")
     if args.json:
@@ -123,10 +125,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_BAD_INPUT if failed else 0
 
 
+def _run_cells(run: RunReport) -> list[str]:
+    """One imported run as table cells: model, suite, and what it holds."""
+    dup = f" (same run as {run.duplicate_of})" if run.duplicate_of else ""
+    approx = " approximate" if run.approximate else ""
+    return [run.model, run.suite, f"{run.k}/{run.n} passed, {run.errors} errors, "
+                                  f"{run.metric or 'pass/fail'}{approx}{dup}"]
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from tui.cli import print_json
+    from tui.render import table
 
     with _store(args) as store:
         runs = store.runs(model=args.model, suite=args.suite)
@@ -136,10 +147,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs stored; import some with `scopecard evals import FILE`")
         return 0
-    print(f"{'run':<28}{'model':<34}{'suite':<22}{'k/n':>10}{'err':>5}  tool")
-    for r in runs:
-        print(f"{r.run_id[:27]:<28}{r.model[:33]:<34}{r.suite[:21]:<22}{f'{r.k}/{r.n}':>10}"
-              f"{r.errors:>5}  {r.tool}{' (approx.)' if r.approximate else ''}")
+    cells = [[r.run_id, r.model, r.suite, f"{r.k}/{r.n}", str(r.errors),
+              r.tool + (" (approx.)" if r.approximate else "")] for r in runs]
+    for line in table(["run", "model", "suite", "k/n", "err", "tool"], cells, right={3, 4}):
+        print(line)
     return 0
 
 
@@ -149,6 +160,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from rubrics.capability import check
     from rubrics.evals.stats import score_interval
     from tui.cli import print_json
+    from tui.render import table
 
     rows = []
     with _store(args) as store:
@@ -177,17 +189,22 @@ def cmd_show(args: argparse.Namespace) -> int:
         print("no results stored" + (f" for suite {args.suite!r}" if args.suite else ""))
         return 0
     print(f"bar {args.bar:.0%}, Wilson interval at {args.confidence:.0%}")
-    print(f"{'model':<34}{'suite':<22}{'tier':<8}{'k/n':>10}  {'interval':<14}status")
-    for r in rows:
-        approx = " ~" if r["approximate"] else ""
-        need = f" (+{r['cases_needed']} cases)" if r["cases_needed"] else ""
-        s = r["score_interval"]
-        score = (f"; mean score {s['mean']:.2f} [{s['low']:.2f}, {s['high']:.2f}] t, n={s['n']}"
-                 if s else "")
-        print(f"{r['model'][:33]:<34}{r['suite'][:21]:<22}{r['tier']:<8}"
-              f"{str(r['k']) + '/' + str(r['n']):>10}  [{r['low']:.2f}, {r['high']:.2f}]  "
-              f"{r['status']}{need}{approx}{score}")
+    cells = [[r["model"], r["suite"], r["tier"], f"{r['k']}/{r['n']}",
+              f"[{r['low']:.2f}, {r['high']:.2f}]", _status(r)] for r in rows]
+    for line in table(["model", "suite", "tier", "k/n", "interval", "status"], cells,
+                      right={3}):
+        print(line)
     return 0
+
+
+def _status(row: dict[str, Any]) -> str:
+    """A row's status with the cases still needed, approximation and mean score."""
+    approx = " ~" if row["approximate"] else ""
+    need = f" (+{row['cases_needed']} cases)" if row["cases_needed"] else ""
+    s = row["score_interval"]
+    score = (f"; mean score {s['mean']:.2f} [{s['low']:.2f}, {s['high']:.2f}] t, n={s['n']}"
+             if s else "")
+    return f"{row['status']}{need}{approx}{score}"
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -226,12 +243,9 @@ def _listed(ids: list[str], limit: int = 8) -> str:
 
 def _progress_line(done: int, total: int, errors: int) -> None:
     """Rewrite one status line on the terminal."""
-    import sys
+    from tui.cli import status_line
 
-    sys.stderr.write(f"\r  {done}/{total} done, {errors} error(s)")
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+    status_line(f"  {done}/{total} done, {errors} error(s)", "\n" if done == total else "")
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -48,6 +48,7 @@ def _row_json(row) -> dict:
 def cmd_list(args: argparse.Namespace) -> int:
     from estimators.errors import InputError
     from tui.cli import print_json
+    from tui.render import table
 
     cat = _catalogue(args)
     as_of = args.as_of
@@ -65,13 +66,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json({"sources": cat.sources, "models": [_row_json(r) for r in rows]})
         return 0
-    print(f"{'model':<44}{'cur':<4}{'input':>9}{'output':>9}{'cache rd':>9}{'context':>10}  "
-          f"verified    origin")
-    for r in rows:
-        cache = f"{r.cache_read:g}" if r.cache_read is not None else "-"
-        ctx = f"{r.context_window:,}" if r.context_window else "-"
-        print(f"{r.id[:43]:<44}{r.currency:<4}{r.input:>9g}{r.output:>9g}{cache:>9}{ctx:>10}  "
-              f"{r.verified_on}  {r.origin}")
+    cells = [[r.id, r.currency, f"{r.input:g}", f"{r.output:g}",
+              f"{r.cache_read:g}" if r.cache_read is not None else "-",
+              f"{r.context_window:,}" if r.context_window else "-", str(r.verified_on), r.origin]
+             for r in rows]
+    for line in table(["model", "cur", "input", "output", "cache rd", "context", "verified",
+                       "origin"], cells, right={2, 3, 4, 5}):
+        print(line)
     print(f"\n{len(rows)} models; prices per 1M tokens in each row's native currency; "
           f"catalogue: {', '.join(cat.sources)}")
     return 0
@@ -80,6 +81,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from estimators.errors import InputError, close_names
     from tui.cli import print_json
+    from tui.render import table
 
     cat = _catalogue(args)
     rows = cat.history(args.model)
@@ -97,9 +99,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     for r in rows:
         mark = "  <- in force today" if r is current else ""
         print(f"{r.id}  effective {r.effective_from or 'undated'}  [{r.origin}]{mark}")
-        for key, value in _row_json(r).items():
-            if key not in ("id", "effective_from", "origin"):
-                print(f"    {key:<18} {value}")
+        fields = [[key, str(value)] for key, value in _row_json(r).items()
+                  if key not in ("id", "effective_from", "origin")]
+        for line in table(None, fields):
+            print(f"    {line}")
     return 0
 
 

@@ -33,6 +33,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--format", choices=["md", "json"], default="md")
     p.add_argument("--out", type=Path, metavar="FILE",
                    help="write to FILE (atomically) and print its path; default stdout")
+    p.add_argument("--force", action="store_true",
+                   help="replace FILE if it is a regular file (never a decision record)")
     p.set_defaults(handler=cmd_export)
 
     for name, status, text in (("accept", "accepted", "accept a proposed record"),
@@ -159,15 +161,14 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from estimators.atomic import write_atomic
-    from rubrics.export import to_json, to_markdown
+    from rubrics.export import to_json, to_markdown, write_export
 
     r = _load(args)
     text = to_json(r) if args.format == "json" else to_markdown(r)
     if args.out is None:
         print(text, end="")
         return 0
-    write_atomic(args.out, text.encode())
+    write_export(args.out, text, workspace_of(args).decisions, args.force)
     print(args.out)
     return 0
 

@@ -2,10 +2,40 @@
 
 from __future__ import annotations
 
-from rubrics.estimate import CandidateEstimate, CatalogueCost, Estimate
-from rubrics.verdict import Decision
+import unicodedata
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotations only: the commands import this module for `table` too
+    from rubrics.estimate import CandidateEstimate, CatalogueCost, Estimate
+    from rubrics.verdict import Capability, Decision
 
 BASIS_MARK = {"exact": "=", "estimated": "~", "given": "·"}
+GAP = "  "  # between table columns, whatever their content
+
+
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes: East Asian wide characters two, combining marks none."""
+    return sum(0 if unicodedata.combining(ch) else
+               2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def table(header: Sequence[str] | None, rows: Sequence[Sequence[str]],
+          right: Collection[int] = ()) -> list[str]:
+    """Lines of a text table (header first, when given): each column as wide as its widest
+    cell, two spaces between columns, the columns numbered in `right` right-aligned."""
+    cells = ([list(header)] if header is not None else []) + [list(r) for r in rows]
+    if not cells:
+        return []
+    widths = [max(display_width(r[i]) for r in cells) for i in range(len(cells[0]))]
+
+    def line(row: list[str]) -> str:
+        padded = []
+        for i, (cell, width) in enumerate(zip(row, widths, strict=True)):
+            pad = " " * (width - display_width(cell))
+            padded.append(pad + cell if i in right else cell + pad)
+        return GAP.join(padded).rstrip()
+    return [line(r) for r in cells]
 
 
 def _finite(x: float) -> str | None:
@@ -45,11 +75,14 @@ def estimate_text(est: Estimate) -> str:
         f"({t.calls_per_day:,.0f}/day)",
         f"       {t.avg_qps:,.2f} QPS average, {t.peak_qps:,.2f} QPS peak",
         "",
-        f"{'model':<34}{'tokens in/out':>15}{'per call':>14}{'per month':>16}",
     ]
-    for c in sorted(est.candidates, key=lambda c: c.monthly_cost):
-        lines.append(f"{c.model[:33]:<34}{_tokens(c):>15}{money(c.cost_per_call):>14}"
-                     f"{money(c.monthly_cost):>16}")
+    ordered = sorted(est.candidates, key=lambda c: c.monthly_cost)
+    rows = table(["model", "tokens in/out", "per call", "per month"],
+                 [[c.model, _tokens(c), money(c.cost_per_call), money(c.monthly_cost)]
+                  for c in ordered], right={1, 2, 3})
+    lines.append(rows[0])
+    for c, row in zip(ordered, rows[1:], strict=True):
+        lines.append(row)
         if c.excluded:
             lines.append(f"    EXCLUDED: {c.excluded}")
         for w in c.warnings:
@@ -69,13 +102,19 @@ def estimate_text(est: Estimate) -> str:
 
 def catalogue_costs_text(costs: list[CatalogueCost], currency: str) -> str:
     """The spec priced on every chat model, cheapest first."""
-    lines = [f"every chat model in the catalogue ({currency}, cheapest first):",
-             f"{'model':<46}{'per call':>14}{'per month':>16}"]
-    for c in costs:
-        note = f"  excluded: {c.problem}" if c.problem else ""
-        lines.append(f"{BASIS_MARK[c.tokens_basis]}{c.row.id[:44]:<45}{money(c.cost_per_call):>14}"
-                     f"{money(c.monthly_cost):>16}{note}")
-    return "\n".join(lines)
+    rows = [[BASIS_MARK[c.tokens_basis] + c.row.id, money(c.cost_per_call),
+             money(c.monthly_cost), f"excluded: {c.problem}" if c.problem else ""]
+            for c in costs]
+    return "\n".join([f"every chat model in the catalogue ({currency}, cheapest first):"]
+                     + table([" model", "per call", "per month", ""], rows, right={1, 2}))
+
+
+def _capability(cap: Capability) -> str:
+    """k/n, interval and status of one candidate's overall check."""
+    c = cap.overall
+    need = f", ~{c.cases_needed} more cases to decide" if c.cases_needed else ""
+    err = f", {c.errors} errors" if c.errors else ""
+    return f"{c.k}/{c.n} [{c.low:.2f}, {c.high:.2f}] {cap.status.value}{need}{err}"
 
 
 def decision_text(d: Decision, evals: dict | None = None) -> str:
@@ -86,13 +125,10 @@ def decision_text(d: Decision, evals: dict | None = None) -> str:
     lines = [estimate_text(d.estimate), "", "capability "
              f"(suite '{d.spec.quality.suite}'{where}, {d.spec.quality.interval} interval, bar "
              f"{d.bar:.0%}, confidence {d.confidence:.0%}):"]
-    for r in d.candidates:
-        c = r.capability.overall
+    checks = table(None, [[r.estimate.model, _capability(r.capability)] for r in d.candidates])
+    for r, row in zip(d.candidates, checks, strict=True):
         tiers = "  ".join(f"{k} {v.k}/{v.n} {v.status.value}" for k, v in r.capability.tiers.items())
-        need = f", ~{c.cases_needed} more cases to decide" if c.cases_needed else ""
-        err = f", {c.errors} errors" if c.errors else ""
-        lines.append(f"  {r.estimate.model:<32} {c.k}/{c.n} [{c.low:.2f}, {c.high:.2f}] "
-                     f"{r.capability.status.value}{need}{err}")
+        lines.append(f"  {row}")
         if tiers:
             lines.append(f"      {tiers}")
         if r.capability.run_ids:
@@ -112,8 +148,9 @@ def decision_text(d: Decision, evals: dict | None = None) -> str:
                      f"{amount(float(f.break_even_tasks))} tasks/month  payback "
                      f"{amount(float(f.payback_months), 1)} months")
     lines += ["", "alternatives:"]
-    for a in d.alternatives:
-        lines.append(f"  {a.name:<18} NMB {money(a.nmb):>14}  ROI {a.roi:>6.2f}  {a.note}")
+    alternatives = [[a.name, "NMB", money(a.nmb), "ROI", f"{a.roi:.2f}", a.note]
+                    for a in d.alternatives]
+    lines += [f"  {row}" for row in table(None, alternatives, right={2, 4})]
     lines += ["", f"VERDICT: {d.verdict.value}" + (f" — {d.chosen}" if d.chosen else "")]
     lines += [f"  - {r}" for r in d.reasons]
     if d.conditions:

@@ -35,7 +35,7 @@ def test_read_only_workspace_says_so(isolated: Path, monkeypatch, capsys):
     monkeypatch.setattr(tempfile, "mkstemp", refuse)  # tests run as root: chmod would not stop us
     assert main(DECIDE) == 2
     err = capsys.readouterr().err
-    assert "permission denied" in err and "--workspace" in err
+    assert "permission denied" in err.lower() and "--workspace" in err
 
 
 def test_workspace_is_a_file(tmp_path: Path, capsys):
