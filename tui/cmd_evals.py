@@ -1,4 +1,5 @@
-"""`scopecard evals import | list | show | compare | run | suite check | suite export`."""
+"""`scopecard evals import | list | show | compare | remove | rebuild | run | suite check |
+suite export`."""
 
 from __future__ import annotations
 
@@ -47,6 +48,16 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--suite")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_compare)
+
+    p = esub.add_parser("remove", parents=[common], help="take one run out of the store")
+    p.add_argument("run_id", metavar="RUN", help="the run id, as `scopecard evals list` shows it")
+    p.add_argument("--yes", action="store_true", help="remove it (without this, only say what "
+                                                     "would be removed)")
+    p.set_defaults(handler=cmd_remove)
+
+    p = esub.add_parser("rebuild", parents=[common],
+                        help="replace a damaged store by one rebuilt from the kept result files")
+    p.set_defaults(handler=cmd_rebuild)
 
     p = esub.add_parser("run", parents=[common],
                         help="grade a suite's desensitized cases against an OpenAI-compatible API")
@@ -99,6 +110,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     failed: list[str] = []
     reports = []
     with _store(args) as store:
+        store.require_writable()  # one message for a read-only store, not one per file
         for path in args.files:
             try:
                 r = store.import_file(path, format=args.format, suite=args.suite,
@@ -227,6 +239,47 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print(f"{c.suite} ({c.suite_hash[:8]}): {c.model_a} {c.a_passed}/{c.test.n} vs "
               f"{c.model_b} {c.b_passed}/{c.test.n} on the same cases; McNemar p = "
               f"{c.test.p_value:.3g}; {_better(c)}")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    from estimators.errors import InputError
+
+    with _store(args) as store:
+        r = store.removal(args.run_id)
+        what = (f"run {r.run_id}: model {r.model}, suite {r.suite}, {r.results} result(s) "
+                f"(from {r.source})")
+        if not args.yes:
+            print(f"would remove {what}")
+            raise InputError("nothing removed; add --yes to remove it", where="evals remove")
+        store.remove_run(args.run_id)
+    print(f"removed {what}")
+    return 0
+
+
+def cmd_rebuild(args: argparse.Namespace) -> int:
+    from rubrics.evals.store import rebuild
+
+    ws = workspace_of(args)
+    ws.root.mkdir(parents=True, exist_ok=True)
+    r = rebuild(ws.evals_db)
+    if not r.rebuilt:
+        print(f"{r.store}: the eval store is healthy; nothing to rebuild")
+        return 0
+    print(f"{r.store} was unusable: {r.problem}")
+    print(f"  moved aside to {r.moved_to} (not deleted)")
+    if r.imported or r.refused:
+        runs = sum(len(i.run_ids) for i in r.imported)
+        print(f"  rebuilt from {len(r.imported)} file(s) kept in the workspace: {runs} run(s), "
+              f"{sum(i.results for i in r.imported):,} case results")
+    else:
+        print("  it cannot be rebuilt: no result files are kept in the workspace (runs/, "
+              "evals/); an empty store was started: import the result files again")
+    for refusal in r.refused:
+        print(f"  ! not re-imported: {refusal}")
+    if r.not_kept:
+        print(f"  ! {len(r.not_kept)} file(s) imported before are not kept; import them "
+              f"again: {_listed(r.not_kept)}")
     return 0
 
 

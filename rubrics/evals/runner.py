@@ -14,7 +14,8 @@
 - At the end the native results CSV is written atomically next to the checkpoint and imported
   into the eval store with the suite file, which supplies difficulty, kind and the suite hash.
 - The API key comes only from an environment variable, goes only into the Authorization header,
-  and is scrubbed from every error text before it is stored, printed or raised.
+  and is masked (with every other key-shaped string) in every error text before it is cut short,
+  stored, printed or raised: a cut first could leave a key's prefix that no mask recognises.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import httpx
 from estimators.atomic import write_atomic
 from estimators.errors import InputError
 from estimators.paths import Workspace
+from estimators.redact import mask_secrets
 from rubrics.evals.native_csv import COLUMNS
 from rubrics.evals.store import EvalStore, ImportReport
 from rubrics.evals.suites import Suite, SuiteCase, load_suite
@@ -310,11 +312,6 @@ def _checkpoint_line(outcome: CaseOutcome, model: str, suite_hash: str) -> str:
 # ---- asking and grading ----------------------------------------------------------------
 
 
-def scrub(text: str, secret: str | None) -> str:
-    """`text` with every occurrence of `secret` masked (a server may echo what it was sent)."""
-    return text.replace(secret, "[redacted]") if secret else text
-
-
 def grade(case: SuiteCase, answer: str) -> CaseOutcome:
     """Pass when the answer contains every expected phrase, ignoring case."""
     wanted = phrases(case.expected)
@@ -359,8 +356,14 @@ async def _read_capped(resp: httpx.Response) -> bytes:
     return bytes(body)
 
 
+def _snippet(body: bytes, key: str | None) -> str:
+    """The start of an error body for a message: keys masked first, then cut (a server may
+    echo the key it was sent, and a cut through it would leave a prefix no mask matches)."""
+    return mask_secrets(body.decode("utf-8", "replace"), key)[:_BODY_SNIPPET].strip()
+
+
 async def _attempt(client: httpx.AsyncClient, url: str, payload: dict[str, Any],
-                   timeout: float) -> bytes:
+                   timeout: float, key: str | None) -> bytes:
     """One POST; the body of a 200, or the exception that classifies the failure."""
     try:
         # one deadline for the whole exchange, so a server trickling bytes cannot hold a slot
@@ -376,7 +379,7 @@ async def _attempt(client: httpx.AsyncClient, url: str, payload: dict[str, Any],
     status = resp.status_code
     if status == 200:
         return body
-    snippet = body[:_BODY_SNIPPET].decode("utf-8", "replace").strip()
+    snippet = _snippet(body, key)
     message = f"HTTP {status}" + (f": {snippet}" if snippet else "")
     if status in _RETRY_STATUS:
         raise _Retryable(message, _retry_after(resp.headers.get("retry-after")))
@@ -386,12 +389,12 @@ async def _attempt(client: httpx.AsyncClient, url: str, payload: dict[str, Any],
 
 
 async def _post(client: httpx.AsyncClient, url: str, payload: dict[str, Any],
-                cfg: RunConfig) -> bytes:
+                cfg: RunConfig, key: str | None) -> bytes:
     """POST with retries: exponential backoff with full jitter, or the server's Retry-After."""
     attempt = 0
     while True:
         try:
-            return await _attempt(client, url, payload, cfg.timeout)
+            return await _attempt(client, url, payload, cfg.timeout, key)
         except _Retryable as e:
             if attempt == cfg.retries:
                 tries = f"{attempt + 1} attempt{'s' if attempt else ''}"
@@ -411,9 +414,9 @@ async def _ask(client: httpx.AsyncClient, plan: RunPlan, case: SuiteCase,
     payload = {"model": plan.remote_model, "temperature": 0,
                "messages": [{"role": "user", "content": case.prompt}]}
     try:
-        return grade(case, _answer(await _post(client, plan.url, payload, plan.config)))
-    except _CaseError as e:
-        return CaseOutcome(case.id, None, None, _now(), error=scrub(str(e), key))
+        return grade(case, _answer(await _post(client, plan.url, payload, plan.config, key)))
+    except _CaseError as e:  # transport errors can quote what was sent: mask them too
+        return CaseOutcome(case.id, None, None, _now(), error=mask_secrets(str(e), key))
 
 
 @dataclass
@@ -433,7 +436,7 @@ async def _worker(queue: list[SuiteCase], client: httpx.AsyncClient, plan: RunPl
         try:
             outcome = await _ask(client, plan, case, key)
         except _Fatal as e:
-            state.fatal = scrub(str(e), key)
+            state.fatal = mask_secrets(str(e), key)
             return
         out.write(_checkpoint_line(outcome, plan.model, plan.suite.hash))
         out.flush()  # a Ctrl-C or crash after this line keeps the case
@@ -493,6 +496,8 @@ def execute(plan: RunPlan, workspace: Workspace, progress: ProgressFn | None = N
 
     The key is read here, not in `prepare`, so it is held only while requests are made.
     """
+    with EvalStore(workspace.evals_db) as store:  # damaged or read-only: say so before asking
+        store.require_writable()
     key = os.environ.get(plan.config.api_key_env) or None
     resumed = len(plan.cases) - len(plan.todo)
     sent = asyncio.run(_run_cases(plan, key, progress)) if plan.todo else 0

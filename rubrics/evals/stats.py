@@ -139,16 +139,25 @@ def t_interval(values: Iterable[float], confidence: float = 0.95,
 
     With one value the interval is unbounded (or `bounds`): one score says nothing about
     spread. `bounds` clips the interval to the scale (e.g. (0, 1) for 0..1 scores).
+
+    The values are scaled by a power of two (exact) so that no sum or square can overflow,
+    whatever finite values come in (two 1e308 scores once crashed `evals show`).
     """
     xs = [float(v) for v in values]
     n = len(xs)
     if n == 0:
         raise ValueError("no values")
-    mean = math.fsum(xs) / n
+    if not all(map(math.isfinite, xs)):
+        raise ValueError("values must be finite")
+    # 2**(e-1) for the largest |x| < 2**e: a finite power of two, and every |x / scale| < 2
+    scale = math.ldexp(1.0, math.frexp(max(map(abs, xs)))[1] - 1)
+    ys = [x / scale for x in xs]
+    mean_y = math.fsum(ys) / n
+    mean = mean_y * scale
     if n == 1:
         low, high = (bounds if bounds else (-math.inf, math.inf))
         return MeanInterval(mean, low, high, 1, 0.0)
-    sd = math.sqrt(math.fsum((x - mean) ** 2 for x in xs) / (n - 1))
+    sd = math.sqrt(math.fsum((y - mean_y) ** 2 for y in ys) / (n - 1)) * scale
     half = t_ppf(1.0 - (1.0 - confidence) / 2.0, n - 1) * sd / math.sqrt(n)
     low, high = mean - half, mean + half
     if bounds:
@@ -158,8 +167,13 @@ def t_interval(values: Iterable[float], confidence: float = 0.95,
 
 def score_interval(results: Iterable[EvalResult],
                    confidence: float = 0.95) -> MeanInterval | None:
-    """Mean 0..1 score of the graded cases with a t-interval; None when no case has a score."""
-    scores = [r.score for r in results if r.passed is not None and r.score is not None]
+    """Mean 0..1 score of the graded cases with a t-interval; None when no case has a score.
+
+    Scores off the 0..1 scale are not scores of this kind (only stores written before imports
+    checked scores hold any) and are left out.
+    """
+    scores = [r.score for r in results
+              if r.passed is not None and r.score is not None and 0.0 <= r.score <= 1.0]
     return t_interval(scores, confidence, bounds=(0.0, 1.0)) if scores else None
 
 

@@ -9,23 +9,38 @@
   rows instead of re-counting millions of result rows.
 - When a model has several runs on the same suite, the latest graded run counts: repeats of
   the same cases are not independent evidence (`all_runs=True` pools them anyway).
+- Every score is on the 0..1 scale. A score that is not (nan, inf, 1e308, 85 on a 0..100 scale)
+  is dropped at import with a count in the warnings, and the case keeps its pass/fail: the
+  capability check reads pass/fail, so one bad cell must not cost a whole run, and sums of 0..1
+  scores cannot overflow.
+- A file is checked on open (0 bytes, not SQLite, `PRAGMA quick_check`); a query that still hits
+  a damaged page runs the full integrity check. Each problem has its own message (see
+  rubrics.evals.health) and a damaged store is rebuilt from the kept files with `rebuild`.
+  A store this process may not write is opened read-only: reads work, writes are refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import functools
 import hashlib
 import json
+import os
+import secrets
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Concatenate, ParamSpec, TypeVar
+from urllib.parse import quote
 
-from estimators.errors import InputError
+from estimators.errors import InputError, close_names
 from estimators.safefile import read_capped
 from rubrics.capability import wilson
+from rubrics.evals import health
 from rubrics.evals.detect import normalize_format, parse_bytes
 from rubrics.evals.results import EvalResult, Parsed, Tally
 from rubrics.evals.safeio import DEFAULT_LIMITS, Limits
@@ -192,28 +207,125 @@ def _now() -> str:
     return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_P = ParamSpec("_P")
+_T = TypeVar("_T")
+_NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
+
+
+def _guarded(method: Callable[Concatenate[EvalStore, _P], _T]
+             ) -> Callable[Concatenate[EvalStore, _P], _T]:
+    """A store method whose SQLite errors become an InputError saying what is wrong."""
+
+    @functools.wraps(method)
+    def wrapper(self: EvalStore, *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise self._error(e) from None
+
+    return wrapper
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process may write the store; SQLite also writes -wal and -shm beside it."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+
+
+def _on_scale(x: float | None) -> bool:
+    """A score on the 0..1 scale; False for nan, inf and anything off the scale."""
+    return x is not None and 0.0 <= x <= 1.0
+
+
 class EvalStore:
-    """The eval database at `path` (created on first use; WAL mode; migrated on open)."""
+    """The eval database at `path` (created on first use; WAL mode; checked and migrated on
+    open; read-only when this process may not write it)."""
 
     def __init__(self, path: Path | str, limits: Limits = DEFAULT_LIMITS):
         self.path = Path(path) if str(path) != ":memory:" else path
         self.limits = limits
+        self.read_only = False
+        self._db: sqlite3.Connection | None = None
+        try:
+            self._open()
+        except sqlite3.Error as e:
+            error = self._error(e)
+            self._abandon()
+            raise error from None
+        except BaseException:
+            self._abandon()
+            raise
+
+    def _open(self) -> None:
         if isinstance(self.path, Path):
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
-            self._db.execute("PRAGMA busy_timeout = 30000")
-            self._migrate()
+            health.check_file(self.path)
+            if not self.path.exists():
+                self._create()
+            self.read_only = not _writable(self.path)
+        self._db = self._connect()
+        if isinstance(self.path, Path):
+            problems = health.integrity_problems(self._db, "quick_check")
+            if problems:
+                raise health.damaged(self.path, problems, "quick check")
+        self._migrate()
+        if not self.read_only:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.execute("PRAGMA foreign_keys = ON")
-        except sqlite3.DatabaseError as e:
-            raise InputError(f"not a scopecard eval store ({e})", file=str(path)) from None
+        self._db.execute("PRAGMA foreign_keys = ON")
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.read_only:  # SQLite itself then refuses every write on this connection
+            target = f"file:{quote(str(Path(self.path).resolve()))}?mode=ro"
+            db = sqlite3.connect(target, timeout=30.0, isolation_level=None, uri=True)
+        else:
+            db = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
+        db.execute("PRAGMA busy_timeout = 30000")
+        return db
+
+    def _create(self) -> None:
+        """Make a new store under a temporary name and link it into place, so no reader ever
+        finds a half-made (0-byte) store; when another process made one first, theirs wins."""
+        path = Path(self.path)
+        tmp = path.with_name(f".{path.name}.new-{secrets.token_hex(6)}")
+        try:
+            self._db = sqlite3.connect(str(tmp), isolation_level=None)
+            self._migrate()
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.close()
+            self._db = None
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            except OSError as e:
+                if e.errno not in _NO_HARD_LINKS:
+                    raise
+                if not path.exists():  # a filesystem without hard links: a narrow race remains
+                    os.replace(tmp, path)
+        finally:
+            self._abandon()
+            for p in (tmp, *health.sidecars(tmp)):
+                p.unlink(missing_ok=True)
+
+    def _error(self, e: sqlite3.Error) -> InputError:
+        """What a SQLite error means for this store; damage is confirmed by integrity_check."""
+        if not health.is_damage(e):
+            return health.explain(e, self.path)
+        problems = health.integrity_problems(self._db, "integrity_check") if self._db else []
+        if problems or self._db is None:
+            return health.damaged(Path(self.path), problems or [str(e)], "integrity check")
+        return InputError(f"a query failed ({e}), but SQLite's integrity check found no damage; "
+                          "run the command again", file=str(self.path))
 
     # ---- lifecycle ---------------------------------------------------------------------
 
     def close(self) -> None:
-        self._db.close()
+        self._abandon()
+
+    def _abandon(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
     def __enter__(self) -> EvalStore:
         return self
@@ -221,16 +333,27 @@ class EvalStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def require_writable(self) -> None:
+        """Refuse (InputError) when this process may not write the store."""
+        if self.read_only:
+            raise health.read_only(Path(self.path))
+
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction; BEGIN IMMEDIATE so two importers queue instead of failing."""
+        """One write transaction; BEGIN IMMEDIATE so two importers queue instead of failing.
+
+        Anything that fails, COMMIT included (a full disk), rolls the whole transaction back.
+        """
+        self.require_writable()
         self._db.execute("BEGIN IMMEDIATE")
         try:
             yield self._db
+            self._db.execute("COMMIT")
         except BaseException:
-            self._db.execute("ROLLBACK")
+            if self._db.in_transaction:
+                with suppress(sqlite3.Error):  # a failed rollback must not hide the cause
+                    self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
     def _migrate(self) -> None:
         version = self._db.execute("PRAGMA user_version").fetchone()[0]
@@ -242,8 +365,9 @@ class EvalStore:
             tables = self._db.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
             if tables:
-                raise InputError("a SQLite database that is not a scopecard eval store",
-                                 file=str(self.path))
+                raise health.UnusableStore(
+                    "foreign", "a SQLite database that is not a scopecard eval store",
+                    Path(self.path))
         if version == SCHEMA_VERSION:
             return
         with self._tx() as db:
@@ -254,6 +378,7 @@ class EvalStore:
 
     # ---- suites ------------------------------------------------------------------------
 
+    @_guarded
     def add_suite(self, suite: Suite | Path | str) -> SuiteInfo:
         """Register a declared suite (a Suite or a suite TOML path); idempotent."""
         if not isinstance(suite, Suite):
@@ -302,6 +427,7 @@ class EvalStore:
 
     # ---- import ------------------------------------------------------------------------
 
+    @_guarded
     def import_file(self, path: Path | str, format: str | None = None, suite: str | None = None,
                     *, allow_partial: bool = False, metric: str | None = None) -> ImportReport:
         """Import one results file. Refusals raise InputError and leave the store unchanged.
@@ -310,6 +436,7 @@ class EvalStore:
         name of a suite registered with add_suite, its cases supply difficulty and kind and
         the run is filed under that suite when it covers exactly its cases.
         """
+        self.require_writable()  # before reading and parsing a file that cannot be stored
         path = Path(path)
         fmt = normalize_format(format)
         data = read_capped(path, self.limits.max_file_bytes)
@@ -358,7 +485,7 @@ class EvalStore:
         meta = declared.by_id() if declared else {}
         versions = parsed.suite_versions or {}
         runs: list[_Run] = []
-        counters = {"outside": 0, "conflicts": 0}
+        counters = {"outside": 0, "conflicts": 0, "off_scale": 0}
         hash_cache: dict[tuple[tuple[str, str, str], ...], str] = {}
         for (run_id, model, suite_name), rows in groups.items():
             first = rows[0]
@@ -370,11 +497,14 @@ class EvalStore:
                     raise InputError(f"run {run_id} has {len(rows)} aggregate rows",
                                      file=report.file)
                 version = versions.get(suite_name, "")
+                mean = first.score if _on_scale(first.score) else None
+                counters["off_scale"] += first.score is not None and mean is None
+                stderr = first.stderr if _on_scale(first.stderr) else None  # of a 0..1 mean
                 h = hashlib.sha256(f"aggregate\n{suite_name}\n{version}\n{first.metric}\n"
                                    f"{first.n}".encode()).hexdigest()
                 runs.append(_Run(
                     run_id, parsed.format, model, first.vendor, first.timestamp, first.metric,
-                    suite_name, version, True, True, first.score, first.stderr, h,
+                    suite_name, version, True, True, mean, stderr, h,
                     _Cases([], {}), [],
                     {"all": [first.k or 0, first.n, 0, 0.0, 0]},
                     hashlib.sha256(f"{first.k}/{first.n}/{first.score}".encode()).hexdigest()))
@@ -382,6 +512,10 @@ class EvalStore:
             runs.append(self._plan_cases(run_id, model, suite_name, rows, parsed, meta,
                                          versions, counters, hash_cache, report.file))
         outside, conflicts = counters["outside"], counters["conflicts"]
+        if counters["off_scale"]:
+            report.warnings.append(f"{counters['off_scale']} score(s) not a finite number in "
+                                   "0..1 (nan, inf or another scale) were dropped; pass/fail "
+                                   "kept")
         if declared is not None:
             if outside:
                 report.warnings.append(f"{outside} result(s) are for cases not in the declared "
@@ -429,6 +563,9 @@ class EvalStore:
             add_key((cid, diff, kind))
             p = r.passed
             score = r.score
+            if score is not None and not 0.0 <= score <= 1.0:  # nan fails both comparisons
+                counters["off_scale"] += 1
+                score = None
             if r.approximate:
                 approximate = True
             if p is None:
@@ -574,6 +711,7 @@ class EvalStore:
         return {r["suite_id"]: (r["suite"] if len(hashes[r["suite"]]) == 1
                                 else f"{r['suite']}@{r['suite_hash'][:8]}") for r in rows}
 
+    @_guarded
     def tallies(self, suite: str | None = None, models: Iterable[str] | None = None, *,
                 all_runs: bool = False) -> dict[tuple[str, str, str], Tally]:
         """Tallies keyed (model, suite, difficulty) like results.tally; "all" is the total.
@@ -617,6 +755,8 @@ class EvalStore:
                             else sum(m for m, _ in a[8]) / len(a[8]))
                 else:
                     mean = None
+                if not _on_scale(mean):  # only stores written before imports checked scores
+                    mean = None
                 out[(model, label, diff)] = Tally(
                     int(a[0]), int(a[1]), int(a[2]), tuple(sorted(set(a[5]))), suite_hash=h,
                     approximate=a[6], metric=", ".join(sorted(a[7])), mean_score=mean)
@@ -637,6 +777,7 @@ class EvalStore:
                                                if d == "all"), h))
         return by_hash[best], best
 
+    @_guarded
     def runs(self, model: str | None = None, suite: str | None = None) -> list[RunInfo]:
         """Every stored run (optionally one model / suite), in import order."""
         rows = [r for r in self._run_rows([model] if model else None) if self._matches(r, suite)]
@@ -645,6 +786,7 @@ class EvalStore:
                         bool(r["approximate"]), bool(r["aggregate"]), r["k"] or 0, r["n"] or 0,
                         r["errors"] or 0) for r in rows]
 
+    @_guarded
     def suites(self) -> list[SuiteInfo]:
         """Every suite (name + case-set hash) with how many runs and which models it has."""
         rows = self._db.execute(
@@ -655,6 +797,7 @@ class EvalStore:
                           tuple(sorted(models.split(","))) if models else ())
                 for _, name, version, h, n, decl, agg, runs, models in rows]
 
+    @_guarded
     def results_for(self, model: str, suite: str) -> list[EvalResult]:
         """Per-case results of the model's latest graded run on `suite` (for paired tests).
 
@@ -682,7 +825,139 @@ class EvalStore:
                 approximate=bool(r["approximate"])))
         return out
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         """Row counts per table (for `evals list` and tests)."""
         return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("sources", "suites", "cases", "runs", "run_tallies", "results")}
+
+    # ---- removing a run ----------------------------------------------------------------
+
+    def _removal(self, db: sqlite3.Connection,
+                 run_id: str) -> tuple[RunRemoval, tuple[int, int, str, int, int]]:
+        row = db.execute(
+            "SELECT r.seq, r.model, s.name, r.first_result, r.n_results, r.source_sha256, "
+            "r.suite_id, s.declared, so.name FROM runs r JOIN suites s ON s.id = r.suite_id "
+            "JOIN sources so ON so.sha256 = r.source_sha256 WHERE r.id=?", (run_id,)).fetchone()
+        if row is None:
+            close = close_names(run_id, [r[0] for r in db.execute("SELECT id FROM runs")])
+            hint = (f"did you mean {', '.join(close)}?" if close
+                    else "`scopecard evals list` shows the stored runs")
+            raise InputError(f"no run {run_id!r}; {hint}", file=str(self.path), where="RUN")
+        seq, model, suite, first, count, sha, suite_id, declared, source = row
+        return RunRemoval(run_id, model, suite, count, source), (seq, first, sha, suite_id,
+                                                                 declared)
+
+    @_guarded
+    def removal(self, run_id: str) -> RunRemoval:
+        """What `remove_run(run_id)` would take out; InputError with close matches if unknown."""
+        return self._removal(self._db, run_id)[0]
+
+    @_guarded
+    def remove_run(self, run_id: str) -> RunRemoval:
+        """Delete one run with its results and tallies, in one transaction.
+
+        The source file's record goes too once no run of it is left, so the file can be
+        imported again; so does a suite that was never declared and now has no run.
+        """
+        with self._tx() as db:
+            removal, (seq, first, sha, suite_id, declared) = self._removal(db, run_id)
+            if removal.results:
+                db.execute("DELETE FROM results WHERE id BETWEEN ? AND ? AND run_seq=?",
+                           (first, first + removal.results - 1, seq))
+            db.execute("DELETE FROM run_tallies WHERE run_seq=?", (seq,))
+            db.execute("DELETE FROM runs WHERE seq=?", (seq,))
+            db.execute("DELETE FROM sources WHERE sha256=? AND NOT EXISTS "
+                       "(SELECT 1 FROM runs WHERE source_sha256=?)", (sha, sha))
+            if not declared and not db.execute("SELECT 1 FROM runs WHERE suite_id=?",
+                                               (suite_id,)).fetchone():
+                db.execute("DELETE FROM cases WHERE suite_id=?", (suite_id,))
+                db.execute("DELETE FROM suites WHERE id=?", (suite_id,))
+        return removal
+
+
+@dataclass(frozen=True)
+class RunRemoval:
+    """A run `evals remove` takes out: its id, model, suite and per-case result rows."""
+
+    run_id: str
+    model: str
+    suite: str
+    results: int
+    source: str  # the name of the file it was imported from
+
+
+@dataclass
+class RebuildReport:
+    """What `rebuild` did: nothing (the store was fine), or a fresh store from kept files."""
+
+    store: Path
+    rebuilt: bool
+    moved_to: Path | None = None  # where the unusable file now is
+    problem: str = ""  # why it was unusable
+    imported: list[ImportReport] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    not_kept: list[str] | None = None  # files the old store held that were not kept (if known)
+
+
+def _sources_of(path: Path) -> dict[str, str] | None:
+    """sha256 -> file name of what an unusable store had imported, when it can still say."""
+    try:
+        db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
+        try:
+            return dict(db.execute("SELECT sha256, name FROM sources").fetchall())
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+
+
+def _move_aside(path: Path, stamp: str) -> Path:
+    """Rename the store (with its -wal and -shm) to `<name>.damaged-<stamp>`; never delete."""
+    aside = path.with_name(f"{path.name}.damaged-{stamp}")
+    n = 1
+    while aside.exists():
+        n += 1
+        aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
+    for old, new in zip((path, *health.sidecars(path)), (aside, *health.sidecars(aside))):
+        if old.exists():
+            os.replace(old, new)
+    return aside
+
+
+def rebuild(path: Path, limits: Limits = DEFAULT_LIMITS) -> RebuildReport:
+    """Replace an unusable store (0 bytes, not SQLite, damaged) by a fresh one.
+
+    The fresh store is written aside (`<name>.rebuild-<stamp>`) from the result files the
+    workspace keeps (health.kept_files), then the unusable file is moved aside, never deleted,
+    and the fresh one renamed into place. With no kept files the fresh store is empty. A
+    usable store is left alone.
+    """
+    try:
+        with EvalStore(path, limits) as store:  # the full check: a query may have found damage
+            problems = health.integrity_problems(store._db, "integrity_check")
+        if not problems:
+            return RebuildReport(path, rebuilt=False)
+        report = RebuildReport(path, rebuilt=True,
+                               problem=health.damaged(path, problems, "integrity check").problem)
+    except health.UnusableStore as e:
+        report = RebuildReport(path, rebuilt=True, problem=e.problem)
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    fresh = path.with_name(f"{path.name}.rebuild-{stamp}-{secrets.token_hex(3)}")
+    try:
+        with EvalStore(fresh, limits) as store:
+            for kept in health.kept_files(path):
+                try:
+                    report.imported.append(store.import_file(kept))
+                except InputError as e:
+                    report.refused.append(str(e))
+        old = _sources_of(path)
+        if old is not None:
+            again = {r.sha256 for r in report.imported}
+            report.not_kept = sorted(name for sha, name in old.items() if sha not in again)
+        report.moved_to = _move_aside(path, stamp)
+        os.replace(fresh, path)
+    finally:
+        for p in (fresh, *health.sidecars(fresh)):
+            p.unlink(missing_ok=True)
+    return report
