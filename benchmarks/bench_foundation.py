@@ -3,6 +3,7 @@
 - `scopecard --help` cold start vs `python -c pass` (goal: < 0.3 s absolute)
 - token counting throughput (chunked, with progress) vs raw tiktoken on ~1 MB of en+zh text
   (goal: >= 0.9x raw tiktoken)
+- 5M characters of one letter vs 5M characters of en+zh prose (goal: within 2x)
 
 Run: python benchmarks/bench_foundation.py
 """
@@ -69,6 +70,21 @@ def bench_tokens() -> None:
           f"{'ok' if raw / ours >= 0.9 else 'MISSED'}  ({raw_n:,} tokens, {mb:.2f} MB)")
 
 
+def bench_pathological_tokens(size: int = 5_000_000) -> None:
+    """One letter repeated vs prose of the same length: long runs are cut before BPE, so the
+    pathological text should count in about the time of normal text (goal: within 2x)."""
+    from estimators.tokens import count_encoding
+
+    normal = sample_text(size)
+    letter = "a" * len(normal)
+    t_normal = median_seconds(lambda: count_encoding(normal, "o200k_base"), runs=3)
+    t_letter = median_seconds(lambda: count_encoding(letter, "o200k_base"), runs=3)
+    print(f"long run     {len(normal) / 1e6:.0f}M chars of prose {t_normal:6.2f} s | of one letter "
+          f"{t_letter:6.2f} s | ratio {t_letter / t_normal:4.2f}x | goal <= 2x: "
+          f"{'ok' if t_letter <= 2 * t_normal else 'MISSED'}")
+
+
 if __name__ == "__main__":
     bench_help()
     bench_tokens()
+    bench_pathological_tokens()

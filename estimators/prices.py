@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -27,9 +26,11 @@ from pydantic import (
 from estimators.bounds import finite
 from estimators.errors import InputError, close_names
 from estimators.paths import PACKAGE_DATA
+from estimators.safefile import decode_text, parse_toml, read_capped
 
 BUNDLED_CATALOGUE = PACKAGE_DATA / "prices.toml"
 SCHEMA = "scopecard.prices/1"
+MAX_CATALOGUE_BYTES = 20_000_000  # as much as `prices refresh` accepts from a feed
 
 # Upper bounds: far above any real price, low enough that every figure computed from them stays
 # finite (the largest spec volume times these is still below 1e60).
@@ -229,22 +230,20 @@ def _pydantic_where(err: dict, data: dict) -> str:
 
 
 def read_catalogue_file(path: Path, origin: str = "bundled") -> CatalogueFile:
-    """Parse and validate one catalogue file; errors name the file, line or field."""
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror}", file=str(path)) from None
-    return parse_catalogue_bytes(raw, str(path), origin)
+    """Parse and validate one catalogue file; errors name the file, line or field.
+
+    Read bounded (a regular file of at most MAX_CATALOGUE_BYTES): prices.local.toml is the
+    user's, and a FIFO or /dev/zero put in its place must not hang every command that prices.
+    """
+    return parse_catalogue_bytes(read_capped(path, MAX_CATALOGUE_BYTES), str(path), origin)
 
 
 def parse_catalogue_bytes(raw: bytes, name: str, origin: str = "bundled") -> CatalogueFile:
-    """Parse and validate catalogue text; `name` (a path or URL) is what errors point at."""
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text (byte {e.start})", file=name) from None
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"TOML syntax error: {e}", file=name) from None
+    """Parse and validate catalogue text; `name` (a path or URL) is what errors point at.
+
+    Deep nesting and huge integers are InputErrors too (estimators.safefile.parse_toml).
+    """
+    data = parse_toml(decode_text(raw, name), name)
     for row in data.get("models", []) if isinstance(data.get("models"), list) else []:
         if isinstance(row, dict):
             row["origin"] = origin

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,10 +155,15 @@ def hard_constraint_problem(spec: Spec, row: PriceRow, shape: CallShape) -> str 
 
 
 def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | None = None,
-             progress: Progress | None = None) -> Estimate:
-    """Per-candidate tokens, cost per call and monthly cost in the spec's currency."""
+             progress: Progress | None = None, prompt_roots: Sequence[Path] = (),
+             source: str | None = None) -> Estimate:
+    """Per-candidate tokens, cost per call and monthly cost in the spec's currency.
+
+    Prompt files are read from the spec's folder `base_dir` or `prompt_roots`; `source` (the
+    spec file) is named in errors about them.
+    """
     as_of = as_of or dt.date.today()
-    texts = prompt_texts(spec, base_dir)
+    texts = prompt_texts(spec, base_dir, prompt_roots, source)
     t = traffic(load_of(spec))
     out: list[CandidateEstimate] = []
     for i, row in enumerate(rows_for(spec, catalogue, as_of)):

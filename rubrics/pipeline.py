@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, load_catalogue
+from estimators.safefile import read_capped
 from rubrics.estimate import Estimate, Progress, estimate
 from rubrics.evals.results import Tally
 from rubrics.records import record_dict, write_record
 from rubrics.routes_apply import with_route_costs
-from rubrics.spec import PROMPT_PARTS, Spec, load_spec
+from rubrics.spec import MAX_SPEC_BYTES, PROMPT_PARTS, Spec, load_spec
 from rubrics.verdict import Decision, decide
 
 INLINE_LIMIT = 200_000  # prompt files up to this many characters are copied into the record
@@ -27,16 +29,20 @@ def catalogue_for(ws: Workspace) -> Catalogue:
 
 def seed_for(spec_path: Path) -> int:
     """A Monte Carlo seed derived from the spec's bytes: the same spec gives the same record."""
-    return int(hashlib.sha256(spec_path.read_bytes()).hexdigest()[:8], 16)
+    data = read_capped(spec_path, MAX_SPEC_BYTES)
+    return int(hashlib.sha256(data).hexdigest()[:8], 16)
 
 
 def estimate_spec(spec_path: Path, ws: Workspace, as_of: dt.date | None = None,
                   progress: Progress | None = None,
-                  catalogue: Catalogue | None = None) -> Estimate:
-    """Load a spec file and estimate it against the workspace's catalogue."""
+                  catalogue: Catalogue | None = None,
+                  prompt_roots: Sequence[Path] = ()) -> Estimate:
+    """Load a spec file and estimate it against the workspace's catalogue (prompt files from
+    the spec's folder or `prompt_roots`)."""
     catalogue = catalogue or catalogue_for(ws)
     spec, notes = with_route_costs(load_spec(spec_path), catalogue)
-    est = estimate(spec, spec_path.parent, catalogue, as_of, progress)
+    est = estimate(spec, spec_path.parent, catalogue, as_of, progress, prompt_roots,
+                   str(spec_path))
     est.notes.extend(notes)
     return est
 
@@ -82,13 +88,14 @@ def spec_for_record(spec: Spec, texts: dict[str, str]) -> dict[str, Any]:
 def decide_spec(spec_path: Path, ws: Workspace, evals: Path | list[Path] | None = None,
                 seed: int | None = None, today: dt.date | None = None,
                 progress: Progress | None = None,
-                suite_file: Path | None = None) -> tuple[Decision, dict[str, Any]]:
+                suite_file: Path | None = None,
+                prompt_roots: Sequence[Path] = ()) -> tuple[Decision, dict[str, Any]]:
     """Estimate, judge against the eval store (after importing `evals`), build the record.
 
     The record is returned, not yet written.
     """
     catalogue = catalogue_for(ws)
-    est = estimate_spec(spec_path, ws, today, progress, catalogue)
+    est = estimate_spec(spec_path, ws, today, progress, catalogue, prompt_roots)
     files = [evals] if isinstance(evals, Path) else list(evals or [])
     tallies, source = evals_for(ws, est.spec, files, suite_file)
     seed = seed if seed is not None else seed_for(spec_path)

@@ -25,7 +25,6 @@ import operator
 import os
 import sqlite3
 import threading
-import tomllib
 from collections.abc import Callable, Hashable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
@@ -37,6 +36,7 @@ from estimators.atomic import Append, append_all
 from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, FxRate, PriceRow
+from estimators.safefile import read_toml
 from rubrics.estimate import Estimate, estimate
 from rubrics.evals.results import Tally
 from rubrics.records import (
@@ -198,18 +198,13 @@ def parse_actuals(pairs: list[str], file: Path | None = None) -> dict[str, float
     """Actuals from KEY=VALUE pairs and/or a small TOML file (pairs win); keys are metrics."""
     raw: dict[str, Any] = {}
     if file is not None:
-        try:
-            data = file.read_bytes()
-        except OSError as e:
-            raise InputError(f"cannot read: {e.strerror}", file=str(file)) from None
-        if len(data) > MAX_ACTUALS_BYTES:
-            raise InputError(f"file is {len(data):,} bytes; actuals are at most "
-                             f"{MAX_ACTUALS_BYTES:,}", file=str(file))
-        try:
-            parsed = tomllib.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
-            raise InputError(f"not a TOML file of actuals: {e}", file=str(file)) from None
-        raw.update(parsed.get("actuals", parsed))
+        # bounded, regular files only, nesting and syntax errors as InputError naming the file
+        parsed = read_toml(file, MAX_ACTUALS_BYTES)
+        actuals = parsed.get("actuals", parsed)
+        if not isinstance(actuals, dict):
+            raise InputError("[actuals] must be a table of metric = number", file=str(file),
+                             where="actuals")
+        raw.update(actuals)
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep:

@@ -7,6 +7,7 @@ Point estimates use `likely`; the Monte Carlo draws from the range.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -26,11 +27,15 @@ from pydantic import (
 from estimators.bounds import Bounds, finite
 from estimators.errors import InputError, close_names
 from estimators.prices import MAX_LATENCY_MS, MAX_TOKENS, ModelId, PerMillion, RequestFee
+from estimators.redact import find_secret
 from estimators.safefile import parse_toml, read_text
 
 SCHEMA = "scopecard.spec/1"
 MAX_SPEC_BYTES = 1_000_000
-MAX_PROMPT_FILE_BYTES = 50_000_000
+# A prompt part cannot be longer than a model's context: the largest window in the catalogue is
+# 1.05M tokens, about 4.7 MB of UTF-8 at 4.5 bytes a token (English is ~4, Chinese 3 to 4.5), so
+# 8 MB leaves room for larger windows while a mistaken file (a log, a dump) is refused unread.
+MAX_PROMPT_FILE_BYTES = 8_000_000
 PROMPT_PARTS = ("system", "user", "context", "output", "reasoning")
 Language = Literal["en", "zh", "mixed"]
 Route = Literal["prompt", "rag", "finetune", "train"]
@@ -108,11 +113,26 @@ def likely(x: Num) -> float:
     return x.likely if isinstance(x, Range) else x
 
 
+def refuse_secret(text: str) -> str:
+    """`text` unchanged, or a ValueError when it holds what looks like an API key.
+
+    Spec texts are copied into the decision record, its exports and the briefs, so a key typed
+    or pasted into one would leak to everyone those reach.
+    """
+    kind = find_secret(text)
+    if kind:
+        raise ValueError(f"holds what looks like {kind}; remove it (spec texts are copied into "
+                         "the decision record, its exports and the briefs)")
+    return text
+
+
 class Need(_Strict):
     problem: str = ""
     users: str = ""
     success_metric: str = ""
     confidential: bool = False  # kept out of vendor briefs
+
+    _no_secrets = field_validator("problem", "users", "success_metric")(refuse_secret)
 
 
 class LoadSpec(_Strict):
@@ -150,6 +170,9 @@ class PromptSpec(_Strict):
     off_peak_share: Share = 0.0  # type: ignore[valid-type]
     language: Language = "en"
     confidential: bool = True  # prompts are trade secrets unless said otherwise
+
+    _no_secrets = field_validator("system_text", "user_text", "context_text",
+                                  "output_text")(refuse_secret)
 
     @model_validator(mode="after")
     def _one_source_per_part(self) -> PromptSpec:
@@ -280,6 +303,8 @@ class Spec(_Strict):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
+    _no_secrets = field_validator("title")(refuse_secret)
+
     @model_validator(mode="after")
     def _unique_candidates(self) -> Spec:
         seen = [c.model for c in self.candidates]
@@ -389,14 +414,70 @@ def load_spec(path: Path) -> Spec:
     return parse_spec(read_text(path, MAX_SPEC_BYTES), str(path))
 
 
-def prompt_texts(spec: Spec, base_dir: Path) -> dict[str, str]:
-    """The prompt parts given as text or files (files relative to the spec's folder)."""
+def allowed_folders(base_dir: Path, roots: Sequence[Path] = ()) -> list[Path]:
+    """The resolved folders prompt files may be read from: the spec's own, then each root."""
+    folders = []
+    for root in (base_dir, *roots):
+        try:
+            folder = Path(root).resolve(strict=True)
+        except (OSError, RuntimeError):  # RuntimeError: a symlink loop
+            folder = None
+        if folder is None or not folder.is_dir():
+            where = None if root is base_dir else "--prompt-root"
+            raise InputError("no such folder (or it cannot be read)", file=str(root), where=where)
+        folders.append(folder)
+    return folders
+
+
+def prompt_file_path(name: str, folders: list[Path], field: str, source: str | None) -> Path:
+    """The real path of a prompt file named in the spec, which must lie inside `folders`.
+
+    The name is taken relative to the spec's folder (folders[0]) and resolved through every
+    symbolic link and `..`, so an absolute path, an escape by `..` and a link that points outside
+    are all refused, naming the spec field.
+    """
+    allowed = (f"a prompt file must be inside the spec's folder ({folders[0]})"
+               + (" or a --prompt-root folder (" + ", ".join(map(str, folders[1:])) + ")"
+                  if len(folders) > 1 else "; name another folder with --prompt-root DIR"))
+    if not name.strip():
+        raise InputError("is empty; name a prompt file or leave the key out", file=source,
+                         where=field)
+    try:
+        path = (folders[0] / name).resolve(strict=True)
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file ({allowed})", file=source, where=field) from None
+    except (OSError, RuntimeError, ValueError) as e:  # a symlink loop; a NUL in the name
+        raise InputError(f"{name!r}: cannot be read ({getattr(e, 'strerror', None) or e})",
+                         file=source, where=field) from None
+    if not any(path.is_relative_to(folder) for folder in folders):
+        raise InputError(f"{name} is {path}, outside the allowed folders; {allowed}",
+                         file=source, where=field)
+    return path
+
+
+def prompt_texts(spec: Spec, base_dir: Path, roots: Sequence[Path] = (),
+                 source: str | None = None) -> dict[str, str]:
+    """The prompt parts given as text or files (files inside the spec's folder or `roots`).
+
+    `source` (the spec file) is named in errors. A file must be a regular file of at most
+    MAX_PROMPT_FILE_BYTES, and a text that looks like it holds an API key is refused: it would
+    be copied into the decision record.
+    """
     texts: dict[str, str] = {}
+    named = any(getattr(spec.prompt, f"{part}_file", None) is not None for part in PROMPT_PARTS)
+    folders = allowed_folders(base_dir, roots) if named or roots else []
     for part in PROMPT_PARTS:
         text = getattr(spec.prompt, f"{part}_text", None)
         file = getattr(spec.prompt, f"{part}_file", None)
+        field = f"prompt.{part}_file"
         if text is not None:
             texts[part] = text
         elif file is not None:
-            texts[part] = read_text(base_dir / file, MAX_PROMPT_FILE_BYTES)
+            path = prompt_file_path(file, folders, field, source)
+            try:
+                texts[part] = read_text(path, MAX_PROMPT_FILE_BYTES)
+                refuse_secret(texts[part])
+            except (InputError, ValueError) as e:
+                raise InputError(f"{file}: {getattr(e, 'message', e)}", file=source,
+                                 where=field) from None
     return texts

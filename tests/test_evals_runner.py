@@ -327,7 +327,7 @@ def test_nothing_listening_stops_the_run(tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize("change, message", [
-    ({"suite": "missing.toml"}, "cannot read"),
+    ({"suite": "missing.toml"}, "missing.toml: no such file"),
     ({"suite": "private.toml"}, "desensitized"),
     ({"url": "ftp://127.0.0.1/v1"}, "not an http(s) URL"),
     ({"url": "not a url"}, "not an http(s) URL"),

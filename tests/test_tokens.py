@@ -14,9 +14,10 @@ from hypothesis import strategies as st
 from estimators import tokens
 from estimators.tokens import (
     BPE_FILES,
-    _safe_splits,
+    bpe_pieces,
     count_encoding,
     count_tokens,
+    safe_cut,
     seed_tiktoken_cache,
     tokenizer_for,
 )
@@ -83,20 +84,31 @@ def _mixed_text(n_lines: int, seed: int) -> str:
 def test_chunked_count_equals_whole_count(encoding):
     text = _mixed_text(20_000, 1)
     seen = []
-    whole = count_encoding(text, encoding)
+    whole = len(tokens.get_encoding(encoding).encode_ordinary(text))
     chunked = count_encoding(text, encoding, progress=lambda d, t: seen.append((d, t)))
     assert chunked == whole
     assert len(seen) > 1 and seen[-1][0] == seen[-1][1] == len(text)
 
 
 @settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("abA 1\n/.!中文\t，'s\u0301")), max_size=400),
+       st.sampled_from(["o200k_base", "cl100k_base"]))
+def test_safe_cuts_never_change_the_count(text, encoding):
+    enc = tokens.get_encoding(encoding)
+    whole = len(enc.encode_ordinary(text))
+    cut = safe_cut(text, 0, len(text))
+    while cut is not None:
+        assert len(enc.encode_ordinary(text[:cut])) + len(enc.encode_ordinary(text[cut:])) == whole
+        cut = safe_cut(text, cut, len(text))
+
+
+@settings(max_examples=60, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab 1\n/.!中文\t")), max_size=400),
-       st.integers(min_value=1, max_value=50))
-def test_safe_splits_never_change_the_count(text, size):
-    enc = tokens.get_encoding("o200k_base")
-    pieces = _safe_splits(text, size)
+       st.integers(min_value=2, max_value=50))
+def test_pieces_cover_the_text_and_stay_short(text, size):
+    pieces = list(bpe_pieces(text, size))
     assert "".join(pieces) == text
-    assert sum(len(enc.encode_ordinary(p)) for p in pieces) == len(enc.encode_ordinary(text))
+    assert all(len(p) <= size for p in pieces)
 
 
 def test_cache_dir_defaults_outside_home_when_env_unset(monkeypatch):

@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--as-of", metavar="DATE", type=iso_date, help="price date (default today)")
     p.add_argument("--all-models", action="store_true",
                    help="also price the spec on every chat model in the catalogue")
+    _prompt_root_option(p)
     p.set_defaults(handler=cmd_estimate)
 
     p = sub.add_parser("decide", parents=[common], help="estimate, check capability and economics, write a record")
@@ -30,6 +31,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true", help="print the record as JSON")
     p.add_argument("--dry-run", action="store_true", help="do not write the record")
     p.add_argument("--fail-on-stop", action="store_true", help="exit 1 when the verdict is STOP")
+    _prompt_root_option(p)
     p.set_defaults(handler=cmd_decide)
 
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of spec files")
@@ -41,6 +43,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = sub.add_parser("example", parents=[common], help="print the path of the bundled example spec and evals")
     p.set_defaults(handler=cmd_example)
+
+
+def _prompt_root_option(p: argparse.ArgumentParser) -> None:
+    """--prompt-root: a folder besides the spec's own that prompt files may be read from."""
+    p.add_argument("--prompt-root", type=Path, metavar="DIR", action="append", default=[],
+                   help="also read prompt files (prompt.*_file) from this folder; by default "
+                        "they must be inside the spec's folder (repeatable)")
 
 
 def _spec_and_evals(args: argparse.Namespace) -> tuple[Path, list[Path], Path | None]:
@@ -80,7 +89,7 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     spec_path, _, _ = _spec_and_evals(args)
     ws = workspace_of(args)
     catalogue = catalogue_for(ws)
-    est = estimate_spec(spec_path, ws, args.as_of, _progress(), catalogue)
+    est = estimate_spec(spec_path, ws, args.as_of, _progress(), catalogue, args.prompt_root)
     every = catalogue_costs(est, catalogue) if args.all_models else None
     if args.json:
         data = estimate_json(est)
@@ -107,7 +116,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
     ws = workspace_of(args)
     spec, evals, suite_file = _spec_and_evals(args)
     decision, record = decide_spec(spec, ws, evals, args.seed, progress=_progress(),
-                                   suite_file=suite_file)
+                                   suite_file=suite_file, prompt_roots=args.prompt_root)
     path = None if args.dry_run else save_record(ws, record)
     if args.json:
         print_json({**record, "path": str(path) if path else None})

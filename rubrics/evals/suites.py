@@ -27,7 +27,6 @@ exactly when they hold the same cases graded the same way, whatever their names 
 from __future__ import annotations
 
 import hashlib
-import tomllib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from estimators.errors import InputError
+from estimators.safefile import read_toml
 from rubrics.evals.results import DIFFICULTIES, KINDS
 
 SCHEMA = "scopecard.suite/1"
@@ -98,23 +98,12 @@ def _str(value: Any, source: str, where: str) -> str:
 
 
 def load_suite(path: Path) -> tuple[Suite, list[str]]:
-    """Read a suite file: (suite, warnings). Structural errors raise InputError with where."""
-    source = str(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_SUITE_BYTES:
-            raise InputError(f"suite file is {size:,} bytes; the limit is {MAX_SUITE_BYTES:,}",
-                             file=source)
-        raw = path.read_bytes().decode("utf-8-sig")
-    except OSError as e:
-        raise InputError(f"cannot read: {e.strerror or e}", file=source) from None
-    except UnicodeDecodeError as e:
-        raise InputError(f"not UTF-8 text (byte {e.start})", file=source) from None
-    try:
-        doc = tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as e:
-        raise InputError(f"not valid TOML: {e}", file=source) from None
-    return parse_suite(doc, source)
+    """Read a suite file: (suite, warnings). Structural errors raise InputError with where.
+
+    The file is read bounded (a regular file of at most MAX_SUITE_BYTES) and parsed with
+    nesting and syntax errors turned into InputError (estimators.safefile).
+    """
+    return parse_suite(read_toml(path, MAX_SUITE_BYTES), str(path))
 
 
 def parse_suite(doc: dict[str, Any], source: str) -> tuple[Suite, list[str]]:
