@@ -28,11 +28,15 @@ class Traffic:
     peak_qps: float
 
 
+def model_calls_per_task(load: Load) -> float:
+    """Model requests one task makes: calls/task x turns x (1 + retry rate)."""
+    return load.calls_per_task * load.turns * (1 + load.retry_rate)
+
+
 def traffic(load: Load) -> Traffic:
     """tasks/month = DAU x tasks/user/day x days; calls = tasks x calls/task x turns x (1 + retry)."""
     tasks_per_day = load.daily_active_users * load.tasks_per_user_per_day
-    calls_per_task = load.calls_per_task * load.turns * (1 + load.retry_rate)
-    calls_per_day = tasks_per_day * calls_per_task
+    calls_per_day = tasks_per_day * model_calls_per_task(load)
     avg_qps = calls_per_day / SECONDS_PER_DAY
     return Traffic(
         tasks_per_day=tasks_per_day,

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from estimators.cost import per_call_cost
-from estimators.traffic import Load, traffic
+from estimators.traffic import Load, model_calls_per_task, traffic
 from rubrics.estimate import CandidateEstimate
 from rubrics.evals.stats import beta_ppf
 from rubrics.spec import Range, Spec, likely
@@ -54,6 +54,11 @@ def growth_factor(monthly_growth: Any, months: int) -> Any:
     """Mean of (1 + g)^m over m = 0 .. months - 1 (1 when there is no growth)."""
     m = np.arange(months).reshape((-1,) + (1,) * np.ndim(monthly_growth))
     return np.mean((1 + np.asarray(monthly_growth, dtype=float)) ** m, axis=0)
+
+
+def posterior_mean(k: int, n: int) -> float:
+    """Mean of p's Beta(k + 1, n - k + 1) posterior: (k + 1) / (n + 2)."""
+    return (k + 1) / (n + 2)
 
 
 def value_per_task(p: Any, v: Mapping[str, Any]) -> Any:
@@ -171,8 +176,7 @@ def candidate_figures(spec: Spec, cand: CandidateEstimate, p: Any, values: Mappi
     shape = replace(cand.shape, **given, cache_hit_rate=values["prompt.cache_hit_rate"],
                     batch_share=values["prompt.batch_share"],
                     off_peak_share=values["prompt.off_peak_share"])
-    calls_per_task = load.calls_per_task * load.turns * (1 + load.retry_rate)
-    cost_per_task = per_call_cost(shape, cand.row) * cand.fx.rate * calls_per_task
+    cost_per_task = per_call_cost(shape, cand.row) * cand.fx.rate * model_calls_per_task(load)
     tasks = t.tasks_per_month * growth_factor(values["load.monthly_growth"],
                                               spec.costs.amortize_months)
     return figures(tasks, cost_per_task, p, values, one_time_total(values),
@@ -221,7 +225,7 @@ def tornado(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: flo
     p swings between the 10th and 90th percentiles of its Beta posterior.
     """
     base = point_values(spec, review_floor)
-    p_mid = (k + 1) / (n + 2)
+    p_mid = posterior_mean(k, n)
     rows = []
     for path in ranged_fields(spec):
         r = field_value(spec, path)

@@ -21,7 +21,8 @@ from enum import StrEnum
 from estimators.prices import Catalogue
 from rubrics.alternatives import Alternative, alternatives
 from rubrics.capability import Check, Status, check, combine
-from rubrics.economics import Distribution, Figures, candidate_figures, point_values, simulate
+from rubrics.economics import (Distribution, Figures, candidate_figures, point_values,
+                               posterior_mean, simulate)
 from rubrics.estimate import CandidateEstimate, Estimate
 from rubrics.evals.results import Tally
 from rubrics.scenarios import Rubric, Scenario, routes, rubric, scenario
@@ -127,8 +128,7 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
     for cand in est.candidates:
         cap = capability_of(cand.model, spec, tallies, bar, confidence)
         k, n = cap.overall.k, cap.overall.n
-        p_mean = (k + 1) / (n + 2)  # Beta(k+1, n-k+1) posterior mean
-        point = candidate_figures(spec, cand, p_mean, values, target)
+        point = candidate_figures(spec, cand, posterior_mean(k, n), values, target)
         dist = None if cand.excluded else simulate(spec, cand, k, n, target, review_floor, seed,
                                                    rb.draws)
         results.append(CandidateResult(cand, cap, point, dist))

@@ -10,6 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 TEST_PRICES = FIXTURES / "prices-test.toml"
+EVAL_FIXTURES = FIXTURES / "evals"  # eval result files shipped with the tests (see SOURCES.md)
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,6 @@ from pathlib import Path
 from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC, EXAMPLE_SUITE
 from tui.cli import main
 
-FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "evals"
-
 
 def test_import_twice_changes_nothing(isolated: Path, capsys):
     assert main(["evals", "import", str(EXAMPLE_EVALS), "--suite", str(EXAMPLE_SUITE)]) == 0

@@ -10,8 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from estimators.prices import load_catalogue
+from estimators.traffic import Load, model_calls_per_task, traffic
 from rubrics.capability import Status, check, wilson
-from rubrics.economics import candidate_figures, figures, point_values, simulate
+from rubrics.economics import candidate_figures, figures, point_values, posterior_mean, simulate
 from rubrics.estimate import estimate
 from rubrics.spec import parse_spec
 from tests.conftest import TEST_PRICES
@@ -169,3 +170,13 @@ def test_clopper_pearson_is_more_conservative_than_wilson():
     assert check(29, 30, 0.83, 0.95).status is Status.MEETS
     cp = check(29, 30, 0.83, 0.95, method="clopper-pearson")
     assert cp.status is Status.INCONCLUSIVE and cp.low < 0.83
+
+
+def test_calls_per_task_and_the_posterior_mean_are_one_formula_each():
+    # Issue #15: both were written twice (traffic and economics; verdict and the tornado).
+    load = Load(daily_active_users=1000, tasks_per_user_per_day=2, calls_per_task=3,
+                retry_rate=0.1, turns=2)
+    assert model_calls_per_task(load) == pytest.approx(6.6)  # 3 calls x 2 turns x 1.1
+    assert traffic(load).calls_per_day == pytest.approx(2000 * 6.6)
+    assert posterior_mean(116, 120) == 117 / 122  # Beta(117, 5)
+    assert posterior_mean(0, 0) == 0.5

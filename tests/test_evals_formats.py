@@ -103,6 +103,18 @@ def test_inspect_multi_scorer_and_epochs() -> None:
     assert t2[("openai/gpt-4o", "arith [exact]")] == (2, 2, 0)
 
 
+def test_inspect_case_ids_are_scoped_to_the_task_unless_exported_from_a_suite() -> None:
+    # Sample ids are per dataset; a scopecard export's samples carry their case id as metadata
+    # (so a run of the exported suite still matches its declared cases).
+    samples = [{"id": "easy-001", "epoch": 1, "scores": {"m": {"value": "C"}},
+                "metadata": {"case_id": "easy-001", "difficulty": "easy"}},
+               {"id": 7, "epoch": 1, "scores": {"m": {"value": "I"}}, "metadata": {}}]
+    doc = inspect_doc(samples, ["m"])
+    assert [r.case_id for r in parse(doc).results] == ["easy-001", "arith:7"]
+    doc["eval"]["dataset"] = {"name": "arith_v2", "samples": 2}
+    assert [r.case_id for r in parse(doc).results] == ["easy-001", "arith/arith_v2:7"]
+
+
 def test_inspect_header_only_log_is_aggregate() -> None:
     doc = inspect_doc([], ["match"])
     del doc["samples"]
@@ -145,6 +157,22 @@ def test_promptfoo_repeats_duplicate_descriptions_and_labels() -> None:
     # One provider id under two labels: two configurations, kept apart.
     assert cases[("openai/gpt-4o (cold)", "same #0")] is True
     assert any("more than once" in w for w in p.warnings)
+
+
+def test_promptfoo_v2_display_prefixed_with_the_provider_is_one_template() -> None:
+    # Writers of results version 2 put "[provider] " before the display when several
+    # providers ran; raw is the filled-in prompt. One template, two tests, two providers.
+    rows = [{"provider": {"id": pid}, "vars": {"q": q}, "success": ok, "score": float(ok),
+             "prompt": {"raw": f"Answer: {q}", "display": f"[{pid}] Answer: {{{{q}}}}"}}
+            for pid, q, ok in [("openai:gpt-4", "a", True), ("openai:gpt-3.5-turbo", "a", False),
+                               ("openai:gpt-4", "b", True), ("openai:gpt-3.5-turbo", "b", True)]]
+    p = parse({"results": {"version": 2, "results": rows, "stats": {"successes": 3, "failures": 1}}})
+    assert {(r.model, r.suite, r.case_id): r.passed for r in p.results} == {
+        ("openai/gpt-4", "promptfoo:f", "test-0"): True,
+        ("openai/gpt-4", "promptfoo:f", "test-1"): True,
+        ("openai/gpt-3.5-turbo", "promptfoo:f", "test-0"): False,
+        ("openai/gpt-3.5-turbo", "promptfoo:f", "test-1"): True}
+    assert not any("prompts in one file" in w or "stats" in w for w in p.warnings)
 
 
 def test_promptfoo_score_outside_0_1_not_kept() -> None:

@@ -15,10 +15,8 @@ from rubrics.evals.detect import parse_bytes
 from rubrics.evals.native_csv import COLUMNS
 from rubrics.evals.results import Parsed
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "fixtures" / "evals"
 LOCAL = Path(__file__).parent / "fixtures" / "evals"
-SEEDS = sorted(p.read_bytes() for d in (SHARED, LOCAL) if d.is_dir()
-               for p in d.rglob("*") if p.is_file() and p.suffix != ".md")
+SEEDS = sorted(p.read_bytes() for p in LOCAL.rglob("*") if p.is_file() and p.suffix != ".md")
 FUZZ = settings(max_examples=150, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,
                                        HealthCheck.too_slow, HealthCheck.data_too_large])

@@ -15,7 +15,7 @@ from rubrics.evals.safeio import MiB, Limits
 from rubrics.evals.store import EvalStore
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared" / "fixtures" / "evals"
+FIXTURES = Path(__file__).parent / "fixtures" / "evals"
 EXAMPLE = REPO / "rubrics" / "data" / "examples" / "support-faq-results.csv"
 
 HEADER = {"version": 2, "status": "success",
@@ -48,8 +48,7 @@ def eval_zip(members: dict[str, bytes]) -> bytes:
 
 
 def test_truncated_json(store: EvalStore, tmp_path: Path) -> None:
-    src = SHARED / "promptfoo" / "krystianbergmann_prompt-eval-workbench_promptfoo-results.json"
-    data = src.read_bytes() if src.exists() else json.dumps({"results": {"results": [1, 2]}}).encode()
+    data = (FIXTURES / "promptfoo" / "bookshop_v3_one-assertion-failure.json").read_bytes()
     bad = tmp_path / "cut.json"
     bad.write_bytes(data[: len(data) // 2])
     err = refused(store, bad, "not valid JSON.*truncated")
@@ -178,5 +177,5 @@ def test_unreadable_score_value(tmp_path: Path) -> None:
     with EvalStore(tmp_path / "e.sqlite") as s:
         rep = s.import_file(p)
         got = {r.case_id: (r.passed, r.score) for r in s.results_for("openai/gpt-4o", "t")}
-    assert got == {"1": (None, None), "2": (None, None), "3": (False, 0.5)}
+    assert got == {"t:1": (None, None), "t:2": (None, None), "t:3": (False, 0.5)}  # task "t"
     assert rep.errors == 2 and any("partial-credit" in w for w in rep.warnings)

@@ -284,21 +284,18 @@ def test_an_interrupted_run_resumes_from_the_checkpoint(tmp_path: Path, serve):
     assert api.asked["Q right 1"] == 1 and api.asked["Q right 2"] == 1
 
 
-def test_the_bundled_suite_runs_quickly(serve):
+def test_the_bundled_suite_runs_and_is_filed_under_its_hash(serve):
     suite, _ = load_suite(EXAMPLE_SUITE)
     # answer every case right except the hard ones, which get an empty answer
     api = serve({c.prompt: answer("" if c.difficulty == "hard" else " / ".join(
         runner.phrases(c.expected))) for c in suite.cases})
     ws = _ws()
-    started = time.perf_counter()
     summary = execute(prepare(RunConfig(EXAMPLE_SUITE, "acme/tiny-1", api.base_url, KEY_ENV,
                                         concurrency=8, timeout=5), ws), ws)
-    elapsed = time.perf_counter() - started
     hard = sum(c.difficulty == "hard" for c in suite.cases)
     assert (summary.passed, summary.graded, summary.errors) == (120 - hard, 120, 0)
     assert sum(api.asked.values()) == 120
     assert summary.imported.runs[0].suite_hash == suite.hash  # filed under the declared suite
-    assert elapsed < 10
 
 
 def test_a_refused_key_stops_the_run_without_leaking_it(tmp_path: Path, serve, capsys,

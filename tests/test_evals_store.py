@@ -13,6 +13,7 @@ from estimators.paths import Workspace
 from rubrics.evals.results import EvalResult, tally
 from rubrics.evals.store import SCHEMA_VERSION, EvalStore
 from rubrics.evals.suites import suite_hash
+from tests.conftest import EVAL_FIXTURES
 
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE = REPO / "rubrics" / "data" / "examples" / "support-faq-results.csv"
@@ -110,16 +111,13 @@ def test_results_for_pairs_cases(store: EvalStore, tmp_path: Path) -> None:
 
 
 def test_aggregate_runs_have_no_results_rows(store: EvalStore) -> None:
-    shared = REPO.parent / "shared" / "fixtures" / "evals" / "lm_eval"
-    path = shared / "saucam_model_evals_Meta-Llama-3-8B-Instruct_gsm8k.json"
-    if not path.exists():
-        pytest.skip("shared fixtures absent")
+    path = EVAL_FIXTURES / "lm_eval" / "mistral-7b-instruct_gsm8k_v04_two-filters.json"
     report = store.import_file(path)
     assert (report.aggregates, report.results) == (1, 0)
-    t = store.tallies()[("meta-llama/Meta-Llama-3-8B-Instruct", "gsm8k", "all")]
-    assert (t.k, t.n, t.approximate, t.metric) == (997, 1319, True, "exact_match,strict-match")
-    assert t.mean_score == pytest.approx(0.7558756633813495)
-    assert store.results_for("meta-llama/Meta-Llama-3-8B-Instruct", "gsm8k") == []
+    t = store.tallies()[("mistralai/Mistral-7B-Instruct-v0.2", "gsm8k", "all")]
+    assert (t.k, t.n, t.approximate, t.metric) == (527, 1319, True, "exact_match,strict-match")
+    assert t.mean_score == pytest.approx(527 / 1319)
+    assert store.results_for("mistralai/Mistral-7B-Instruct-v0.2", "gsm8k") == []
 
 
 def test_same_run_id_different_content_kept_apart(store: EvalStore, tmp_path: Path) -> None:

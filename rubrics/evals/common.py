@@ -1,8 +1,9 @@
-"""Helpers shared by the importers: suite renaming and folding repeated attempts of a case."""
+"""Helpers shared by the importers: suite renaming (with versions) and folding repeated attempts."""
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import replace
 
 from estimators.errors import InputError
@@ -23,6 +24,18 @@ def rename_suite(results: list[EvalResult], suite: str | None, source: str) -> l
         raise InputError(f"the file holds {len(names)} suites ({shown}); --suite can only name "
                          "a file with a single suite", file=source)
     return [replace(r, suite=suite) for r in results]
+
+
+def rename_with_versions(results: list[EvalResult], versions: Mapping[str, str],
+                         suite: str | None, source: str) -> tuple[list[EvalResult], dict[str, str]]:
+    """rename_suite, and each stored suite's version: that of the suite its results came from.
+
+    Only suites that have results carry a version, so a skipped task's version can never
+    stand for the one that was imported.
+    """
+    renamed = rename_suite(results, suite, source)
+    return renamed, {new.suite: versions[old.suite]
+                     for old, new in zip(results, renamed) if old.suite in versions}
 
 
 def fold_repeats(results: list[EvalResult]) -> tuple[list[EvalResult], int]:

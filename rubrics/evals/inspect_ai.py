@@ -17,6 +17,11 @@ Quirks handled:
   log's own reductions where present).
 - Logs without samples (log_samples off) give one aggregate row, k/n derived, approximate.
 - `accuracy 1.0, stderr 0.0` from two samples is reported as a tiny sample, not as certainty.
+- Sample ids (1, 2, 3, …) are only unique within a task's dataset, and the suite hash is made
+  of case ids, so a case id is `<task>:<sample id>` (`<task>/<dataset>:<id>` when the dataset
+  has another name): two tasks never share a case set. A sample exported from a scopecard
+  suite (its metadata `case_id` equals its id) keeps that case id, so it still matches the
+  declared suite.
 """
 
 from __future__ import annotations
@@ -143,10 +148,13 @@ def _build(header: dict[str, Any], samples: list[Any] | None, reductions: Any, s
         return _aggregate(results_block, model, vendor, base, native, date, source, warnings)
 
     per_sample: list[tuple[str, int, dict[str, Any], str]] = []
+    case_ids: dict[str, str] = {}  # sample id -> case id
+    scope = _case_scope(task, ds)
     scorers: list[str] = []
     for i, s in enumerate(samples):
         s = as_dict(s, source, f"samples[{i}]")
         sid = text(s.get("id"), f"#{i}")
+        case_ids.setdefault(sid, _case_id(s, sid, scope))
         epoch = s.get("epoch") if isinstance(s.get("epoch"), int) else 1
         scores = _sample_scores(s)
         for name in scores:
@@ -189,7 +197,7 @@ def _build(header: dict[str, Any], samples: list[Any] | None, reductions: Any, s
                 passed = value >= 1.0
                 fractional += 0.0 < value < 1.0
             results.append(EvalResult(
-                case_id=sid, suite=suite_name, model=model, vendor=vendor, difficulty="",
+                case_id=case_ids[sid], suite=suite_name, model=model, vendor=vendor, difficulty="",
                 kind="", passed=passed, score=value, run_id=run_id, timestamp=date,
                 metric=scorer, error=error))
     results, folded = fold_repeats(results)
@@ -204,6 +212,20 @@ def _build(header: dict[str, Any], samples: list[Any] | None, reductions: Any, s
     version = text(ev.get("task_version"))
     return Parsed(FORMAT, results, warnings,
                   suite_versions={r.suite: version for r in results} if version else None)
+
+
+def _case_scope(task: str, dataset: dict[str, Any]) -> str:
+    """What a sample id is unique within: the task, and its dataset when named otherwise."""
+    name = text(dataset.get("name")).strip()
+    return f"{task}/{name}" if name and name != task else task
+
+
+def _case_id(sample: dict[str, Any], sid: str, scope: str) -> str:
+    """`<scope>:<sample id>`, or the scopecard case id a sample exported from a suite carries."""
+    meta = sample.get("metadata") if isinstance(sample.get("metadata"), dict) else {}
+    if sid and text(meta.get("case_id")) == sid:
+        return sid
+    return f"{scope}:{sid}"
 
 
 def _tiny_sample_note(results_block: dict[str, Any], n: int, warnings: list[str]) -> None:

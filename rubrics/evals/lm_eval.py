@@ -16,6 +16,10 @@ Quirks handled:
 - Lower-is-better metrics (perplexity, bits_per_byte, per `higher_is_better`) and similarity
   scores (bleu, rouge, bert_score) are not pass rates: such tasks are skipped with a reason,
   and a file with nothing else is refused.
+- A metric that is not a known pass rate is kept (as a mean score) only when the file declares
+  it higher-is-better. v0.3 files declare nothing, so their other metrics (crows_pairs'
+  `likelihood_difference`, a log-likelihood gap, and `pct_stereotype`) are skipped as well,
+  exactly as v0.4 files skip them on their own `higher_is_better: false`.
 - The model is `model_name`, else `config.model_args` (a "k=v,k=v" string or a dict:
   pretrained / model / …); a filesystem path becomes `local/<folder>`. `date` is epoch seconds.
 """
@@ -25,7 +29,7 @@ from __future__ import annotations
 from typing import Any
 
 from estimators.errors import InputError
-from rubrics.evals.common import rename_suite
+from rubrics.evals.common import rename_with_versions
 from rubrics.evals.naming import iso_utc, local_model, vendor_of
 from rubrics.evals.results import EvalResult, Parsed
 from rubrics.evals.safeio import as_dict, number, text
@@ -34,7 +38,7 @@ FORMAT = "lm_eval"
 PASS_RATE_METRICS = ("acc", "exact_match", "em", "pass@1", "pass_at_1", "acc_norm", "exact",
                      "accuracy", "mc1", "prompt_level_strict_acc", "inst_level_strict_acc",
                      "prompt_level_loose_acc", "inst_level_loose_acc", "contains", "correct",
-                     "acc_mutual_info")
+                     "acc_mutual_info", "multiple_choice_grade", "exact_str_match")
 SIMILARITY_METRICS = {"bleu", "sacrebleu", "rouge", "rouge1", "rouge2", "rougel", "rougelsum",
                       "bert_score", "bertscore", "bleurt", "chrf", "meteor", "f1", "mc2", "mcc",
                       "bleu_max", "bleu_acc", "bleu_diff", "rouge1_max", "rougel_max",
@@ -76,14 +80,33 @@ def _metrics(entry: dict[str, Any]) -> tuple[dict[tuple[str, str], Any], dict[tu
 
 
 def _rank(metric: str, filt: str, hib: bool | None) -> tuple[int, int, int] | None:
-    """Sort key for choosing a task's metric; None when it is not a pass rate at all."""
+    """Sort key for choosing a task's metric; None when it is not a pass rate at all.
+
+    `hib` is the file's own higher_is_better for the metric (None when it does not say).
+    """
     m = metric.lower()
     if hib is False or m in LOWER_IS_BETTER or m in SIMILARITY_METRICS:
         return None
     f = _FILTERS.index(filt) if filt in _FILTERS else len(_FILTERS)
     if m in PASS_RATE_METRICS:
         return (0, PASS_RATE_METRICS.index(m), f)
-    return (1, 0, f)  # unknown higher-is-better metric: a mean score, kept but flagged
+    if hib is None:
+        return None  # neither a known rate nor declared higher-is-better: direction unknown
+    return (1, 0, f)  # declared higher-is-better: a mean score, kept but flagged
+
+
+def _why_not(values: dict[tuple[str, str], Any], hib: dict[str, Any]) -> str:
+    """Why none of a task's metrics is a pass rate, naming them."""
+    metrics = {m for m, _ in values}
+    names = ", ".join(sorted(metrics)) or "none"
+    lower = {m for m in metrics if hib.get(m) is False or m.lower() in LOWER_IS_BETTER}
+    known = lower | {m for m in metrics if m.lower() in SIMILARITY_METRICS}
+    if lower and lower == metrics:
+        return f"{names} are lower-is-better (perplexity-like), not pass rates"
+    if known == metrics:
+        return f"{names} are similarity or lower-is-better scores, not pass rates"
+    return (f"{names} are not pass rates as far as the file says: none is a known rate or "
+            "declared higher-is-better")
 
 
 def _model(doc: dict[str, Any], warnings: list[str]) -> str:
@@ -162,15 +185,9 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None,
             if r is not None:
                 candidates.append((r, m, f, v))
         if not candidates:
-            names = ", ".join(sorted({m for m, _ in values})) or "none"
-            lower = [m for m, _ in values
-                     if hib.get(m) is False or m.lower() in LOWER_IS_BETTER]
-            why = ("lower-is-better (perplexity-like)" if lower and len(lower) == len(values)
-                   else "similarity or lower-is-better scores")
-            skipped.append(f"{task}: no pass-rate metric ({names} are {why}, not pass rates)")
+            skipped.append(f"{task}: no pass-rate metric ({_why_not(values, hib)})")
             continue
-        candidates.sort(key=lambda c: c[0])
-        rank, m, f, v = candidates[0]
+        _, m, f, v = min(candidates, key=lambda c: c[0])
         p = number(v)
         if p is None:
             skipped.append(f"{task}: {m} has no value ({v!r})")
@@ -222,7 +239,7 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None,
             firsts = [(m, f) for (m, f) in values if _rank(m, f, None) is not None]
             if not firsts:
                 return None
-            m, f = sorted(firsts, key=lambda mf: _rank(mf[0], mf[1], None))[0]
+            m, f = min(firsts, key=lambda mf: _rank(mf[0], mf[1], None))
             p, se = number(values[(m, f)]), number(errs.get((m, f)))
             if p is not None and 1 < p <= 100:
                 p, se = p / 100, (se / 100 if se is not None else None)
@@ -277,8 +294,6 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None,
                        "k = round(rate × n), marked approximate"
                     + (f"; n backed out of stderr for {backed} task(s) as p(1−p)/stderr² + 1"
                        if backed else ""))
-    suite_versions = {r.suite: text(versions.get(r.suite)) for r in out if r.suite in versions}
-    out = rename_suite(out, suite, source)
-    if suite:
-        suite_versions = {suite: v for v in suite_versions.values()}
+    out, suite_versions = rename_with_versions(
+        out, {task: text(v) for task, v in versions.items()}, suite, source)
     return Parsed(FORMAT, out, warnings, suite_versions=suite_versions)

@@ -24,7 +24,7 @@ from pathlib import PurePath
 from typing import Any
 
 from estimators.errors import InputError
-from rubrics.evals.common import rename_suite
+from rubrics.evals.common import rename_with_versions
 from rubrics.evals.lm_eval import LOWER_IS_BETTER, SIMILARITY_METRICS
 from rubrics.evals.naming import vendor_of
 from rubrics.evals.results import EvalResult, Parsed
@@ -130,9 +130,7 @@ def parse_summary_csv(text_: str, source: str, sha: str, suite: str | None = Non
     for row in rows[1:]:
         if len(row) >= 2 and row[1].strip() not in ("", "-"):
             versions[row[0].strip()] = row[1].strip()
-    out = rename_suite(out, suite, source)
-    if suite:
-        versions = {suite: v for v in versions.values()}
+    out, versions = rename_with_versions(out, versions, suite, source)
     return Parsed(FORMAT, out, warnings, suite_versions=versions)
 
 

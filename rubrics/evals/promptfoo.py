@@ -6,15 +6,24 @@ Quirks handled:
 - Older writers omit `stats.errors`, `metadata` and `failureReason`; `success` decides then.
 - Provider ids are `vendor:model` or `vendor:chat:model`; script providers (`file://…`)
   are named by their label. The same id under two labels stays two models.
-- Several prompts in one file are separate suites (`<suite> [prompt <id8>]`): a prompt is part
-  of the system under test, so mixing prompts would blur what passed.
+- Several prompt templates in one file are separate suites (`<suite> [prompt <id8>]`): a prompt
+  is part of the system under test, so mixing prompts would blur what passed. A row's template
+  is its `promptId` (version 3), else its `label` / `display` (version 2, where `prompt.raw` is
+  the prompt *with the test's variables filled in*, so it differs for every test and never
+  names the template), matched to the file's list of templates.
 - `--repeat` rows of one test fold into one case (all repeats must pass).
-- Case ids are the test descriptions (made unique with `#testIdx`), else `test-<testIdx>`.
+- Case ids are the test descriptions (made unique with `#testIdx`), else `test-<testIdx>`;
+  rows of writers without `testIdx` (version 2) number their tests by their variables.
+- A row's outcome is `success`, else `gradingResult.pass`, else the table-style `pass`.
+- Results that name no model (no provider id or label) are refused: they cannot stand for any
+  candidate. The file's own `stats` are checked against its rows; when they disagree, the rows
+  are used and a warning says so.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import PurePath
 from typing import Any
 
@@ -70,13 +79,102 @@ def _provider(row: dict[str, Any], prompts: list[Any]) -> tuple[str, str]:
     return "", ""
 
 
-def _prompt_key(row: dict[str, Any]) -> str:
-    pid = text(row.get("promptId"))
-    if pid:
-        return pid
-    prompt = row.get("prompt")
-    raw = text(prompt.get("label")) or text(prompt.get("raw")) if isinstance(prompt, dict) else ""
-    return hashlib.sha256(raw.encode()).hexdigest() if raw else ""
+def _sha(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _templates(res: dict[str, Any]) -> list[dict[str, Any]]:
+    """The file's prompt templates: `prompts` (version 3) or `table.head.prompts` (version 2)."""
+    prompts = res.get("prompts")
+    if not isinstance(prompts, list):
+        table = res.get("table") if isinstance(res.get("table"), dict) else {}
+        head = table.get("head") if isinstance(table.get("head"), dict) else {}
+        prompts = head.get("prompts")
+    return [p for p in prompts if isinstance(p, dict)] if isinstance(prompts, list) else []
+
+
+def _template_key(template: dict[str, Any]) -> str:
+    """promptfoo's id of a template, else the sha256 of its text."""
+    body = text(template.get("raw")) or text(template.get("label"))
+    return text(template.get("id")) or _sha(body)
+
+
+def _template_keys(templates: list[dict[str, Any]]) -> dict[str, str]:
+    """Label or display name of each template -> its key."""
+    keys: dict[str, str] = {}
+    for t in templates:
+        for name in (text(t.get("label")), text(t.get("display"))):
+            if name:
+                keys.setdefault(name, _template_key(t))
+    return keys
+
+
+def _prompt_key(row: dict[str, Any], pid: str, templates: list[dict[str, Any]],
+                by_name: dict[str, str]) -> str:
+    """The template a row ran, never its filled-in text (`prompt.raw` holds the test's values)."""
+    key = text(row.get("promptId"))
+    if key:
+        return key
+    prompt = row.get("prompt") if isinstance(row.get("prompt"), dict) else {}
+    for name in (text(prompt.get("label")), text(prompt.get("display"))):
+        # Writers of version 2 prefix the display with "[provider] " when there are several.
+        name = name.removeprefix(f"[{pid}] ") if pid else name
+        if name:
+            return by_name.get(name) or _sha(name)
+    idx = row.get("promptIdx")
+    if isinstance(idx, int) and not isinstance(idx, bool) and 0 <= idx < len(templates):
+        return _template_key(templates[idx])
+    return ""
+
+
+def _test_key(row: dict[str, Any], tc: dict[str, Any]) -> str:
+    """A test's identity for writers without `testIdx`: its description and variables."""
+    values = tc.get("vars") if isinstance(tc.get("vars"), dict) else row.get("vars")
+    return json.dumps([text(tc.get("description")), values], sort_keys=True, default=str)
+
+
+def _outcome(row: dict[str, Any], grading: Any) -> bool | None:
+    """Passed or failed from `success`, `gradingResult.pass` or a table-style `pass`."""
+    for value in (row.get("success"),
+                  grading.get("pass") if isinstance(grading, dict) else None,
+                  row.get("pass")):
+        if isinstance(value, bool):
+            return value
+    return None
+
+
+def _grade(row: dict[str, Any]) -> dict[str, Any]:
+    """outcome (True/False, None for an error), error text and 0..1 score of one row."""
+    grading = row.get("gradingResult")
+    reason = row.get("failureReason")
+    err = text(row.get("error"))
+    outcome = _outcome(row, grading)
+    # failureReason 2 is an error. Writers without failureReason put an exception's text in
+    # `error` and leave gradingResult out; with failureReason 1 `error` is the failed assertion.
+    if reason == _ERROR or (reason is None and grading is None and err
+                            and row.get("success") is not True):
+        return {"outcome": None, "error": (err or "error").strip().splitlines()[0][:300],
+                "score": None}
+    if outcome is None:
+        return {"outcome": None, "error": "no grading result", "score": None}
+    score = number(grading.get("score")) if isinstance(grading, dict) else number(row.get("score"))
+    return {"outcome": outcome, "error": "", "score": score}
+
+
+def _stats_note(stats: Any, rows: list[dict[str, Any]]) -> str | None:
+    """A warning when the file's own stats disagree with the rows it lists, else None."""
+    if not isinstance(stats, dict):
+        return None
+    passed, failed, errors = (stats.get(k) for k in ("successes", "failures", "errors"))
+    if not all(isinstance(c, int) and not isinstance(c, bool) for c in (passed, failed)):
+        return None
+    # Older writers have no `errors`: they counted errors as failures.
+    total = passed + failed + (errors if isinstance(errors, int) else 0)
+    listed = sum(r["outcome"] is True for r in rows)
+    if (passed, total) == (listed, len(rows)):
+        return None
+    return (f"the file's stats say {passed} passed of {total}, but it lists {len(rows)} results "
+            f"({listed} passed); the listed results are used")
 
 
 def parse(doc: Any, source: str, sha: str, suite: str | None = None) -> Parsed:
@@ -97,18 +195,34 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None) -> Parsed:
     eval_id = text(doc.get("evalId")) or sha[:12]
     date = iso_utc(res.get("timestamp") or meta.get("evaluationCreatedAt"))
 
+    templates = _templates(res)
+    by_name = _template_keys(templates)
+    test_numbers: dict[str, int] = {}  # for writers without testIdx
     parsed_rows: list[dict[str, Any]] = []
     for i, raw in enumerate(rows):
         row = as_dict(raw, source, f"results.results[{i}]")
         pid, label = _provider(row, prompts)
         tc = row.get("testCase") if isinstance(row.get("testCase"), dict) else {}
         tidx = row.get("testIdx")
-        test_idx = tidx if isinstance(tidx, int) and not isinstance(tidx, bool) else i
+        if isinstance(tidx, int) and not isinstance(tidx, bool):
+            test_idx = tidx
+        else:
+            test_idx = test_numbers.setdefault(_test_key(row, tc), len(test_numbers))
         parsed_rows.append({"row": row, "pid": pid, "label": label, "test": test_idx,
                             "desc": text(tc.get("description")).strip(),
-                            "prompt": _prompt_key(row)})
+                            "prompt": _prompt_key(row, pid, templates, by_name),
+                            **_grade(row)})
     if not parsed_rows:
         raise InputError("promptfoo file has no results", file=source, where="results.results")
+    nameless = sum(not p["pid"] and not p["label"] for p in parsed_rows)
+    if nameless:
+        raise InputError(f"the file names no model (no provider id or label) for {nameless} of "
+                         f"{len(parsed_rows)} results: a result must say which model it stands "
+                         "for (promptfoo writes it as provider.id)", file=source,
+                         where="results.results[].provider")
+    note = _stats_note(res.get("stats"), parsed_rows)
+    if note:
+        warnings.append(note)
 
     # One description used by two different tests cannot be a case id on its own.
     tests_by_desc: dict[str, set[int]] = {}
@@ -127,7 +241,6 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None) -> Parsed:
     results: list[EvalResult] = []
     out_of_range = 0
     for p in parsed_rows:
-        row = p["row"]
         model, vendor = provider_model(p["pid"], p["label"])
         if p["label"] and len(labels_by_pid[p["pid"]]) > 1 and not p["pid"].startswith(_SCRIPT_PREFIXES):
             model = f"{model} ({p['label']})"  # one id, two configurations: keep them apart
@@ -138,31 +251,14 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None) -> Parsed:
             case_id = f"test-{test_idx}"
         suite_name = f"{base} [prompt {p['prompt'][:8]}]" if multi_prompt else base
         run_id = f"promptfoo:{eval_id}:{model}" + (f":{p['prompt'][:8]}" if multi_prompt else "")
-
-        grading = row.get("gradingResult")
-        reason = row.get("failureReason")
-        err = text(row.get("error"))
-        success = row.get("success")
-        passed: bool | None
-        error = ""
-        if reason == _ERROR or (grading is None and err and success is not True):
-            passed, error = None, (err or "error").strip().splitlines()[0][:300]
-        elif isinstance(success, bool):
-            passed = success
-        elif isinstance(grading, dict) and isinstance(grading.get("pass"), bool):
-            passed = grading["pass"]
-        else:
-            passed, error = None, "no grading result"
-        score = number(grading.get("score")) if isinstance(grading, dict) else number(row.get("score"))
+        score = p["score"]
         if score is not None and not 0.0 <= score <= 1.0:
             out_of_range += 1  # weighted assertion sums can exceed 1: not a 0..1 score
             score = None
-        if passed is None:
-            score = None
         results.append(EvalResult(
             case_id=case_id, suite=suite_name, model=model, vendor=vendor, difficulty="",
-            kind="", passed=passed, score=score, run_id=run_id, timestamp=date,
-            metric="assertions", error=error))
+            kind="", passed=p["outcome"], score=score if p["outcome"] is not None else None,
+            run_id=run_id, timestamp=date, metric="assertions", error=p["error"]))
 
     results, folded = fold_repeats(results)
     if folded:
