@@ -2,8 +2,8 @@
 
 The interval is Wilson's score interval, or Clopper–Pearson where the spec asks for it
 (`quality.interval`). MEETS when the interval's lower bound >= bar; FAILS when its upper bound < bar; otherwise
-INCONCLUSIVE with the number of further cases needed to decide if the observed rate holds;
-NO DATA when nothing was graded.
+INCONCLUSIVE with the number of further cases needed to decide if the observed rate holds (or,
+when no number of cases would, the reason: `undecided_reason`); NO DATA when nothing was graded.
 """
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ from statistics import NormalDist
 from rubrics.evals.stats import clopper_pearson
 
 MAX_CASES = 1_000_000
+# Why an INCONCLUSIVE check has no "cases needed": shown wherever that figure would be.
+RATE_ON_BAR = ("observed rate equals the bar: more cases at this rate cannot decide; the true "
+               "rate must differ")
+BEYOND_MAX_CASES = (f"more than {MAX_CASES:,} further cases at this rate: the observed rate is too "
+                    "close to the bar to decide")
 
 
 class Status(StrEnum):
@@ -35,11 +40,30 @@ class Check:
     low: float
     high: float
     status: Status
-    cases_needed: int | None  # only for INCONCLUSIVE; None when the rate sits on the bar
+    cases_needed: int | None  # only for INCONCLUSIVE; None when no number of cases decides
 
     @property
     def rate(self) -> float:
         return self.k / self.n if self.n else 0.0
+
+    @property
+    def undecided(self) -> str | None:
+        """Why this INCONCLUSIVE check has no cases-needed figure (None otherwise)."""
+        return undecided_reason(self.status, self.k, self.n, self.bar, self.cases_needed)
+
+
+def on_bar(rate: float, bar: float) -> bool:
+    """Whether an observed rate equals the bar, up to floating-point rounding."""
+    return math.isclose(rate, bar, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def undecided_reason(status: str, k: int, n: int, bar: float,
+                     cases_needed: int | None) -> str | None:
+    """Why an INCONCLUSIVE check (as stored in a record or freshly made) has no cases-needed
+    figure: its rate sits on the bar, or deciding would take more than MAX_CASES cases."""
+    if status != Status.INCONCLUSIVE or cases_needed:
+        return None
+    return RATE_ON_BAR if n and on_bar(k / n, bar) else BEYOND_MAX_CASES
 
 
 def z_for(confidence: float) -> float:
@@ -75,7 +99,7 @@ def cases_needed(k: int, n: int, bar: float, confidence: float,
                  method: str = "wilson") -> int | None:
     """Further cases needed before the interval clears the bar, if the observed rate holds."""
     rate = k / n if n else 0.5
-    if rate == bar:
+    if on_bar(rate, bar):  # the interval always straddles the rate, so it never clears the bar
         return None
     hi = 1
     while not _decides(rate, n + hi, bar, confidence, method):

@@ -200,6 +200,7 @@ class CatalogueCost:
     monthly_cost: float
     tokens_basis: str
     problem: str | None  # context window, residency...
+    counts: dict[str, PartCount]  # per prompt part, for the token marks
 
 
 def catalogue_costs(est: Estimate, catalogue: Catalogue) -> list[CatalogueCost]:
@@ -231,9 +232,10 @@ def catalogue_costs(est: Estimate, catalogue: Catalogue) -> list[CatalogueCost]:
     out = []
     for row, shape, cost in zip(rows, shapes, native, strict=True):
         rate = catalogue.convert(1.0, row.currency, spec.currency, as_of).rate
-        basis = tokens_basis(by_family[tokenizer_for(row.id, row.tokenizer).family])
+        counts = by_family[tokenizer_for(row.id, row.tokenizer).family]
+        basis = tokens_basis(counts)
         out.append(CatalogueCost(row, float(cost) * rate, float(cost) * rate * calls, basis,
-                                 hard_constraint_problem(spec, row, shape)))
+                                 hard_constraint_problem(spec, row, shape), counts))
     return sorted(out, key=lambda c: c.cost_per_call)
 
 

@@ -14,8 +14,10 @@ from typing import Any
 from estimators.atomic import create_exclusive, write_atomic
 from estimators.errors import InputError
 from estimators.safefile import parse_toml, read_text
+from rubrics.capability import undecided_reason
 from rubrics.mdtext import Markdown, json_escaped, md_code, md_text
 from rubrics.records import MAX_RECORD_BYTES, SCHEMA, next_review_due
+from rubrics.report import MONTH_0, average_label, grows, part_marks_text
 
 
 def plain(value: Any) -> Any:
@@ -107,24 +109,48 @@ def _kills(r: dict[str, Any]) -> list[str]:
                                               "why"], rows)
 
 
-def _candidate(c: dict[str, Any], currency: str) -> list[str]:
+def _growth(r: dict[str, Any]) -> tuple[str, str, str]:
+    """Labels for monthly figures when traffic grows (all empty when it does not): the
+    estimate's (month 0), the economics' (the amortization-period average), and a note."""
+    spec = r.get("spec", {})
+    if not grows(spec.get("load", {}).get("monthly_growth", 0.0)):
+        return "", "", ""
+    average = average_label(spec.get("costs", {}).get("amortize_months", 12))
+    return (f" ({MONTH_0})", " (amortization average)",
+            f"Traffic grows each month: monthly cost is {MONTH_0}; NMB, ROI and the "
+            f"alternatives are monthly figures, {average}.")
+
+
+def _cases(o: dict[str, Any]) -> str:
+    """What more graded cases would do for an INCONCLUSIVE check (empty otherwise)."""
+    if o.get("cases_needed"):
+        return f"; ~{_num(o['cases_needed'])} more cases to decide"
+    why = undecided_reason(str(o.get("status", "")), int(o.get("k", 0)), int(o.get("n", 0)),
+                           float(o.get("bar", 0.0)), None)
+    return f"; {why}" if why else ""
+
+
+def _candidate(c: dict[str, Any], currency: str, r: dict[str, Any]) -> list[str]:
     cap = c.get("capability", {})
     o = cap.get("overall", {})
+    month_0, average, _ = _growth(r)
+    marks = part_marks_text(c.get("tokens", {}))
     rows = [["cost per call", f"{_num(c.get('cost_per_call'))} {currency}"],
-            ["monthly cost", f"{_num(c.get('monthly_cost'), 2)} {currency}"],
+            [f"monthly cost{month_0}", f"{_num(c.get('monthly_cost'), 2)} {currency}"],
             ["tokens in / out per call", f"{_num(c.get('input_tokens_per_call'))} / "
                                          f"{_num(c.get('output_tokens_per_call'))}"
-                                         + (" (exact)" if c.get("tokens_exact") else "")],
+                                         + (f" ({marks})" if marks else "")],
             ["price row", c.get("price_row", "")],
             ["capability", f"{cap.get('status', '?')}: {o.get('k', 0)}/{o.get('n', 0)} passed, "
                            f"interval {_num(o.get('low'), 2)}–{_num(o.get('high'), 2)} vs bar "
-                           f"{_num(o.get('bar'), 2)} (suite {cap.get('suite') or '—'})"]]
+                           f"{_num(o.get('bar'), 2)} (suite {cap.get('suite') or '—'})"
+                           + _cases(o)]]
     for tier, t in cap.get("tiers", {}).items():
         rows.append([f"  {tier}", f"{t['status']}: {t['k']}/{t['n']} vs bar {_num(t['bar'], 2)}"])
     d = c.get("distribution")
     if d:
-        rows += [["NMB / month P10 · P50 · P90", " · ".join(_num(d["nmb"][q]) for q in
-                                                              ("p10", "p50", "p90"))],
+        rows += [[f"NMB / month{average} P10 · P50 · P90",
+                  " · ".join(_num(d["nmb"][q]) for q in ("p10", "p50", "p90"))],
                  ["ROI P10 · P50 · P90", " · ".join(_num(d["roi"][q], 2) for q in
                                                     ("p10", "p50", "p90"))],
                  ["P(NMB > 0)", f"{float(d['p_positive']):.0%}"]]
@@ -176,6 +202,10 @@ def _log(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+TOKEN_NOTE = ("Token counts per prompt part: = exact (tiktoken), ~ estimated (calibrated factor), "
+              "· given in the spec.")
+
+
 def to_markdown(r: dict[str, Any]) -> str:
     """The record as a Markdown page: verdict, thresholds, drivers, kill criteria, a table per
     candidate, assumptions, and the price rows with their sources."""
@@ -191,12 +221,14 @@ def to_markdown(r: dict[str, Any]) -> str:
     lines += _thresholds(r)
     lines += ["## Top drivers", ""] + _bullets(out.get("drivers", []), "no simulation")
     lines += _kills(r)
-    lines += [f"## Candidates ({md_text(currency)})", ""]
+    _, average, growth_note = _growth(r)
+    lines += [f"## Candidates ({md_text(currency)})", "", TOKEN_NOTE, ""]
+    lines += [growth_note, ""] if growth_note else []
     for c in out.get("candidates", []):
-        lines += _candidate(c, currency)
+        lines += _candidate(c, currency, r)
     if out.get("alternatives"):
         lines += ["## Alternatives", ""] + _table(
-            ["alternative", "NMB / month", "ROI", "note"],
+            ["alternative", f"NMB / month{average}", "ROI", "note"],
             [[a["name"], _num(a["nmb"]), _num(a["roi"], 2), a.get("note", "")]
              for a in out["alternatives"]])
     lines += ["## Assumptions", ""] + _bullets(out.get("assumptions", []))

@@ -14,6 +14,7 @@ from estimators.safefile import read_capped
 from rubrics.estimate import Estimate, Progress, estimate
 from rubrics.evals.results import Tally
 from rubrics.records import record_dict, write_record
+from rubrics.report import monthly_basis, part_marks, row_mark
 from rubrics.routes_apply import with_route_costs
 from rubrics.spec import MAX_SPEC_BYTES, PROMPT_PARTS, Spec, load_spec
 from rubrics.verdict import Decision, decide
@@ -102,7 +103,19 @@ def decide_spec(spec_path: Path, ws: Workspace, evals: Path | list[Path] | None 
     decision = decide(est, tallies, catalogue, seed, today)
     created = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     record = record_dict(decision, spec_for_record(est.spec, est.texts), source, created)
-    return decision, record
+    return decision, _labelled(record, est)
+
+
+def _labelled(record: dict[str, Any], est: Estimate) -> dict[str, Any]:
+    """The record with the labels its readers need spelled out as data: which month each
+    "monthly" figure means (`outputs.monthly_basis`) and how each token count was obtained
+    (`token_mark` and `token_marks` per candidate, next to `tokens_exact`)."""
+    out = record["outputs"]
+    out["monthly_basis"] = monthly_basis(est.spec.load.monthly_growth,
+                                         est.spec.costs.amortize_months)
+    for c in out["candidates"]:
+        c["token_mark"], c["token_marks"] = row_mark(c["tokens"]), part_marks(c["tokens"])
+    return record
 
 
 def save_record(ws: Workspace, record: dict[str, Any], day: dt.date | None = None) -> Path:

@@ -7,9 +7,13 @@ Rules, in order:
 4. none MEETS (some INCONCLUSIVE / NO DATA) -> RESEARCH SPIKE
 5. chosen = the cheapest that MEETS. Its P90 ROI < target -> STOP
 6. a non-AI alternative (rules only, embeddings only) has a higher NMB than the chosen P50 -> STOP
-7. P10 ROI >= target, P(NMB > 0) >= 0.9, margin of safety ok and no conditions -> GO
+7. no conditions -> GO. A P10 ROI below the target, P(NMB > 0) below 0.9 and a thin margin of
+   safety are conditions themselves, so GO always has P10 ROI >= target and P(NMB > 0) >= 0.9
 8. P50 ROI >= target -> GO WITH CONDITIONS (the conditions are listed)
 9. otherwise (P50 < target <= P90) -> RESEARCH SPIKE: the economics hinge on uncertain inputs
+
+Invariant (checked on every decision, `invariant_breaches`): GO WITH CONDITIONS names at least one
+condition; GO has none, with P10 ROI >= target and P(NMB > 0) >= the rubric's threshold.
 """
 
 from __future__ import annotations
@@ -111,6 +115,12 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
+def _undecided(cap: Capability) -> str:
+    """Why more cases cannot settle the overall check, in parentheses (empty when they can)."""
+    why = cap.overall.undecided
+    return f" ({why})" if why else ""
+
+
 def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue: Catalogue,
            seed: int, today: dt.date | None = None) -> Decision:
     """The verdict for an estimated spec given eval tallies."""
@@ -160,7 +170,8 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
         reasons.append(f"no candidate can meet the {_pct(bar)} bar: every one FAILS")
     elif chosen is None:
         verdict = Verdict.RESEARCH_SPIKE
-        unsure = [f"{r.estimate.model} {r.capability.status.value}" for r in eligible
+        unsure = [f"{r.estimate.model} {r.capability.status.value}" + _undecided(r.capability)
+                  for r in eligible
                   if r.capability.status in (Status.INCONCLUSIVE, Status.NO_DATA)]
         reasons.append("capability is not established: " + ", ".join(unsure))
         needed = [r.capability.overall.cases_needed for r in eligible
@@ -169,11 +180,16 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
         q += f" (about {min(needed)} more graded cases would decide)?" if needed else "?"
         spike = _spike(spec, est, q)
     else:
-        verdict = _economic_verdict(spec, chosen, alts, rb, target, reasons, conditions, sc, est)
+        verdict, why, conditions = economic_verdict(spec, chosen, alts, rb, sc)
+        reasons.extend(why)
         if verdict is Verdict.RESEARCH_SPIKE:
             spike = _spike(spec, est, "Which of the top drivers can be pinned down so that the "
                                       "median ROI reaches the target?")
 
+    breaches = invariant_breaches(verdict, conditions, chosen.distribution if chosen else None,
+                                  rb, target)
+    if breaches:  # a bug in the rules above, never bad input: fail loudly, record nothing
+        raise AssertionError("verdict invariant broken: " + "; ".join(breaches))
     drivers = _drivers(chosen or (eligible[0] if eligible else None))
     kills = _kill_criteria(spec, chosen, meets, bar, today)
     return Decision(spec=spec, scenario=sc, rubric=rb, estimate=est, bar=bar,
@@ -183,11 +199,14 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
                     spike=spike)
 
 
-def _economic_verdict(spec: Spec, chosen: CandidateResult, alts: list[Alternative], rb: Rubric,
-                      target: float, reasons: list[str], conditions: list[str], sc: Scenario,
-                      est: Estimate) -> Verdict:
+def economic_verdict(spec: Spec, chosen: CandidateResult, alts: list[Alternative], rb: Rubric,
+                     sc: Scenario) -> tuple[Verdict, list[str], list[str]]:
+    """Rules 5 to 9 for the cheapest candidate that MEETS: (verdict, reasons, conditions)."""
     d = chosen.distribution
     assert d is not None
+    target = spec.commit.target_roi
+    reasons: list[str] = []
+    conditions: list[str] = []
     name = chosen.estimate.model
     reasons.append(f"{name} MEETS the {_pct(chosen.capability.overall.bar)} bar "
                    f"(k/n {chosen.capability.overall.k}/{chosen.capability.overall.n}, lower bound "
@@ -196,12 +215,12 @@ def _economic_verdict(spec: Spec, chosen: CandidateResult, alts: list[Alternativ
     if d.roi[stop_q] < target:
         reasons.append(f"even the optimistic case misses the target: {stop_q.upper()} ROI "
                        f"{d.roi[stop_q]:.2f} < {target:.2f}")
-        return Verdict.STOP
+        return Verdict.STOP, reasons, conditions
     for alt in alts:
         if alt.name in ("rules only", "embeddings only") and alt.nmb > d.nmb["p50"]:
             reasons.append(f"{alt.name} nets more per month ({alt.nmb:,.0f} vs the AI's median "
                            f"{d.nmb['p50']:,.0f} {spec.currency}): build that instead")
-            return Verdict.STOP
+            return Verdict.STOP, reasons, conditions
     rules_ai = next((a for a in alts if a.name == "rules + AI"), None)
     if rules_ai and rules_ai.nmb > d.nmb["p50"]:
         conditions.append(f"put rules first: logic + AI nets {rules_ai.nmb:,.0f} vs AI alone "
@@ -224,24 +243,52 @@ def _economic_verdict(spec: Spec, chosen: CandidateResult, alts: list[Alternativ
         conditions.append(f"P90 monthly AI spend {d.monthly_ai_cost['p90']:,.0f} exceeds the "
                           f"{cap:,.0f} cap: enforce a spend limit")
     margin = _margin_of_safety(chosen.point)
+    if not d.roi[go_q] >= target:  # `not >=`: a NaN ROI never passes for GO
+        conditions.append(_pin_down(d, go_q, target))
     if d.p_positive < rb.go_min_p_positive:
         conditions.append(f"P(NMB > 0) is {d.p_positive:.0%}, below {rb.go_min_p_positive:.0%}")
     if margin < rb.min_margin_of_safety:
         conditions.append(f"margin of safety on cost per success is {margin:.0%}, below "
                           f"{rb.min_margin_of_safety:.0%}")
-    if d.roi[go_q] >= target and not conditions:
+    if not conditions:  # the conditions above include every GO threshold that is missed
         reasons.append(f"{go_q.upper()} ROI {d.roi[go_q]:.2f} >= target {target:.2f} and "
                        f"P(NMB > 0) = {d.p_positive:.0%}")
-        return Verdict.GO
+        return Verdict.GO, reasons, conditions
     if d.roi[cond_q] >= target:
         reasons.append(f"{cond_q.upper()} ROI {d.roi[cond_q]:.2f} >= target {target:.2f}, "
                        f"with conditions")
-        return Verdict.GO_WITH_CONDITIONS
-    conditions.clear()
+        return Verdict.GO_WITH_CONDITIONS, reasons, conditions
     reasons.append(f"{cond_q.upper()} ROI {d.roi[cond_q]:.2f} misses the target {target:.2f} but "
                    f"{stop_q.upper()} {d.roi[stop_q]:.2f} reaches it: the result hinges on "
                    f"uncertain inputs")
-    return Verdict.RESEARCH_SPIKE
+    return Verdict.RESEARCH_SPIKE, reasons, []
+
+
+def _pin_down(d: Distribution, quantile: str, target: float) -> str:
+    """The condition when the pessimistic ROI misses the target: the top tornado drivers to pin
+    down before committing, with that ROI and the target."""
+    names = ", ".join(name for name, _, _ in d.tornado[:3])
+    return (f"pin down the inputs that swing the result most ({names}): "
+            f"{quantile.upper()} ROI {d.roi[quantile]:.2f} is below the target {target:.2f}")
+
+
+def invariant_breaches(verdict: Verdict, conditions: list[str], d: Distribution | None,
+                       rb: Rubric, target: float) -> list[str]:
+    """How a verdict breaks the rubric's invariant (empty when it holds): GO WITH CONDITIONS
+    names its conditions; GO has none and the chosen candidate's distribution clears the GO
+    thresholds."""
+    breaches = []
+    if verdict is Verdict.GO_WITH_CONDITIONS and not conditions:
+        breaches.append("GO WITH CONDITIONS lists no condition")
+    if verdict is Verdict.GO:
+        q = rb.go_roi_quantile
+        if conditions:
+            breaches.append(f"GO with {len(conditions)} condition(s)")
+        if d is None or not d.roi[q] >= target:
+            breaches.append(f"GO with {q.upper()} ROI below the target {target:.2f}")
+        if d is None or not d.p_positive >= rb.go_min_p_positive:
+            breaches.append(f"GO with P(NMB > 0) below {rb.go_min_p_positive:.0%}")
+    return breaches
 
 
 def _margin_of_safety(f: Figures) -> float:

@@ -109,12 +109,15 @@ EN: dict[str, str] = {
     "results.failed": "Could not decide: {error}",
     "results.load": "Load: {tasks} tasks/month, {calls} calls/month; {avg} QPS average, "
                     "{peak} QPS peak",
-    "results.legend": "Amounts in {cur}. Tokens: = exact, ~ estimated, · given in the spec. "
-                      "s sorts by the cursor's column.",
+    "results.load_start": "Load in month 0: {tasks} tasks/month, {calls} calls/month; {avg} QPS "
+                          "average, {peak} QPS peak",
+    "results.legend": "Amounts in {cur}. Tokens: = exact, ~ estimated, · given in the spec; =· "
+                      "means some parts exact, some given. s sorts by the cursor's column.",
     "results.col.model": "Model",
     "results.col.tokens": "Tokens in/out",
     "results.col.per_call": "Per call",
     "results.col.monthly": "Per month",
+    "results.col.monthly_start": "Per month (month 0)",
     "results.col.peak": "Peak QPS / limit",
     "results.col.currency": "Cur.",
     "results.col.basis": "Count",
@@ -125,6 +128,8 @@ EN: dict[str, str] = {
     "results.col.status": "Status",
     "results.col.needed": "More cases",
     "results.col.errors": "Errors",
+    "results.needed.on_bar": "none: rate = bar",
+    "results.needed.beyond": "over {max}",
     "results.col.nmb": "NMB P10 / P50 / P90",
     "results.col.roi": "ROI P50",
     "results.col.ppos": "P(NMB>0)",
@@ -139,6 +144,9 @@ EN: dict[str, str] = {
     "results.overall": "overall",
     "results.economics_head": "Monthly, {cur}; P10 / P50 / P90 over {draws} draws (seed {seed}). "
                               "Pick a row to plot it.",
+    "results.economics_head_average": "Monthly (average over the {months}-month amortization "
+                                      "period), {cur}; P10 / P50 / P90 over {draws} draws (seed "
+                                      "{seed}). Pick a row to plot it.",
     "results.plot_title": "Cost and value against volume: {model}",
     "results.plot_cost": "monthly cost",
     "results.plot_value": "monthly value",
@@ -298,11 +306,15 @@ ZH: dict[str, str] = {
     "results.counting": "正在计数 token：{label}",
     "results.failed": "无法得出结论：{error}",
     "results.load": "负载：每月 {tasks} 个任务，{calls} 次调用；平均 {avg} QPS，峰值 {peak} QPS",
-    "results.legend": "金额单位 {cur}。Token：= 精确，~ 估计，· 需求中给定。s 按光标所在列排序。",
+    "results.load_start": "第 0 月负载：每月 {tasks} 个任务，{calls} 次调用；平均 {avg} QPS，峰值 "
+                          "{peak} QPS",
+    "results.legend": "金额单位 {cur}。Token：= 精确，~ 估计，· 需求中给定；"
+                      "=· 表示部分精确、部分给定。s 按光标所在列排序。",
     "results.col.model": "模型",
     "results.col.tokens": "输入/输出 token",
     "results.col.per_call": "每次调用",
     "results.col.monthly": "每月",
+    "results.col.monthly_start": "每月（第 0 月）",
     "results.col.peak": "峰值 QPS / 限额",
     "results.col.currency": "币种",
     "results.col.basis": "计数",
@@ -313,6 +325,8 @@ ZH: dict[str, str] = {
     "results.col.status": "状态",
     "results.col.needed": "还需用例",
     "results.col.errors": "错误",
+    "results.needed.on_bar": "无：通过率等于标准",
+    "results.needed.beyond": "超过 {max}",
     "results.col.nmb": "月净收益 P10 / P50 / P90",
     "results.col.roi": "ROI P50",
     "results.col.ppos": "P(净收益>0)",
@@ -327,6 +341,8 @@ ZH: dict[str, str] = {
     "results.overall": "总体",
     "results.economics_head": "每月，{cur}；P10 / P50 / P90，{draws} 次抽样（种子 {seed}）。"
                               "选择一行以绘图。",
+    "results.economics_head_average": "每月（{months} 个月摊销期内的平均值），{cur}；P10 / P50 / "
+                                      "P90，{draws} 次抽样（种子 {seed}）。选择一行以绘图。",
     "results.plot_title": "成本与价值随业务量变化：{model}",
     "results.plot_cost": "月成本",
     "results.plot_value": "月价值",

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection, Sequence
+from dataclasses import asdict
 from typing import TYPE_CHECKING
+
+from rubrics.report import MONTH_0, average_label, grows, row_mark
 
 if TYPE_CHECKING:  # annotations only: the commands import this module for `table` too
     from rubrics.estimate import CandidateEstimate, CatalogueCost, Estimate
     from rubrics.verdict import Capability, Decision
 
-BASIS_MARK = {"exact": "=", "estimated": "~", "given": "·"}
 GAP = "  "  # between table columns, whatever their content
 
 
@@ -61,23 +63,31 @@ def amount(x: float, digits: int = 0) -> str:
 
 
 def _tokens(c: CandidateEstimate) -> str:
-    mark = BASIS_MARK[c.tokens_basis]
+    mark = row_mark(c.counts_json())
     return f"{mark}{c.shape.input_per_call:,.0f}/{c.shape.output_per_call:,.0f}"
+
+
+TOKEN_LEGEND = ("tokens: = exact (tiktoken), ~ estimated (calibrated factor), · given in the "
+                "spec;\na row whose parts were counted differently shows each kind: =· means some "
+                "parts exact, some given\n(each part's mark: --json token_marks, the Markdown "
+                "export)")
 
 
 def estimate_text(est: Estimate) -> str:
     t = est.traffic
     cur = est.spec.currency
+    growth = grows(est.spec.load.monthly_growth)
+    month = f" ({MONTH_0})" if growth else ""
     lines = [
         f"{est.spec.title} — estimate as of {est.as_of} (figures are estimates)",
         "",
-        f"load   {t.tasks_per_month:,.0f} tasks/month, {t.calls_per_month:,.0f} calls/month "
-        f"({t.calls_per_day:,.0f}/day)",
-        f"       {t.avg_qps:,.2f} QPS average, {t.peak_qps:,.2f} QPS peak",
+        f"load{month}   {t.tasks_per_month:,.0f} tasks/month, {t.calls_per_month:,.0f} "
+        f"calls/month ({t.calls_per_day:,.0f}/day)",
+        f"{' ' * len(month)}       {t.avg_qps:,.2f} QPS average, {t.peak_qps:,.2f} QPS peak",
         "",
     ]
     ordered = sorted(est.candidates, key=lambda c: c.monthly_cost)
-    rows = table(["model", "tokens in/out", "per call", "per month"],
+    rows = table(["model", "tokens in/out", "per call", f"per month{month}"],
                  [[c.model, _tokens(c), money(c.cost_per_call), money(c.monthly_cost)]
                   for c in ordered], right={1, 2, 3})
     lines.append(rows[0])
@@ -87,8 +97,11 @@ def estimate_text(est: Estimate) -> str:
             lines.append(f"    EXCLUDED: {c.excluded}")
         for w in c.warnings:
             lines.append(f"    ! {w}")
-    lines += ["", f"amounts in {cur}; tokens: = exact (tiktoken), ~ estimated (calibrated factor), "
-                  "· given in the spec", "", "prices used:"]
+    lines += ["", f"amounts in {cur}; {TOKEN_LEGEND}"]
+    if growth:
+        lines.append(f"traffic grows each month: load and monthly cost are {MONTH_0}; the "
+                     f"economics use the {average_label(est.spec.costs.amortize_months)}")
+    lines += ["", "prices used:"]
     for c in est.candidates:
         r = c.row
         fx = (f"; {r.currency}->{cur} at {c.fx.rate:.4g} ({c.fx.fx.date}, {c.fx.fx.source})"
@@ -102,7 +115,8 @@ def estimate_text(est: Estimate) -> str:
 
 def catalogue_costs_text(costs: list[CatalogueCost], currency: str) -> str:
     """The spec priced on every chat model, cheapest first."""
-    rows = [[BASIS_MARK[c.tokens_basis] + c.row.id, money(c.cost_per_call),
+    rows = [[row_mark({p: asdict(n) for p, n in c.counts.items()}) + c.row.id,
+             money(c.cost_per_call),
              money(c.monthly_cost), f"excluded: {c.problem}" if c.problem else ""]
             for c in costs]
     return "\n".join([f"every chat model in the catalogue ({currency}, cheapest first):"]
@@ -112,7 +126,9 @@ def catalogue_costs_text(costs: list[CatalogueCost], currency: str) -> str:
 def _capability(cap: Capability) -> str:
     """k/n, interval and status of one candidate's overall check."""
     c = cap.overall
-    need = f", ~{c.cases_needed} more cases to decide" if c.cases_needed else ""
+    why = c.undecided
+    need = (f", ~{c.cases_needed:,} more cases to decide" if c.cases_needed
+            else f", {why}" if why else "")
     err = f", {c.errors} errors" if c.errors else ""
     return f"{c.k}/{c.n} [{c.low:.2f}, {c.high:.2f}] {cap.status.value}{need}{err}"
 
@@ -133,8 +149,10 @@ def decision_text(d: Decision, evals: dict | None = None) -> str:
             lines.append(f"      {tiers}")
         if r.capability.run_ids:
             lines.append(f"      runs: {', '.join(r.capability.run_ids)}")
-    lines += ["", f"economics per month ({cur}; P10 / P50 / P90 over {d.rubric.draws:,} draws, "
-                  f"seed {d.seed}):"]
+    average = (f", {average_label(d.spec.costs.amortize_months)}"
+               if grows(d.spec.load.monthly_growth) else "")
+    lines += ["", f"economics per month{average} ({cur}; P10 / P50 / P90 over "
+                  f"{d.rubric.draws:,} draws, seed {d.seed}):"]
     for r in d.candidates:
         if r.distribution is None:
             continue

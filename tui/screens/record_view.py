@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-BASIS_MARK = {"exact": "=", "estimated": "~", "given": "·"}
-
 
 def display_path(path: Path) -> str:
     """A path as people read it: under the home folder as ~/..."""

@@ -29,13 +29,14 @@ from textual.widgets import (
     TabPane,
 )
 
+from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
+from rubrics.report import grows, row_mark
 from tui import i18n
 from tui.i18n import t
 from tui.render import amount, money
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens import lifecycle
 from tui.screens.record_view import (
-    BASIS_MARK,
     candidates,
     compact,
     currency,
@@ -62,6 +63,24 @@ class SortableRow:
 
 def _pct(x: Any) -> str:
     return f"{num(x):.0%}"
+
+
+def _grows(record: dict[str, Any]) -> bool:
+    """Whether the record's traffic grows, so month 0 and the amortization average differ."""
+    return grows(record.get("spec", {}).get("load", {}).get("monthly_growth", 0.0))
+
+
+def _needed(check: dict[str, Any]) -> str:
+    """A check's "more cases" cell: the number, or why no number of cases would decide."""
+    if check.get("cases_needed"):
+        return f"{int(check['cases_needed']):,}"
+    why = undecided_reason(str(check.get("status", "")), int(check.get("k", 0)),
+                           int(check.get("n", 0)), num(check.get("bar")), None)
+    if why is None:
+        return ""
+    if why == RATE_ON_BAR:
+        return t("results.needed.on_bar")
+    return t("results.needed.beyond", max=f"{MAX_CASES:,}")
 
 
 class ResultsCommands(ScreenCommands):
@@ -231,8 +250,10 @@ class ResultsScreen(Screen[None]):
         assert rec is not None
         load = rec.get("outputs", {}).get("load", {})
         cur = currency(rec)
+        growth = _grows(rec)
         self.query_one("#load-line", Static).update(t(
-            "results.load", tasks=amount(num(load.get("tasks_per_month"))),
+            "results.load_start" if growth else "results.load",
+            tasks=amount(num(load.get("tasks_per_month"))),
             calls=amount(num(load.get("calls_per_month"))),
             avg=f"{num(load.get('avg_qps')):,.2f}", peak=f"{num(load.get('peak_qps')):,.2f}"))
         self.rows = []
@@ -249,7 +270,7 @@ class ResultsScreen(Screen[None]):
             excluded = bool(c.get("excluded"))
             model = Text(c.get("model", ""), style="dim strike" if excluded else "")
             self.rows.append(SortableRow(
-                cells=(model, f"{BASIS_MARK[basis]}{tokens_in:,.0f}/{tokens_out:,.0f}",
+                cells=(model, f"{row_mark(c.get('tokens', {}))}{tokens_in:,.0f}/{tokens_out:,.0f}",
                        money(num(c.get("cost_per_call"))), money(num(c.get("monthly_cost"))),
                        peak_text, cur if native == cur else f"{cur} ({native})",
                        t(f"results.basis.{basis}")),
@@ -265,8 +286,9 @@ class ResultsScreen(Screen[None]):
         self.query_one("#estimate-notes", Static).update(notes)
         table = self.query_one("#estimate-table", DataTable)
         table.clear(columns=True)
+        monthly = "results.col.monthly_start" if growth else "results.col.monthly"
         for key in ("model", "tokens", "per_call", "monthly", "peak", "currency", "basis"):
-            table.add_column(t(f"results.col.{key}"), key=key)
+            table.add_column(t(monthly if key == "monthly" else f"results.col.{key}"), key=key)
         self._render_rows()
 
     def _render_rows(self) -> None:
@@ -304,16 +326,17 @@ class ResultsScreen(Screen[None]):
                     f"{ch.get('k', 0)}/{ch.get('n', 0)}",
                     f"[{num(ch.get('low')):.2f}, {num(ch.get('high')):.2f}]",
                     _pct(ch.get("bar")), Text(status, style=STATUS_STYLE.get(status, "")),
-                    str(ch.get("cases_needed") or ""), str(ch.get("errors") or ""))
+                    _needed(ch), str(ch.get("errors") or ""))
 
     def _fill_economics(self) -> None:
         rec = self.record
         assert rec is not None
         cur = currency(rec)
         th = rec.get("thresholds", {})
+        months = rec.get("spec", {}).get("costs", {}).get("amortize_months", 12)
         self.query_one("#economics-head", Static).update(t(
-            "results.economics_head", cur=cur, draws=f"{th.get('draws', 0):,}",
-            seed=rec.get("seed", "")))
+            "results.economics_head_average" if _grows(rec) else "results.economics_head",
+            cur=cur, draws=f"{th.get('draws', 0):,}", seed=rec.get("seed", ""), months=months))
         table = self.query_one("#economics-table", DataTable)
         table.clear(columns=True)
         for key in ("model", "nmb", "roi", "ppos", "breakeven", "payback"):
