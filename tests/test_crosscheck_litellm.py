@@ -73,6 +73,8 @@ class Disagreement:
     def line(self) -> str:
         kind = "exchange rate of two price lists" if self.fx_only else "price"
         verdict = REVIEWED.get((self.model, self.part), "NOT REVIEWED")
+        if self.fx_only:  # LiteLLM keeps the vendor's USD list or its own conversion
+            verdict = "both right: the vendor's USD list (or LiteLLM's rate) vs its CNY list"
         return (f"  {self.model} {self.part}: catalogue {self.ours_usd:.6g} USD, LiteLLM "
                 f"{self.theirs_usd:.6g} USD ({kind}) -> {verdict}")
 
