@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
@@ -60,36 +61,83 @@ ModelId = Annotated[str, AfterValidator(check_model_id),
                     WithJsonSchema({"type": "string", "pattern": MODEL_ID,
                                     "description": MODEL_ID_RULE})]
 
+# ISO 4217 active codes: a price in an unknown currency could never be converted or compared.
+ISO_4217 = frozenset("""
+AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
+BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
+GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
+KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD
+NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
+SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES
+VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG
+""".split())  # noqa: SIM905 (a code list reads best as text)
+
+
+def check_currency(value: str) -> str:
+    """An ISO 4217 code, else ValueError naming what is allowed."""
+    if value not in ISO_4217:
+        raise ValueError(f"unknown currency {value!r}: use an ISO 4217 code such as USD, CNY "
+                         "or EUR")
+    return value
+
+
+Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(check_currency)]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Tier(_Strict):
-    """Prices that apply once the prompt is longer than `above_tokens`."""
+    """Prices that apply once the prompt is longer than `above_tokens`.
+
+    `up_to_tokens` is the band's upper end where the vendor states one (e.g. 32K < input <=
+    128K); the next tier must then start exactly there, so bands neither overlap nor leave gaps.
+    """
 
     above_tokens: int = Field(gt=0, le=MAX_TOKENS)
+    up_to_tokens: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     input: PerMillion  # type: ignore[valid-type]
     output: PerMillion  # type: ignore[valid-type]
     cache_read: PerMillion | None = None  # type: ignore[valid-type]
     cache_write: PerMillion | None = None  # type: ignore[valid-type]
 
 
-class OffPeak(_Strict):
-    """A discount window, e.g. DeepSeek's 16:30-00:30 UTC."""
+def check_time_zone(value: str) -> str:
+    """An IANA time zone name (Asia/Shanghai, UTC), else ValueError."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}: use an IANA name such as UTC or "
+                         "Asia/Shanghai") from None
+    return value
 
-    start: str = Field(pattern=r"^\d\d:\d\d$")
-    end: str = Field(pattern=r"^\d\d:\d\d$")
-    tz: str = "UTC"
+
+class OffPeak(_Strict):
+    """A discount window in the vendor's clock, e.g. DeepSeek's 18:00-24:00 Asia/Shanghai."""
+
+    start: str = Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    end: str = Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+    tz: Annotated[str, AfterValidator(check_time_zone)] = "UTC"
     weekdays: list[Annotated[int, Field(ge=1, le=7)]] = Field(
         default_factory=lambda: [1, 2, 3, 4, 5, 6, 7])  # ISO: 1 = Monday
     discount: finite(gt=0, le=1, why="a share of the list price")  # type: ignore[valid-type]
 
 
 class RateLimit(_Strict):
-    tier: str
+    """One rate-limit tier as the vendor publishes it (account tier, usage level, plan)."""
+
+    tier: str = Field(min_length=1)
     rpm: int | None = Field(default=None, gt=0, le=10**12)
     tpm: int | None = Field(default=None, gt=0, le=10**15)
+    concurrency: int | None = Field(default=None, gt=0, le=10**9)  # requests in flight
+    source: str | None = None  # where the limits are published, when not the row's source
+
+    @model_validator(mode="after")
+    def _some_limit(self) -> RateLimit:
+        if self.rpm is None and self.tpm is None and self.concurrency is None:
+            raise ValueError("a rate-limit tier needs at least one of rpm, tpm, concurrency")
+        return self
 
 
 class PriceRow(_Strict):
@@ -98,7 +146,7 @@ class PriceRow(_Strict):
     id: ModelId
     kind: Literal["chat", "embedding"] = "chat"
     snapshot: str | None = None
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Currency
     unit: Literal["1M tokens"] = "1M tokens"
     input: PerMillion  # type: ignore[valid-type]
     output: PerMillion = 0.0  # type: ignore[valid-type]
@@ -115,8 +163,11 @@ class PriceRow(_Strict):
     max_output: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     p95_latency_ms: int | None = Field(default=None, gt=0, le=MAX_LATENCY_MS)
     rate_limit: RateLimit | None = None
+    rate_limits: tuple[RateLimit, ...] = ()  # every tier the vendor publishes, lowest first
     tokenizer: str | None = None  # family in tokenizers.toml; default by vendor
-    deprecated_on: dt.date | None = None
+    deprecated_on: dt.date | None = None  # the vendor announced the end; still callable
+    retired_on: dt.date | None = None  # calls stop working (or are re-routed) from this day
+    successor: ModelId | None = None  # the id the vendor points users to
     effective_from: dt.date | None = None
     source: str = Field(min_length=1)
     verified_on: dt.date
@@ -137,14 +188,62 @@ class PriceRow(_Strict):
         bounds = [t.above_tokens for t in self.tiers]
         if bounds != sorted(set(bounds)):
             raise ValueError("tiers must have strictly ascending above_tokens")
+        for i, t in enumerate(self.tiers):
+            if t.up_to_tokens is None:
+                continue
+            if t.up_to_tokens <= t.above_tokens:
+                raise ValueError(f"tiers[{i}]: up_to_tokens {t.up_to_tokens:,} must be above "
+                                 f"above_tokens {t.above_tokens:,}")
+            if i + 1 < len(self.tiers):
+                nxt = self.tiers[i + 1].above_tokens
+                if nxt < t.up_to_tokens:
+                    raise ValueError(f"tiers[{i}] and tiers[{i + 1}] overlap: one runs to "
+                                     f"{t.up_to_tokens:,} tokens, the next starts above {nxt:,}")
+                if nxt > t.up_to_tokens:
+                    raise ValueError(f"gap between tiers[{i}] and tiers[{i + 1}]: prompts of "
+                                     f"{t.up_to_tokens + 1:,} to {nxt:,} tokens have no price")
         return self
+
+    @model_validator(mode="after")
+    def _lifecycle_in_order(self) -> PriceRow:
+        if self.deprecated_on and self.retired_on and self.retired_on < self.deprecated_on:
+            raise ValueError(f"retired_on {self.retired_on} is before deprecated_on "
+                             f"{self.deprecated_on}")
+        if self.successor == self.id:
+            raise ValueError("successor must be another model")
+        names = [t.tier for t in self.rate_limits]
+        if len(names) != len(set(names)):
+            raise ValueError("rate_limits tiers must have distinct names")
+        return self
+
+    def retired(self, on: dt.date) -> bool:
+        """True once the vendor has retired the model (on or before `on`)."""
+        return self.retired_on is not None and self.retired_on <= on
+
+
+# Warn this long ahead of a deprecation or retirement: about one planning cycle.
+RETIREMENT_NOTICE_DAYS = 180
+
+
+def lifecycle_warning(row: PriceRow, as_of: dt.date) -> str | None:
+    """What a candidate's user must know about its end of life on `as_of`, if anything."""
+    then = as_of + dt.timedelta(days=RETIREMENT_NOTICE_DAYS)
+    if row.retired_on and row.retired_on <= as_of:
+        text = f"retired on {row.retired_on}: the vendor may refuse or re-route calls to {row.id}"
+    elif row.retired_on and row.retired_on <= then:
+        text = f"retires on {row.retired_on}"
+    elif row.deprecated_on and row.deprecated_on <= then:
+        text = f"deprecated on {row.deprecated_on}"
+    else:
+        return None
+    return text + (f"; successor: {row.successor}" if row.successor else "")
 
 
 class FxRate(_Strict):
     """1 `base` = `rate` `quote`, as of `date`."""
 
-    base: str = Field(pattern=r"^[A-Z]{3}$")
-    quote: str = Field(pattern=r"^[A-Z]{3}$")
+    base: Currency
+    quote: Currency
     rate: FxRateValue  # type: ignore[valid-type]
     date: dt.date
     source: str = Field(min_length=1)
@@ -218,14 +317,31 @@ class Catalogue:
         return Conversion(amount * best[1], best[1], best[2])
 
 
-def _pydantic_where(err: dict, data: dict) -> str:
+def _table_line(text: str, table: str, index: int) -> int | None:
+    """The line of the `index`-th `[[table]]` header (1-based), None when written inline."""
+    seen = -1
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip().split("#", 1)[0].strip() == f"[[{table}]]":
+            seen += 1
+            if seen == index:
+                return number
+    return None
+
+
+def _pydantic_where(err: dict, data: dict, text: str) -> str:
+    """Line and field of a validation error, e.g. 'line 12, models[0] (x/y).tiers.1.input'."""
     loc = list(err["loc"])
-    if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
+    if len(loc) >= 2 and loc[0] in ("models", "fx") and isinstance(loc[1], int):
+        line = _table_line(text, str(loc[0]), loc[1])
+        at = f"line {line}, " if line else ""
+        if loc[0] == "fx":
+            return at + ".".join(map(str, loc))
+        rest = ".".join(map(str, loc[2:]))
         try:
             model_id = data["models"][loc[1]].get("id", "?")
         except (KeyError, IndexError, AttributeError):
             model_id = "?"
-        return f"models[{loc[1]}] ({model_id}).{'.'.join(map(str, loc[2:]))}"
+        return f"{at}models[{loc[1]}] ({model_id})" + (f".{rest}" if rest else "")
     return ".".join(map(str, loc))
 
 
@@ -243,7 +359,8 @@ def parse_catalogue_bytes(raw: bytes, name: str, origin: str = "bundled") -> Cat
 
     Deep nesting and huge integers are InputErrors too (estimators.safefile.parse_toml).
     """
-    data = parse_toml(decode_text(raw, name), name)
+    text = decode_text(raw, name)
+    data = parse_toml(text, name)
     for row in data.get("models", []) if isinstance(data.get("models"), list) else []:
         if isinstance(row, dict):
             row["origin"] = origin
@@ -252,7 +369,7 @@ def parse_catalogue_bytes(raw: bytes, name: str, origin: str = "bundled") -> Cat
     except ValidationError as e:
         first = e.errors()[0]
         raise InputError(first["msg"].removeprefix("Value error, "), file=name,
-                         where=_pydantic_where(first, data)) from None
+                         where=_pydantic_where(first, data, text)) from None
 
 
 def load_catalogue(catalogue: Path | None = None, local: Path | None = None) -> Catalogue:

@@ -12,7 +12,7 @@ import numpy as np
 
 from estimators.cost import CallCost, CallShape, context_problem, cost_per_call
 from estimators.errors import InputError
-from estimators.prices import Catalogue, Conversion, PriceRow
+from estimators.prices import Catalogue, Conversion, PriceRow, lifecycle_warning
 from estimators.tokens import count_tokens, tokenizer_for
 from estimators.traffic import Load, Traffic, peak_tpm, traffic
 from rubrics.spec import PROMPT_PARTS, Spec, likely, prompt_texts
@@ -182,8 +182,8 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
         if row.rate_limit and row.rate_limit.rpm and t.peak_qps * 60 > row.rate_limit.rpm:
             warnings.append(f"peak {t.peak_qps * 60:,.0f} RPM exceeds the {row.rate_limit.tier} "
                             f"limit of {row.rate_limit.rpm:,} RPM: ask the vendor for a raise")
-        if row.deprecated_on and row.deprecated_on <= as_of + dt.timedelta(days=180):
-            warnings.append(f"deprecated on {row.deprecated_on}")
+        if end_of_life := lifecycle_warning(row, as_of):
+            warnings.append(end_of_life)
         out.append(CandidateEstimate(
             model=spec.candidates[i].model, row=row, counts=counts, shape=shape, call=call, fx=fx,
             currency=spec.currency, cost_per_call=fx.amount,
@@ -209,13 +209,15 @@ def catalogue_costs(est: Estimate, catalogue: Catalogue) -> list[CatalogueCost]:
     from estimators.price_arrays import costs_per_call, price_arrays
 
     spec, as_of, texts = est.spec, est.as_of, est.texts
+    named = {c.model for c in spec.candidates}
     rows = []
     for model_id in catalogue.model_ids():
         try:
             row = catalogue.lookup(model_id, as_of)
         except InputError:
             continue  # not in force yet
-        if row.kind == "chat":
+        # a retired model is no option, unless the spec names it (its own line must compare)
+        if row.kind == "chat" and (not row.retired(as_of) or model_id in named):
             rows.append(row)
     by_family: dict[str, dict[str, PartCount]] = {}
     shapes = []

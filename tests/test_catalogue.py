@@ -15,11 +15,13 @@ from estimators.paths import PACKAGE_DATA
 from estimators.prices import BUNDLED_CATALOGUE, load_catalogue, read_catalogue_file
 
 SEEDED = dt.date(2026, 11, 24)  # the catalogue's verification date: lookups as of then are stable
+VENDOR_READ = dt.date(2026, 12, 1)  # the day the vendors' own pages were read (prices.vendors.toml)
 REQUIRED = (
     "openai/gpt-4o-mini", "deepseek/deepseek-chat", "openai/text-embedding-3-small",
     "anthropic/claude-haiku-4-5", "qwen/qwen-plus",
 )
-VENDORS = ("openai", "anthropic", "google", "deepseek", "qwen", "moonshot", "zhipu", "mistral")
+VENDORS = ("openai", "anthropic", "google", "deepseek", "qwen", "moonshot", "zhipu", "mistral",
+           "minimax", "tencent", "baidu")
 
 
 @pytest.fixture(scope="module")
@@ -42,14 +44,22 @@ def test_coverage(cat) -> None:
     assert set(VENDORS) <= vendors
     assert {"together", "groq"} & vendors  # open-weight models on a host
     for model_id in REQUIRED:
-        assert cat.lookup(model_id, SEEDED).id == model_id
+        assert cat.lookup(model_id, VENDOR_READ).id == model_id
     assert cat.lookup("openai/text-embedding-3-small", SEEDED).kind == "embedding"
 
 
 def test_every_row_is_sourced_and_dated(cat) -> None:
+    """Generated rows name genai-prices; rows read from a vendor's page cite that page (changed:
+    the catalogue no longer comes from genai-prices alone, see prices.vendors.toml)."""
+    own = tomllib.loads((PACKAGE_DATA / "prices.vendors.toml").read_text(encoding="utf-8"))
+    own_ids = {m["id"] for m in own["models"]}
     for r in cat.rows:
-        assert r.source.strip() and "genai-prices 0.2.3" in r.source, r.id
-        assert r.verified_on == SEEDED, r.id
+        if r.id in own_ids:
+            assert r.source.startswith("https://") and "genai-prices" not in r.source, r.id
+            assert r.verified_on == VENDOR_READ and "2026-12-01" in (r.note or ""), r.id
+        else:
+            assert r.source.strip() and "genai-prices 0.2.3" in r.source, r.id
+            assert r.verified_on == SEEDED, r.id
         assert r.effective_from is not None, r.id
         assert r.origin == "bundled"
 
@@ -63,7 +73,8 @@ def test_native_cny_rows(cat) -> None:
     cny = [r for r in cat.rows if r.currency == "CNY"]
     assert len(cny) >= 5
     for r in cny:
-        assert "CNY" in (r.note or "") and "price_comments" in (r.note or ""), r.id
+        if "genai-prices" in r.source:  # rows read from the vendor's page cite it instead
+            assert "CNY" in (r.note or "") and "price_comments" in (r.note or ""), r.id
         assert r.regions == ("CN",)
 
 
@@ -148,7 +159,7 @@ def test_local_wrong_type_names_file_and_field(tmp_path: Path) -> None:
     with pytest.raises(InputError) as err:
         load_catalogue(local=local)
     assert err.value.file == str(local)
-    assert err.value.where == "models[0] (openai/gpt-4o-mini).input"
+    assert err.value.where == "line 4, models[0] (openai/gpt-4o-mini).input"
 
 
 def test_bundled_file_reads_alone() -> None:
@@ -192,11 +203,15 @@ def test_cost_batch_discount(cat) -> None:
 
 
 def test_cost_off_peak(cat) -> None:
-    # DeepSeek chat: $0.27/$1.10 list, 50% off 16:30-00:30 UTC; half the calls off-peak.
-    row = cat.lookup("deepseek/deepseek-chat", SEEDED)
-    assert (row.off_peak[0].start, row.off_peak[0].end, row.off_peak[0].discount) == ("16:30", "00:30", 0.5)
+    # DeepSeek Flash (changed: read from DeepSeek's own page, no longer genai-prices' stale 2025
+    # row): 2/8 CNY at peak, half price off-peak outside Beijing weekday 9-12 and 14-18.
+    row = cat.lookup("deepseek/deepseek-flash", VENDOR_READ)
+    windows = [(w.start, w.end, w.tz, tuple(w.weekdays)) for w in row.off_peak]
+    assert windows[1] == ("12:00", "14:00", "Asia/Shanghai", (1, 2, 3, 4, 5))
+    assert windows[3] == ("00:00", "24:00", "Asia/Shanghai", (6, 7))
+    assert {w.discount for w in row.off_peak} == {0.5}
     c = cost_per_call(CallShape(system=1_000, user=1_000, output=1_000, off_peak_share=0.5), row)
-    assert c.per_call == pytest.approx((2_000 * 0.27 + 1_000 * 1.10) / 1e6 * 0.75)  # 0.00123
+    assert (c.currency, c.per_call) == ("CNY", pytest.approx((2_000 * 2 + 1_000 * 8) / 1e6 * 0.75))
 
 
 def test_cost_native_cny(cat) -> None:

@@ -1,4 +1,5 @@
-"""Generate estimators/data/prices.toml from the `genai-prices` 0.2.3 package data.
+"""Generate estimators/data/prices.toml from the `genai-prices` 0.2.3 package data and the
+hand-maintained rows read from the vendors' own pages (estimators/data/prices.vendors.toml).
 
 A maintainer tool, not a runtime dependency:
 
@@ -8,8 +9,9 @@ A maintainer tool, not a runtime dependency:
 
 Which models go in is a curated list (`PICKS`); every number comes from genai-prices, except
 the few facts stated in `VENDORS` (regions, batch discounts the upstream does not record), each
-of which names its source in the row's `note`. The result is validated with
-`estimators.prices.read_catalogue_file` before it is written.
+of which names its source in the row's `note`. Rows in the vendors file are copied as written
+and replace any generated row with the same id: a vendor's own page wins over the upstream.
+The result is validated with `estimators.prices.CatalogueFile` before it is written.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from genai_prices.types import (
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "estimators" / "data" / "prices.toml"
+VENDOR_ROWS = ROOT / "estimators" / "data" / "prices.vendors.toml"
 UPSTREAM = f"genai-prices {GENAI_VERSION}"
 # genai-prices 0.2.3 carries no data date (its latest dated entry is 2026-11-04), so every row
 # is stamped with the day this catalogue was seeded from it and checked against it.
@@ -89,18 +92,12 @@ VENDORS: dict[str, Vendor] = {
         batch=0.5,
         batch_note="batch_discount: Gemini Batch API is 50% off (https://ai.google.dev/gemini-api/docs/batch-mode)",
     ),
-    "deepseek": Vendor(
-        url="https://api-docs.deepseek.com/quick_start/pricing",
-        regions=("CN",),
-        regions_note="regions: general statement (DeepSeek's API is operated from China)",
-        tokenizer="deepseek",
-    ),
-    "qwen": Vendor(
+    "openrouter": Vendor(
         url="https://openrouter.ai/models",
         regions=(),
         regions_note=(
-            "host: OpenRouter (genai-prices has Qwen only through hosts, not Alibaba Cloud's own API); "
-            "regions: not recorded, they depend on the provider OpenRouter routes to"
+            "reseller: OpenRouter's price, not the model vendor's (Alibaba Cloud's own list is under "
+            "qwen/); regions: not recorded, they depend on the provider OpenRouter routes to"
         ),
         tokenizer="qwen",
     ),
@@ -190,10 +187,10 @@ PICKS: list[Pick] = [
         "google",
     ),
     *_p("google/gemini-embedding-001 google/gemini-embedding-2", "google", kind=EMBEDDINGS),
-    *_p("deepseek/deepseek-chat deepseek/deepseek-reasoner deepseek/deepseek-v4-flash "
-        "deepseek/deepseek-v4-pro", "deepseek"),
+    # DeepSeek's rows are all read from its own page (prices.vendors.toml); genai-prices' are
+    # stale. Qwen through OpenRouter is a reseller's price, so it lives under openrouter/.
     *[
-        Pick(i, "openrouter", i)
+        Pick(f"openrouter/{i.split('/', 1)[1]}", "openrouter", i, tokenizer="qwen")
         for i in (
             "qwen/qwen-plus qwen/qwen-max qwen/qwen-turbo qwen/qwen3-max qwen/qwen3.7-plus "
             "qwen/qwen3.7-max qwen/qwen3.7-flash qwen/qwen3.8-flash qwen/qwen3-32b "
@@ -205,7 +202,7 @@ PICKS: list[Pick] = [
     *[
         Pick(f"zhipu/{m.lower()}", "zhipuai", m, cny=True)
         for m in (
-            "GLM-5.3 GLM-5.3-Flash GLM-5.2 GLM-5.1 GLM-5 GLM-4.7 GLM-4.7-FlashX GLM-4.5-Air "
+            "GLM-5.2 GLM-5.1 GLM-5 GLM-4.7 GLM-4.7-FlashX GLM-4.5-Air "
             "GLM-4-Plus GLM-4-Long"
         ).split()
     ],
@@ -624,10 +621,13 @@ HEADER = f"""\
 # Users add negotiated or self-hosted prices in their workspace's prices.local.toml instead.
 #
 # Conventions
-# - id is vendor/model. Qwen models come from OpenRouter (genai-prices has Qwen only through
-#   hosts): qwen/<openrouter id>, host named in source and note. Open-weight models on a host use
-#   the host as vendor (together/..., groq/...). zhipu/ is Zhipu's China platform (CNY), zai/ its
-#   international one (USD).
+# - Rows whose source is a vendor's own page (no "via genai-prices") are copied from
+#   estimators/data/prices.vendors.toml, hand-maintained from the vendors' pages; they replace
+#   the upstream's row for the same id. Edit that file, not this one.
+# - id is vendor/model. A reseller's price is only ever under the reseller's id: Qwen through
+#   OpenRouter is openrouter/<model>; Alibaba Cloud's own list is qwen/<model>. Open-weight
+#   models on a host use the host as vendor (together/..., groq/...). zhipu/ is Zhipu's China
+#   platform (CNY), zai/ its international one (USD).
 # - source = the upstream provider's pricing URL + "via genai-prices {GENAI_VERSION}" + (provider:model).
 # - verified_on = 2026-11-24 for every row: genai-prices {GENAI_VERSION} carries no data date (its
 #   latest dated entry is 2026-11-04); this is the day the catalogue was seeded and checked.
@@ -645,10 +645,24 @@ HEADER = f"""\
 """
 
 
+def vendor_rows(path: Path = VENDOR_ROWS) -> list[dict[str, Any]]:
+    """The hand-maintained rows read from vendors' pages, validated, in file order."""
+    import tomllib
+
+    from estimators.prices import parse_catalogue_bytes
+
+    raw = path.read_bytes()
+    parse_catalogue_bytes(raw, str(path))  # refuse a bad file with its line and field
+    return tomllib.loads(raw.decode("utf-8"))["models"]
+
+
 def build() -> str:
     rate = usd_to_cny_rate()
-    rows = [r for pick in PICKS for r in rows_for(pick, rate)]
-    doc = {"schema": "scopecard.prices/1", "version": VERSION, "models": rows, "fx": fx_rows(rate)}
+    own = vendor_rows()
+    ids = {r["id"] for r in own}
+    generated = [r for pick in PICKS for r in rows_for(pick, rate) if r["id"] not in ids]
+    doc = {"schema": "scopecard.prices/1", "version": VERSION, "models": generated + own,
+           "fx": fx_rows(rate)}
     return HEADER + "\n" + tomli_w.dumps(doc)
 
 
@@ -657,12 +671,12 @@ def main(argv: Iterable[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=TARGET)
     ap.add_argument("--check", action="store_true", help="fail if --out differs from what would be written")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    text = build()
     sys.path.insert(0, str(ROOT))
+    text = build()
+    import tomllib
+
     from estimators.atomic import write_atomic
     from estimators.prices import CatalogueFile
-
-    import tomllib
 
     CatalogueFile.model_validate(tomllib.loads(text))  # never write a catalogue that does not load
     if args.check:

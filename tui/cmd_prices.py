@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
+from typing import TYPE_CHECKING
 
 from tui.args import iso_date, timeout_seconds, workspace_of
+
+if TYPE_CHECKING:
+    from estimators.prices import RateLimit
 
 PRICES_URL_ENV = "SCOPECARD_PRICES_URL"
 
@@ -16,6 +21,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
     p = psub.add_parser("list", parents=[common], help="models in force today")
     p.add_argument("--vendor", help="only this vendor (the part of the id before /)")
+    p.add_argument("--all", action="store_true",
+                   help="also list models the vendor has retired (hidden by default)")
     p.add_argument("--as-of", metavar="DATE", type=iso_date,
                    help="prices in force on this date (default today)")
     p.add_argument("--json", action="store_true")
@@ -51,35 +58,42 @@ def cmd_list(args: argparse.Namespace) -> int:
     from tui.render import table
 
     cat = _catalogue(args)
-    as_of = args.as_of
+    as_of = args.as_of or dt.date.today()
     rows = []
+    hidden = 0
     for model_id in cat.model_ids():
         if args.vendor and model_id.split("/", 1)[0] != args.vendor:
             continue
         try:
-            rows.append(cat.lookup(model_id, as_of))
+            row = cat.lookup(model_id, as_of)
         except InputError:
             continue  # not yet in force on that date
+        if row.retired(as_of) and not args.all:
+            hidden += 1
+            continue
+        rows.append(row)
     if args.vendor and not rows:
         vendors = sorted({m.split("/", 1)[0] for m in cat.model_ids()})
         raise InputError(f"no models for vendor {args.vendor!r}; vendors: {', '.join(vendors)}")
     if args.json:
         print_json({"sources": cat.sources, "models": [_row_json(r) for r in rows]})
         return 0
-    cells = [[r.id, r.currency, f"{r.input:g}", f"{r.output:g}",
-              f"{r.cache_read:g}" if r.cache_read is not None else "-",
+    cells = [[r.id + (" (retired)" if r.retired(as_of) else ""), r.currency, f"{r.input:g}",
+              f"{r.output:g}", f"{r.cache_read:g}" if r.cache_read is not None else "-",
               f"{r.context_window:,}" if r.context_window else "-", str(r.verified_on), r.origin]
              for r in rows]
     for line in table(["model", "cur", "input", "output", "cache rd", "context", "verified",
                        "origin"], cells, right={2, 3, 4, 5}):
         print(line)
-    print(f"\n{len(rows)} models; prices per 1M tokens in each row's native currency; "
+    more = f"; {hidden} retired models hidden (--all shows them)" if hidden else ""
+    print(f"\n{len(rows)} models{more}; prices per 1M tokens in each row's native currency; "
           f"catalogue: {', '.join(cat.sources)}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from estimators.errors import InputError, close_names
+    from estimators.prices import lifecycle_warning
     from tui.cli import print_json
     from tui.render import table
 
@@ -99,11 +113,28 @@ def cmd_show(args: argparse.Namespace) -> int:
     for r in rows:
         mark = "  <- in force today" if r is current else ""
         print(f"{r.id}  effective {r.effective_from or 'undated'}  [{r.origin}]{mark}")
+        if end_of_life := lifecycle_warning(r, dt.date.today()):
+            print(f"    warning: {end_of_life}")
         fields = [[key, str(value)] for key, value in _row_json(r).items()
-                  if key not in ("id", "effective_from", "origin")]
+                  if key not in ("id", "effective_from", "origin", "rate_limits")]
         for line in table(None, fields):
             print(f"    {line}")
+        if r.rate_limits:
+            print("    rate limits:")
+            for line in table(["tier", "rpm", "tpm", "concurrency", "source"],
+                              [_limit_cells(t, r.source) for t in r.rate_limits],
+                              right={1, 2, 3}):
+                print(f"      {line}")
     return 0
+
+
+def _limit_cells(tier: RateLimit, row_source: str) -> list[str]:
+    """One rate-limit tier as table cells; '-' where the vendor publishes no figure."""
+    def fmt(n: int | None) -> str:
+        return f"{n:,}" if n is not None else "-"
+
+    return [tier.tier, fmt(tier.rpm), fmt(tier.tpm), fmt(tier.concurrency),
+            tier.source or row_source]
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:
