@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from tui.args import workspace_of
+from tui.output import json_text
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -24,7 +25,6 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from rubrics.briefs import brief, brief_markdown
     from rubrics.export import write_export
     from rubrics.records import read_record, record_path
-    from tui.cli import json_text
 
     ws = workspace_of(args)
     data = brief(read_record(record_path(ws.decisions, args.id)), args.side)

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from tui.args import iso_date, seed, workspace_of
+from tui.output import EXIT_STOP, print_json, status_line
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -73,7 +74,6 @@ def _progress():
         return None
 
     def show(label: str, done: int, total: int) -> None:
-        from tui.cli import status_line
 
         status_line(f"counting tokens: {label} {done / total:4.0%}", "\n" if done >= total else "")
     return show
@@ -84,7 +84,6 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     from rubrics.pipeline import catalogue_for, estimate_spec
     from rubrics.report import estimate_json
     from tui import render
-    from tui.cli import print_json
 
     spec_path, _, _ = _spec_and_evals(args)
     ws = workspace_of(args)
@@ -111,7 +110,6 @@ def cmd_estimate(args: argparse.Namespace) -> int:
 def cmd_decide(args: argparse.Namespace) -> int:
     from rubrics.pipeline import decide_spec, save_record
     from tui import render
-    from tui.cli import EXIT_STOP, print_json
 
     ws = workspace_of(args)
     spec, evals, suite_file = _spec_and_evals(args)
@@ -128,7 +126,6 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
 def cmd_schema(args: argparse.Namespace) -> int:
     from rubrics.spec import json_schema
-    from tui.cli import print_json
 
     print_json(json_schema())
     return 0
@@ -138,7 +135,6 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from rubrics.scenarios import scenarios
-    from tui.cli import print_json
 
     presets = scenarios()
     if args.json:

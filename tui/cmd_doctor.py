@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tui.args import workspace_of
+from tui.output import EXIT_BAD_INPUT, print_json
 
 MARK = {"ok": "ok  ", "warn": "WARN", "fail": "FAIL"}
 
@@ -20,7 +21,6 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from rubrics.doctor import diagnose
-    from tui.cli import EXIT_BAD_INPUT, print_json
 
     findings = diagnose(workspace_of(args))
     if args.json:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.args import probability, probability_open, timeout_seconds, workspace_of
+from tui.output import EXIT_BAD_INPUT, print_json, status_line
 
 if TYPE_CHECKING:  # the store is imported by the handlers only: --help stays fast
     from rubrics.evals.store import RunReport
@@ -104,7 +105,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from estimators.errors import InputError
-    from tui.cli import EXIT_BAD_INPUT, print_json
     from tui.render import table
 
     failed: list[str] = []
@@ -148,7 +148,6 @@ def _run_cells(run: RunReport) -> list[str]:
 def cmd_list(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from tui.cli import print_json
     from tui.render import table
 
     with _store(args) as store:
@@ -171,7 +170,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
     from rubrics.capability import check
     from rubrics.evals.stats import score_interval
-    from tui.cli import print_json
     from tui.render import table
 
     rows = []
@@ -221,7 +219,6 @@ def _status(row: dict[str, Any]) -> str:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from rubrics.evals.compare import compare
-    from tui.cli import print_json
 
     with _store(args) as store:
         results = compare(store, args.model_a, args.model_b, args.suite)
@@ -296,7 +293,6 @@ def _listed(ids: list[str], limit: int = 8) -> str:
 
 def _progress_line(done: int, total: int, errors: int) -> None:
     """Rewrite one status line on the terminal."""
-    from tui.cli import status_line
 
     status_line(f"  {done}/{total} done, {errors} error(s)", "\n" if done == total else "")
 

@@ -8,6 +8,7 @@ import os
 from typing import TYPE_CHECKING
 
 from tui.args import iso_date, timeout_seconds, workspace_of
+from tui.output import print_json
 
 if TYPE_CHECKING:
     from estimators.prices import RateLimit
@@ -54,7 +55,6 @@ def _row_json(row) -> dict:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from estimators.errors import InputError
-    from tui.cli import print_json
     from tui.render import table
 
     cat = _catalogue(args)
@@ -94,7 +94,6 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from estimators.errors import InputError, close_names
     from estimators.prices import lifecycle_warning
-    from tui.cli import print_json
     from tui.render import table
 
     cat = _catalogue(args)

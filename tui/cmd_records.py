@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.args import iso_date, workspace_of
+from tui.output import print_json
 
 STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.records
 
@@ -91,7 +92,6 @@ def cmd_list(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from rubrics.records import LIVE, list_records
-    from tui.cli import print_json
 
     today = _today(args)
     rows = list_records(workspace_of(args).decisions)
@@ -121,9 +121,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from rubrics.export import plain
-    from rubrics.records import integrity
-    from rubrics.records import next_review_due
-    from tui.cli import print_json
+    from rubrics.records import integrity, next_review_due
 
     r = _load(args)
     if args.json:
@@ -194,7 +192,6 @@ def cmd_review(args: argparse.Namespace) -> int:
 
     from estimators.errors import InputError
     from rubrics.review import parse_actuals, review_records
-    from tui.cli import print_json
 
     if bool(args.id) == bool(args.all):
         raise InputError("name one record ID or give --all")
@@ -244,7 +241,6 @@ def review_text(rv: Any) -> str:
 
 def cmd_record_schema(args: argparse.Namespace) -> int:
     from rubrics.records import json_schema
-    from tui.cli import print_json
 
     print_json(json_schema())
     return 0
@@ -252,7 +248,6 @@ def cmd_record_schema(args: argparse.Namespace) -> int:
 
 def cmd_paths(args: argparse.Namespace) -> int:
     from estimators.tokens import tiktoken_cache_dir
-    from tui.cli import print_json
 
     ws = workspace_of(args)
     paths = {"workspace": ws.root, "decisions": ws.decisions, "evals db": ws.evals_db,
