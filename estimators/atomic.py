@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
+import math
 import os
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from estimators.errors import InputError
 
 
 def _umask() -> int:
@@ -184,7 +189,8 @@ def append_all(journal: Path, appends: list[Append]) -> dict[str, os.stat_result
         for a in appends:
             fd = os.open(a.path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
             try:
-                _lock(fd, exclusive=True)  # readers lock it shared: none sees half an append
+                # readers lock it shared: none sees half an append
+                _lock(fd, exclusive=True, name=a.path)
                 if os.fstat(fd).st_size != a.size:
                     continue
                 done.append(a)
@@ -216,7 +222,7 @@ def _truncate(appends: list[Append]) -> None:
         except FileNotFoundError:
             continue
         with f:
-            _lock(f.fileno(), exclusive=True)
+            _lock(f.fileno(), exclusive=True, name=a.path)
             size = os.fstat(f.fileno()).st_size
             if size > a.size and hashlib.sha256(f.read(a.size)).hexdigest() == a.sha:
                 f.truncate(a.size)
@@ -224,18 +230,82 @@ def _truncate(appends: list[Append]) -> None:
     _sync(cut)
 
 
-def lock_shared(fd: int) -> None:
+def lock_shared(fd: int, name: str) -> None:
     """Lock an open file shared (flock) for as long as it stays open: an append by append_all
-    waits for the read, and a read for the append (no lock where there is no flock)."""
-    _lock(fd, exclusive=False)
+    waits for the read, and a read for the append (no lock where there is no flock). `name`
+    is the file's path, for the messages of a long wait (see wait_for_lock)."""
+    _lock(fd, exclusive=False, name=name)
 
 
-def _lock(fd: int, exclusive: bool) -> None:
+def _lock(fd: int, exclusive: bool, name: str) -> None:
+    wait_for_lock(fd, exclusive, name, f"the lock on {name}")
+
+
+LOCK_TIMEOUT_ENV = "SCOPECARD_LOCK_TIMEOUT"
+LOCK_TIMEOUT = 60.0  # seconds a lock is waited for before giving up with a message
+LOCK_NOTICE_AFTER = 2.0  # seconds: a longer wait is said once, so no terminal sits silent
+_LOCK_POLL_MAX = 0.05  # seconds between tries, at most
+
+
+def lock_timeout() -> float:
+    """How long a lock is waited for: $SCOPECARD_LOCK_TIMEOUT seconds, else LOCK_TIMEOUT."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"must be a number of seconds, 0 or more (got {raw!r})",
+                         where=LOCK_TIMEOUT_ENV)
+    return value
+
+
+def wait_for_lock(fd: int, exclusive: bool, name: str, what: str) -> None:
+    """flock `fd` (exclusive or shared), waiting a bounded time for whoever holds it.
+
+    Only a live process can hold an flock (the kernel drops it with the holder's last
+    descriptor), but a live one can be stuck; a blocking flock would then hang every later
+    change without a word. So the lock is tried without blocking, in a loop: after
+    LOCK_NOTICE_AFTER seconds the wait is logged once as a warning, and after lock_timeout()
+    seconds it ends in an InputError naming the lock file `name` and what to do. `what` names
+    the lock ("the records lock"). No lock where there is no flock (Windows).
+
+    The core prints nothing itself: the CLI sets up no logging, so Python's last-resort
+    handler writes the warning to stderr; the app or a test can attach a handler of its own.
+    """
     try:
         import fcntl
     except ImportError:
         return
-    fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+    mode = (fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH) | fcntl.LOCK_NB
+    try:
+        fcntl.flock(fd, mode)
+        return
+    except BlockingIOError:
+        pass
+    timeout = lock_timeout()
+    start = time.monotonic()
+    pause, told = 0.001, False
+    while True:
+        waited = time.monotonic() - start
+        if waited >= timeout:
+            raise InputError(
+                f"{what} is still held by another scopecard process after {timeout:g} s; let "
+                f"that process finish or stop it (`fuser -v {name}` shows which), or set "
+                f"{LOCK_TIMEOUT_ENV}=SECONDS to wait longer", file=name)
+        if not told and waited >= LOCK_NOTICE_AFTER:
+            logging.getLogger(__name__).warning(
+                "waiting for %s held by another scopecard process (%s)", what, name)
+            told = True
+        time.sleep(min(pause, timeout - waited))
+        pause = min(pause * 2, _LOCK_POLL_MAX)
+        try:
+            fcntl.flock(fd, mode)
+            return
+        except BlockingIOError:
+            continue
 
 
 def _drop(journal: Path) -> None:

@@ -15,6 +15,7 @@ import json
 import math
 import os
 import re
+import stat
 import tomllib
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -30,6 +31,7 @@ from estimators.atomic import (
     create_exclusive,
     lock_shared,
     recover_appends,
+    wait_for_lock,
     write_atomic,
     write_unsynced,
 )
@@ -225,7 +227,7 @@ def read_bytes_and_stat(path: Path) -> tuple[bytes, os.stat_result]:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
-            lock_shared(fd)
+            lock_shared(fd, str(path))
             st = os.fstat(fd)
             raw = _read_upto(fd, st.st_size)
         finally:
@@ -545,7 +547,8 @@ def record_lock(decisions_dir: Path) -> Iterator[None]:
 
     Creating a record needs no lock (create_exclusive cannot overwrite); changing one does, or
     two processes accepting and rejecting the same record at once could both succeed. Whoever
-    takes it first after a crash undoes the batch of appends the crash interrupted.
+    takes it first after a crash undoes the batch of appends the crash interrupted. A holder
+    that is stuck is waited for a bounded time, saying so (estimators.atomic.wait_for_lock).
     """
     try:
         import fcntl
@@ -555,7 +558,7 @@ def record_lock(decisions_dir: Path) -> Iterator[None]:
     lock, journals = _lock_files(str(decisions_dir))
     os.makedirs(os.path.dirname(lock), exist_ok=True)
     with open(lock, "a+b") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+        wait_for_lock(f.fileno(), exclusive=True, name=lock, what="the records lock")
         try:
             _recover(journals)
             yield
@@ -615,7 +618,11 @@ def rewrite_record(path: Path, change: Callable[[dict[str, Any]], None],
         text = tomli_w.dumps(data)
         parsed = tomllib.loads(text)
     raw = text.encode()
+    mode = stat.S_IMODE(os.stat(path).st_mode)
     write_atomic(path, raw)
+    # The new file has the default mode (0666 less the umask); the record keeps the one its
+    # owner gave it, so a status change never makes a read-only (0444) record writable.
+    os.chmod(path, mode)
     if parsed.get("schema") == SCHEMA:
         _cache_write(path, raw, hashlib.sha256(raw).hexdigest().encode(), parsed,
                      _view_or_none(parsed))

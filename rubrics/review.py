@@ -23,7 +23,9 @@ import math
 import multiprocessing as mp
 import operator
 import os
+import signal
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Hashable
 from contextlib import nullcontext
@@ -780,13 +782,41 @@ def _can_fork() -> bool:
         and threading.active_count() == 1
 
 
+PR_SET_PDEATHSIG = 1  # prctl(2) option, from <linux/prctl.h>
+
+
+def _die_with(parent: int) -> None:
+    """In a forked child: be killed (SIGKILL) when `parent` dies, on Linux.
+
+    The child shares the run's records lock, and it must keep it: it appends under it, and a
+    child that let go while still appending could be interleaved with the next lock holder's
+    changes. So the lock has to die with the run: the child dies with its parent. A parent
+    killed before prctl took effect has already left the child an orphan: getppid() tells."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # no prctl: a send to a dead parent still fails (see _in_two) and ends it
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _in_two(mine: Callable[[], Part], theirs: Callable[[], Part]) -> tuple[Part, Part]:
     """mine() here and theirs() in a forked child, at once; the child's result comes back
-    pickled. A computation whose inputs both halves share is done once on each side."""
+    pickled. A computation whose inputs both halves share is done once on each side.
+
+    The child never outlives the parent (`_die_with`), and it closes its copy of the pipe's
+    reading end: a send to a parent that is gone then fails at once (EPIPE) instead of
+    waiting for ever for a reader that is the child itself."""
     ctx = mp.get_context("fork")
     receiver, sender = ctx.Pipe(duplex=False)
+    parent = os.getpid()
 
     def child() -> None:
+        _die_with(parent)
+        receiver.close()
         try:
             out: tuple[str, Any] = ("ok", theirs())
         except BaseException as e:  # noqa: BLE001 - every failure goes back to the parent

@@ -6,6 +6,7 @@ case checks that the installed catalogue is byte-identical afterwards.
 
 from __future__ import annotations
 
+import math
 import socket
 import threading
 import time
@@ -13,11 +14,12 @@ from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import httpx
 import pytest
 
 from estimators.errors import InputError
 from estimators.prices import parse_catalogue_bytes
-from estimators.refresh import format_diff, refresh_catalogue
+from estimators.refresh import format_diff, redirect_allowed, refresh_catalogue
 
 ROW = """
 [[models]]
@@ -120,6 +122,24 @@ def redirect_ok(h: Handler) -> None:
     h._head(302, 0, Location="/ok")
 
 
+def redirect_to(location: str) -> Callable[[Handler], None]:
+    """A route answering 302 to `location`, where {port} is this server's port."""
+    def route(h: Handler) -> None:
+        h._head(302, 0, Location=location.format(port=h.server.server_address[1]))
+    return route
+
+
+def body(data: bytes) -> Callable[[Handler], None]:
+    def route(h: Handler) -> None:
+        h._head(200, len(data))
+        h.wfile.write(data)
+    return route
+
+
+NESTED = b'schema = "scopecard.prices/1"\nx = ' + b"{a = " * 400 + b"1" + b"}" * 400 + b"\n"
+BIG_INT = b'schema = "scopecard.prices/1"\nx = ' + b"7" * 5000 + b"\n"
+
+
 def trickle(h: Handler) -> None:
     """Slow loris: a byte every 50 ms, so no single read ever times out."""
     h._head(200, 100_000)
@@ -133,6 +153,11 @@ ROUTES: dict[str, Callable[[Handler], None]] = {
     "/ok": ok, "/slow": slow, "/500": error_500, "/truncated": truncated, "/invalid": invalid,
     "/empty": empty, "/huge": huge, "/huge-declared": huge_declared, "/loop": loop,
     "/redirect-ok": redirect_ok, "/trickle": trickle,
+    "/redirect-twice": redirect_to("/redirect-ok"),
+    "/redirect-away": redirect_to("http://localhost:{port}/ok"),
+    "/redirect-away-creds": redirect_to("http://admin:hunter2@evil.invalid/prices.toml"),
+    "/redirect-creds": redirect_to("http://admin:hunter2@127.0.0.1:{port}/ok"),
+    "/nested": body(NESTED), "/big-int": body(BIG_INT),
 }
 
 
@@ -170,8 +195,85 @@ def test_ok_installs_and_diffs(server: str, installed: Path) -> None:
 
 
 def test_follows_a_few_redirects(server: str, installed: Path) -> None:
-    refresh_catalogue(f"{server}/redirect-ok", installed, timeout=2)
+    result = refresh_catalogue(f"{server}/redirect-twice", installed, timeout=2)
     assert installed.read_bytes() == NEW
+    # the output names where the catalogue came from, not only the URL asked for
+    assert result.url == f"{server}/ok" and result.requested == f"{server}/redirect-twice"
+    assert f"from {server}/ok (redirected from {server}/redirect-twice)" in format_diff(result)
+
+
+@pytest.mark.parametrize(
+    ("path", "names", "hidden"),
+    [
+        ("/redirect-away", "localhost", "/ok"),  # same server, but another host name
+        ("/redirect-away-creds", "evil.invalid", "hunter2"),
+        ("/redirect-creds", "user name or password", "hunter2"),
+    ],
+)
+def test_redirects_leave_the_host_only_with_a_refusal(
+        server: str, installed: Path, path: str, names: str, hidden: str) -> None:
+    """Defect 13: a redirect to another host was followed silently; one to a URL holding a
+    password was followed too. Both are refused, naming where it went, never the password."""
+    with pytest.raises(InputError) as err:
+        refresh_catalogue(f"{server}{path}", installed, timeout=2)
+    message = str(err.value)
+    assert names in message and "hunter2" not in message and "admin:" not in message
+    assert err.value.file == f"{server}{path}"
+    assert installed.read_bytes() == OLD
+
+
+@pytest.mark.parametrize(
+    ("source", "target", "allowed"),
+    [
+        ("https://p.example/a", "https://p.example/b", True),
+        ("http://p.example/a", "https://p.example/b", True),  # an upgrade to TLS
+        ("http://p.example:8080/a", "https://p.example:8443/b", True),
+        ("https://p.example/a", "http://p.example/b", False),  # a downgrade
+        ("https://p.example/a", "https://p.example:8443/b", False),  # another service
+        ("https://p.example/a", "https://cdn.example/b", False),
+        ("https://p.example/a", "https://p.example.evil/b", False),
+        ("https://p.example/a", "ftp://p.example/b", False),
+    ],
+)
+def test_which_redirects_are_followed(source: str, target: str, allowed: bool) -> None:
+    """Defect 13: only the same scheme and host (and port), or http to https on that host."""
+    assert redirect_allowed(httpx.URL(source), httpx.URL(target)) is allowed
+
+
+def test_a_url_with_a_password_is_refused_without_printing_it(
+        server: str, installed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Defect 13: `user:password@` URLs were accepted and the password printed."""
+    url = server.replace("http://", "http://admin:hunter2@") + "/ok"
+    with pytest.raises(InputError, match="user name or password") as err:
+        refresh_catalogue(url, installed, timeout=2)
+    assert "hunter2" not in str(err.value)
+    assert installed.read_bytes() == OLD
+    from tui.cli import main
+
+    assert main(["prices", "refresh", "--from", url, "--timeout", "2"]) == 2
+    captured = capsys.readouterr()
+    assert "hunter2" not in captured.err + captured.out and "user name or password" in captured.err
+
+
+@pytest.mark.parametrize(("path", "reason"), [("/nested", "nested too deeply"),
+                                              ("/big-int", "cannot be read")])
+def test_a_hostile_catalogue_is_refused_naming_the_url(
+        server: str, installed: Path, path: str, reason: str) -> None:
+    """Defect 11 (feeds): a catalogue nested 400 levels deep or holding a 5,000-digit integer
+    gave a traceback; it is an input error naming the URL, and the last good copy stays."""
+    with pytest.raises(InputError, match=reason) as err:
+        refresh_catalogue(f"{server}{path}", installed, timeout=2)
+    assert err.value.file == f"{server}{path}"
+    assert installed.read_bytes() == OLD
+
+
+@pytest.mark.parametrize("timeout", [-1, 0, math.nan, math.inf, -math.inf])
+def test_a_timeout_must_be_a_positive_number_of_seconds(installed: Path, timeout: float) -> None:
+    """Defect 12 (defence in depth): refresh_catalogue itself refuses a timeout that is not a
+    finite positive number, before connecting anywhere (the CLI checks --timeout too)."""
+    with pytest.raises(InputError, match="timeout"):
+        refresh_catalogue("http://127.0.0.1:9/prices.toml", installed, timeout=timeout)
+    assert installed.read_bytes() == OLD
 
 
 def test_missing_target_is_created_and_diffed_against_bundled(server: str, tmp_path: Path) -> None:
