@@ -28,7 +28,6 @@ from estimators.prices import (
     read_catalogue_file,
 )
 from estimators.redact import mask_secrets
-from estimators.safefile import decode_text, parse_toml
 
 MAX_REDIRECTS = 5
 # Fields whose change alters what a call costs; other fields (notes, sources) are not a "change".
@@ -213,10 +212,7 @@ def refresh_catalogue(
     requested = _checked_url(url)
     raw, final = _fetch(requested, timeout, max_bytes)
     source = _public(final)
-    # tomllib alone turns a document nested hundreds deep or a 5,000-digit integer into a
-    # RecursionError or ValueError, not a message: parse_toml makes them input errors.
-    parse_toml(decode_text(raw, source), source)
-    new = parse_catalogue_bytes(raw, source)
+    new = parse_catalogue_bytes(raw, source)  # nesting and huge integers are InputErrors there
     if not new.models:
         raise InputError("the downloaded catalogue has no models; refusing to install it",
                          file=source)
