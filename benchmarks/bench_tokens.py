@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_foundation import sample_text  # noqa: E402
-from benchmarks.timing import median_seconds  # noqa: E402
+from benchmarks.bench_foundation import sample_text
+from benchmarks.timing import median_seconds
 
 
 def raw_libraries() -> dict[str, tuple[str, Callable[[str], object]]]:
