@@ -122,10 +122,10 @@ def count_parts(spec: Spec, texts: dict[str, str], row: PriceRow,
             cb = (lambda d, t, part=part: progress(f"{row.id} {part}", d, t)) if progress else None
             c = count_tokens(texts[part], tok, spec.prompt.language, cb)
             counts[part] = PartCount(c.tokens, "exact" if c.exact else "estimated", c.method)
-        else:
-            given = getattr(spec.prompt, f"{part}_tokens", None)
-            counts[part] = PartCount(likely(given) if given is not None else 0.0, "given",
-                                     "stated in the spec")
+        elif (given := getattr(spec.prompt, f"{part}_tokens", None)) is not None:
+            counts[part] = PartCount(likely(given), "given", "stated in the spec")
+        else:  # a part the call does not have is exactly 0 tokens, not a number someone gave
+            counts[part] = PartCount(0.0, "exact", "not in the spec")
     return counts
 
 

@@ -16,10 +16,10 @@ MONTH_0 = "month 0"
 
 def part_marks(tokens: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
     """The mark of each prompt part that carries tokens, from `{part: {"tokens", "basis"}}` (a
-    candidate's `tokens` in a record or in --json). A part the spec leaves out (0 tokens,
-    given) adds nothing to the cost and is left out."""
+    candidate's `tokens` in a record or in --json). A part of 0 tokens (one the spec leaves out)
+    adds nothing to the cost and is left out."""
     return {part: BASIS_MARK.get(str(c.get("basis")), "?") for part, c in tokens.items()
-            if c.get("basis") != "given" or c.get("tokens") not in (None, 0)}
+            if c.get("tokens") not in (None, 0)}
 
 
 def row_mark(tokens: Mapping[str, Mapping[str, Any]]) -> str:

@@ -123,8 +123,10 @@ async def test_prompt_text_is_counted_in_a_worker(ws):
         await settle(pilot)
         box = app.screen.query(PromptBox).first()
         families = {family: exact for family, _, exact in box.counts}
-        assert families == {"o200k": True, "deepseek": False, "qwen": False}
-        assert "=" in str(box.query_one(".token-count", Static).render())
+        # each candidate's own tokenizer, offline: OpenAI, DeepSeek-V3/V4 and Qwen are exact
+        assert families == {"o200k": True, "deepseek-128k": True, "qwen-151k": True}
+        line = str(box.query_one(".token-count", Static).render())
+        assert "deepseek-128k" in line and "~" not in line and line.count("=") == 3
 
 
 @sync

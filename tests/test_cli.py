@@ -24,9 +24,9 @@ def test_estimate_json_has_the_stable_keys(capsys):
         assert {"model", "cost_per_call", "monthly_cost", "currency", "tokens_exact"} <= set(c)
         assert c["price"]["source"] and c["price"]["verified_on"]
     by_model = {c["model"]: c for c in out["candidates"]}
-    # the system prompt is a file: exact for OpenAI, estimated for the others
-    assert by_model["openai/gpt-4o-mini"]["tokens"]["system"]["basis"] == "exact"
-    assert by_model["deepseek/deepseek-chat"]["tokens"]["system"]["basis"] == "estimated"
+    # the system prompt is a file: exact with the model's own tokenizer (OpenAI, DeepSeek, Qwen)
+    for model in ("openai/gpt-4o-mini", "deepseek/deepseek-chat", "qwen/qwen-plus"):
+        assert by_model[model]["tokens"]["system"]["basis"] == "exact"
 
 
 def test_decide_writes_a_record(isolated: Path, capsys):
