@@ -4,8 +4,9 @@
 
 Each run starts a fresh Python process (cold imports, like a person typing `scopecard`), runs the
 app headless and prints a line once its first screen is mounted and refreshed (for scopecard:
-the home screen); the parent times from launch to that line. scopecard's home screen loads the decision list in a worker, so its
-first paint must not wait for it: the workspace here holds 200 records to make that visible.
+the home screen); the parent times from launch to that line. scopecard's home screen loads the
+decision list in a worker, so its first paint must not wait for it: the workspace here holds 200
+records to make that visible.
 Goals: median < 1 s and <= 2x hello world.
 """
 

@@ -17,12 +17,12 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.timing import median_seconds  # noqa: E402
 from estimators.prices import load_catalogue  # noqa: E402
 from rubrics.economics import ranged_fields, simulate  # noqa: E402
 from rubrics.estimate import estimate  # noqa: E402
 from rubrics.examples import EXAMPLE_SPEC  # noqa: E402
 from rubrics.spec import parse_spec  # noqa: E402
-from benchmarks.timing import median_seconds  # noqa: E402
 
 DRAWS, CANDIDATES = 10_000, 20
 

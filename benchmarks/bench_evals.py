@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks.timing import median_seconds  # noqa: E402
 from rubrics.evals.native_csv import read_native_csv  # noqa: E402
 from rubrics.evals.results import tally  # noqa: E402
 from rubrics.evals.store import EvalStore  # noqa: E402
-from benchmarks.timing import median_seconds  # noqa: E402
 
 HEADER = "case_id,suite,model,vendor,difficulty,kind,passed,score,run_id,timestamp\n"
 

@@ -32,8 +32,8 @@ def bench_help() -> None:
     cmd = [exe, "--help"] if exe else [sys.executable, "-m", "tui.cli", "--help"]
     ours = _cold(cmd)
     name = "scopecard" if exe else "python -m tui.cli"
-    print(f"cold start   python -c pass {base * 1000:7.1f} ms | {name} --help {ours * 1000:7.1f} ms | ratio {ours / base:4.2f}x | goal < 300 ms: "
-          f"{'ok' if ours < 0.3 else 'MISSED'}")
+    print(f"cold start   python -c pass {base * 1000:7.1f} ms | {name} --help {ours * 1000:7.1f} ms | "
+          f"ratio {ours / base:4.2f}x | goal < 300 ms: {'ok' if ours < 0.3 else 'MISSED'}")
 
 
 def sample_text(size: int = 1_000_000, seed: int = 7) -> str:

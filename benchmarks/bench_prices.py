@@ -17,6 +17,7 @@ import re
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 
 from estimators.cost import CallShape, cost_per_call
 from estimators.price_arrays import costs_per_call, price_arrays
@@ -60,8 +61,10 @@ def main() -> int:
     rows = sorted(in_force(cat.rows, today), key=lambda r: r.id)
     try:
         import genai_prices
+
+        upstream = True
     except ImportError:
-        genai_prices = None  # type: ignore[assignment]
+        upstream = False
         print("genai-prices not installed: timing scopecard only")
 
     when = dt.datetime.combine(today, PEAK)
@@ -70,14 +73,15 @@ def main() -> int:
     mismatches = []
     print(f"{'model':48} {'scopecard':>10} {'genai':>10} {'ratio':>7}  USD/call")
     for row in rows:
-        ours = per_call_seconds(lambda row=row: cost_per_call(SHAPE, row), args.repeat)
+        ours = per_call_seconds(partial(cost_per_call, SHAPE, row), args.repeat)
         usd = cat.convert(cost_per_call(SHAPE, row).per_call, row.currency, "USD", today).amount
         m = SOURCE.search(row.source)
         theirs_text, ratio_text = "-", "-"
-        if genai_prices is not None and m:
+        if upstream and m:
             usage = genai_prices.Usage(input_tokens=PROMPT, output_tokens=OUTPUT)
 
-            def theirs_call(m: re.Match[str] = m, usage: object = usage) -> object:
+            def theirs_call(m: re.Match[str] = m, usage: genai_prices.Usage = usage
+                            ) -> genai_prices.types.PriceCalculation:
                 return genai_prices.calc_price(
                     usage, m["model"], provider_id=m["provider"], genai_request_timestamp=when
                 )

@@ -43,11 +43,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import rubrics.review as review  # noqa: E402
 from estimators.atomic import Append, append_all  # noqa: E402
 from estimators.paths import Workspace  # noqa: E402
 from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC  # noqa: E402
 from rubrics.pipeline import decide_spec, save_record  # noqa: E402
-import rubrics.review as review  # noqa: E402
 from rubrics.records import (  # noqa: E402
     index_path,
     list_records,

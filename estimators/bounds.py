@@ -46,6 +46,7 @@ class Bounds:
         try:
             x = float(value)
         except OverflowError:  # an int too long for a float; str() of it may even fail
+            assert isinstance(value, int)  # float() of a float never overflows
             digits = int((value.bit_length() - 1) * math.log10(2)) + 1
             raise ValueError(f"must be {self.allowed()}, got an integer of about {digits:,} "
                              "digits") from None

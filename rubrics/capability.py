@@ -1,9 +1,10 @@
 """Capability check: k of n against a bar with an honest interval (DESIGN §5).
 
 The interval is Wilson's score interval, or Clopper–Pearson where the spec asks for it
-(`quality.interval`). MEETS when the interval's lower bound >= bar; FAILS when its upper bound < bar; otherwise
-INCONCLUSIVE with the number of further cases needed to decide if the observed rate holds (or,
-when no number of cases would, the reason: `undecided_reason`); NO DATA when nothing was graded.
+(`quality.interval`). MEETS when the interval's lower bound >= bar; FAILS when its upper bound <
+bar; otherwise INCONCLUSIVE with the number of further cases needed to decide if the observed rate
+holds (or, when no number of cases would, the reason: `undecided_reason`); NO DATA when nothing was
+graded.
 """
 
 from __future__ import annotations

@@ -652,7 +652,8 @@ def rewrite_record(path: Path, change: Callable[[dict[str, Any]], None],
 
 CACHE_VERSION = 3
 CACHE_MAX_LINES = 16  # past this many reviews appended, a read writes the cache anew
-_TIME_TYPES: dict[str, type] = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}
+_FROM_ISO: dict[str, Callable[[str], dt.date | dt.time]] = {
+    "datetime": dt.datetime.fromisoformat, "date": dt.date.fromisoformat, "time": dt.time.fromisoformat}
 _NO_SHA = b"0" * 64
 
 
@@ -694,7 +695,7 @@ def _revive(value: Any, times: list[list[Any]]) -> Any:
         at = value
         for k in keys[:-1]:
             at = at[k]
-        at[keys[-1]] = _TIME_TYPES[kind].fromisoformat(at[keys[-1]])
+        at[keys[-1]] = _FROM_ISO[kind](at[keys[-1]])
     return value
 
 
@@ -926,7 +927,7 @@ def same_data(a: Any, b: Any) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(same_data(v, b[k]) for k, v in a.items())
     if isinstance(a, list):
-        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(same_data(x, y) for x, y in zip(a, b, strict=True))
     return a == b or (a != a and b != b)  # NaN is NaN
 
 

@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable, Hashable
 from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -450,13 +451,14 @@ class Reviewer:
                    seed, as_of)
 
         embedding = spec.alternatives.embedding_model
-        borrowed = bool(embedding) and not any(r.get("id") == embedding
-                                               for r in record.get("prices", []))
+        # the embedding alternative's model when the record keeps no price for it
+        borrowed = embedding if embedding and not any(r.get("id") == embedding
+                                                       for r in record.get("prices", [])) else None
 
         def run() -> Decision:
             catalogue = record_catalogue(record)
-            if borrowed:
-                catalogue.rows.extend(self.catalogue().history(embedding))
+            if borrowed is not None:
+                catalogue.rows.extend(self.catalogue().history(borrowed))
                 catalogue.fx.extend(self.catalogue().fx)
             return decide(estimate(spec, NO_DIR, catalogue, as_of), tallies.build(), catalogue,
                           seed)
@@ -468,7 +470,7 @@ class Reviewer:
         except ValueError as e:  # a stored price row the current engine refuses
             return Reproduction("engine changed", note=_first_line(e))
         note = (f"the record keeps no price for the embedding alternative {embedding}: "
-                "today's catalogue was used for it") if borrowed else ""
+                "today's catalogue was used for it") if borrowed is not None else ""
         diffs = differences(record, d)
         if not diffs:
             return Reproduction("reproduced", note=note)
@@ -486,7 +488,7 @@ class Reviewer:
             try:
                 if cand.price is None:
                     self._cached(("lookup", cand.model, self.today),
-                                 lambda m=cand.model: catalogue.lookup(m, self.today))
+                                 partial(catalogue.lookup, cand.model, self.today))
                 priced.append(cand)
             except InputError as e:
                 missing.append(PriceMove(cand.model, _number(stored[cand.model]["cost_per_call"]),
@@ -587,8 +589,8 @@ class Reviewer:
             spec_now = spec.model_copy(update={"candidates": chunk})
             key = ("models", spec_key, tuple(c.model for c in chunk), self.today)
             try:
-                out.append(self._cached(key, lambda s=spec_now: estimate(s, NO_DIR, catalogue,
-                                                                         self.today)))
+                out.append(self._cached(key, partial(estimate, spec_now, NO_DIR, catalogue,
+                                                     self.today)))
             except InputError:
                 continue  # e.g. no FX rate to the spec's currency: nothing comparable
         return out
@@ -698,6 +700,11 @@ def _stage(reviewer: Reviewer, loaded: Loaded, rv: Review) -> _Staged:
                    summary_json(loaded.path, view))
 
 
+def _add_review(entry: dict[str, Any], data: dict[str, Any]) -> None:
+    """Append a review entry to a record's data (the change of a re-dump)."""
+    data.setdefault("reviews", []).append(entry)
+
+
 def _commit(decisions: Path, staged: list[_Staged], side: int | None) -> dict[str, list[Any]]:
     """Save a batch of staged reviews under the records lock: appended all or none, with one
     sync for the lot; a record changed since it was read is re-read and re-dumped instead.
@@ -707,7 +714,8 @@ def _commit(decisions: Path, staged: list[_Staged], side: int | None) -> dict[st
     may commit at once (to files of their own), each with its own journal."""
     written: dict[str, list[Any]] = {}
     with record_lock(decisions) if side is None else nullcontext():
-        ready, redo = [], []
+        ready: list[_Staged] = []
+        redo: list[_Staged] = []
         for s in staged:
             (ready if s.append is not None and unchanged(s.path, s.identity) else redo).append(s)
         stats = append_all(journal_paths(decisions)[side or 0],
@@ -725,13 +733,18 @@ def _commit(decisions: Path, staged: list[_Staged], side: int | None) -> dict[st
             s.rv.saved = True
         for s in redo:
             known = (s.loaded.raw, s.loaded.data) if s.loaded is not None else None
-            data = rewrite_record(s.path, lambda d, e=s.entry: d.setdefault("reviews", [])
-                                  .append(e), known=known)
+            data = rewrite_record(s.path, partial(_add_review, s.entry), known=known)
             entry = index_entry(s.path, data)
             if entry:
                 written[s.path.name] = entry
             s.rv.saved = True
     return written
+
+
+def _record_data(loaded: Loaded) -> dict[str, Any]:
+    """A loaded record's parse: review_view asks for it only when its inputs are new to the run,
+    and a cached record is then replayed or parsed."""
+    return loaded.data
 
 
 def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, save: bool,
@@ -758,7 +771,7 @@ def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, 
             view = loaded.view
             if ids is None and view["status"] not in LIVE:
                 continue  # rejected, superseded and deprecated records are history, not reviewed
-            rv = reviewer.review_view(view, path.stem, lambda: loaded.data)
+            rv = reviewer.review_view(view, path.stem, partial(_record_data, loaded))
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             if ids is not None:
                 raise InputError(f"malformed record: {e}", file=str(path)) from None

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from estimators.bounds import Bounds, finite
 from estimators.errors import InputError, close_names
@@ -233,13 +234,13 @@ class Constraints(_Strict):
 class PriceOverride(_Strict):
     """A negotiated or self-hosted price, per 1M tokens."""
 
-    input: PerMillion  # type: ignore[valid-type]
-    output: PerMillion  # type: ignore[valid-type]
+    input: PerMillion
+    output: PerMillion
     currency: str = Field(default="USD", pattern=r"^[A-Z]{3}$")
     unit: Literal["1M tokens"] = "1M tokens"
-    cache_read: PerMillion | None = None  # type: ignore[valid-type]
-    cache_write: PerMillion | None = None  # type: ignore[valid-type]
-    request_fee: RequestFee = 0.0  # type: ignore[valid-type]
+    cache_read: PerMillion | None = None
+    cache_write: PerMillion | None = None
+    request_fee: RequestFee = 0.0
     context_window: int | None = Field(default=None, gt=0, le=MAX_TOKENS)
     regions: list[str] = Field(default_factory=list)
     tokenizer: str | None = None
@@ -274,7 +275,7 @@ class KillCriterion(_Strict):
     @field_validator("threshold", mode="plain")
     @classmethod
     def _in_metric_range(cls, value: Any, info: ValidationInfo) -> float:
-        metric = info.data.get("metric")  # absent when the metric itself was refused
+        metric = info.data.get("metric", "")  # absent when the metric itself was refused
         return METRIC_RANGES.get(metric, Bounds()).check(value)
 
 
@@ -375,7 +376,7 @@ def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return [f.alias or name for name, f in current.model_fields.items()]
 
 
-def describe_validation_error(err: dict[str, Any], text: str, file: str) -> InputError:
+def describe_validation_error(err: ErrorDetails, text: str, file: str) -> InputError:
     """One pydantic error as an InputError naming the field path, line and what is allowed."""
     loc = tuple(err["loc"])
     path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")

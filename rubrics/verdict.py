@@ -25,8 +25,7 @@ from enum import StrEnum
 from estimators.prices import Catalogue
 from rubrics.alternatives import Alternative, alternatives
 from rubrics.capability import Check, Status, check, combine
-from rubrics.economics import (Distribution, Figures, candidate_figures, point_values,
-                               posterior_mean, simulate)
+from rubrics.economics import Distribution, Figures, candidate_figures, point_values, posterior_mean, simulate
 from rubrics.estimate import CandidateEstimate, Estimate
 from rubrics.evals.results import Tally
 from rubrics.scenarios import Rubric, Scenario, routes, rubric, scenario

@@ -6,8 +6,8 @@ import asyncio
 import functools
 import tomllib
 from collections.abc import Callable, Coroutine
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input, Static

@@ -4,6 +4,7 @@ cost engine on real catalogue rows with tiers, cache, batch and off-peak prices.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import tomllib
 from pathlib import Path
 
@@ -103,7 +104,7 @@ def test_history_lookup_picks_row_by_date(cat) -> None:
     histories = {i: cat.history(i) for i in cat.model_ids() if len(cat.history(i)) > 1}
     assert histories, "expected at least one model with a price history"
     for rows in histories.values():
-        for older, newer in zip(rows, rows[1:]):
+        for older, newer in itertools.pairwise(rows):
             assert older.effective_from < newer.effective_from
             assert cat.lookup(older.id, older.effective_from) is older
             assert cat.lookup(older.id, newer.effective_from - dt.timedelta(days=1)) is older

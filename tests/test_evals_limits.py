@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from estimators.errors import InputError
-from rubrics.evals.safeio import MiB, Limits
+from rubrics.evals.safeio import Limits, MiB
 from rubrics.evals.store import EvalStore
 
 REPO = Path(__file__).resolve().parent.parent

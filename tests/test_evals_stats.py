@@ -9,8 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rubrics.capability import wilson
-from rubrics.evals.stats import (
-    beta_ppf, betainc, clopper_pearson, mcnemar, paired, t_cdf, t_interval, t_ppf)
+from rubrics.evals.stats import beta_ppf, betainc, clopper_pearson, mcnemar, paired, t_cdf, t_interval, t_ppf
 
 
 def test_betainc_closed_forms() -> None:

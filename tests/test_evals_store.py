@@ -148,7 +148,8 @@ def test_declared_suite_supplies_difficulty(store: EvalStore, tmp_path: Path) ->
 
 
 def test_suite_rename_refused_for_multi_suite_file(store: EvalStore, tmp_path: Path) -> None:
-    csv = write_csv(tmp_path / "m.csv", rows("openai/m", "r1", "1", suite="a") + rows("openai/m", "r2", "1", suite="b"))
+    csv = write_csv(tmp_path / "m.csv",
+                    rows("openai/m", "r1", "1", suite="a") + rows("openai/m", "r2", "1", suite="b"))
     with pytest.raises(InputError, match="2 suites"):
         store.import_file(csv, suite="one")
 

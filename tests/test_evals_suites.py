@@ -77,13 +77,16 @@ def test_warnings(tmp_path: Path) -> None:
     ('schema = "scopecard.spec/1"\nname = "x"\n', "schema is", "schema"),
     ('schema = "scopecard.suite/1"\n', "needs a name", "name"),
     ('schema = "scopecard.suite/1"\nname = "x"\n', "at least one", "cases"),
-    ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\ndifficulty = "easy"\n', "string id", "cases[0].id"),
+    ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\ndifficulty = "easy"\n',
+     "string id", "cases[0].id"),
     ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\nid = "a"\ndifficulty = "trivial"\n',
      "difficulty 'trivial'", "cases[0] (a).difficulty"),
-    ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\nid = "a"\nkind = "combo"\n', "kind 'combo'", "cases[0] (a).kind"),
+    ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\nid = "a"\nkind = "combo"\n',
+     "kind 'combo'", "cases[0] (a).kind"),
     ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\nid = "a"\ndesensitized = "yes"\n',
      "true or false", "cases[0] (a).desensitized"),
-    ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\nid = "a"\ntags = "t"\n', "list of strings", "cases[0] (a).tags"),
+    ('schema = "scopecard.suite/1"\nname = "x"\n[[cases]]\nid = "a"\ntags = "t"\n',
+     "list of strings", "cases[0] (a).tags"),
 ])
 def test_structural_errors(tmp_path: Path, text: str, match: str, where: str) -> None:
     with pytest.raises(InputError, match=match) as e:

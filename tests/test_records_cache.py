@@ -45,7 +45,7 @@ def exactly(a: Any, b: Any) -> bool:
     if isinstance(a, dict) and isinstance(b, dict):
         return list(a) == list(b) and all(exactly(a[k], b[k]) for k in a)
     if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(exactly(x, y) for x, y in zip(a, b))
+        return len(a) == len(b) and all(exactly(x, y) for x, y in zip(a, b, strict=True))
     return same_data(a, b)
 
 

@@ -9,10 +9,10 @@ import pytest
 
 from estimators.errors import InputError
 from rubrics.lifecycle import TRANSITIONS, set_status, supersede
-from rubrics.records import integrity
 from rubrics.records import (
     MUTABLE_KEYS,
     STATUSES,
+    integrity,
     read_record,
     record_lock,
     record_path,

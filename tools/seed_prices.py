@@ -87,7 +87,8 @@ VENDORS: dict[str, Vendor] = {
     "google": Vendor(
         url="https://ai.google.dev/gemini-api/docs/pricing",
         regions=("global",),
-        regions_note="regions: general statement (Gemini API has no region choice; regional endpoints are Vertex AI's)",
+        regions_note=("regions: general statement (Gemini API has no region choice; "
+                      "regional endpoints are Vertex AI's)"),
         tokenizer="google",
         batch=0.5,
         batch_note="batch_discount: Gemini Batch API is 50% off (https://ai.google.dev/gemini-api/docs/batch-mode)",
@@ -216,7 +217,8 @@ PICKS: list[Pick] = [
     Pick(
         "mistral/magistral-medium", "mistral", "magistral-medium",
         deprecated_on=dt.date(2026, 5, 22),
-        note="deprecated_on from genai-prices price_comments: 'Magistral Medium 1.2 was deprecated 2026-05-22'",
+        note=("deprecated_on from genai-prices price_comments: "
+              "'Magistral Medium 1.2 was deprecated 2026-05-22'"),
     ),
     Pick("together/llama-3.3-70b-instruct-turbo", "together", "meta-llama/Llama-3.3-70B-Instruct-Turbo"),
     Pick("together/llama-3.1-8b-instruct-turbo", "together", "meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"),
@@ -420,7 +422,8 @@ def off_peak_windows(p: Period, m: ModelInfo) -> tuple[list[dict[str, Any]], str
     if spread > Decimal("0.001"):
         note = (
             f"off-peak upstream: input {off_in}, cache_read {base(p.prices.cache_read_mtok)}, output "
-            f"{base(p.prices.output_mtok)} (ratios to list differ slightly; stored as {float(discount):.0%} off)"
+            f"{base(p.prices.output_mtok)} (ratios to list differ slightly; "
+            f"stored as {float(discount):.0%} off)"
         )
     peaks = sorted(p.peak_windows)
     edges = [(_fmt_time(a), _fmt_time(b)) for a, b in peaks]
@@ -437,7 +440,8 @@ def off_peak_windows(p: Period, m: ModelInfo) -> tuple[list[dict[str, Any]], str
             {"start": "00:00", "end": "24:00", "tz": "Asia/Shanghai", "weekdays": [6, 7],
              "discount": float(discount)}
         )
-        note = "; ".join(x for x in (note, "weekends are off-peak all day (Beijing time) per upstream price_comments") if x)
+        weekends = "weekends are off-peak all day (Beijing time) per upstream price_comments"
+        note = "; ".join(x for x in (note, weekends) if x)
     return windows, note
 
 
@@ -474,6 +478,7 @@ def rows_for(pick: Pick, fx_rate: Decimal) -> list[dict[str, Any]]:
         eff = p.start or VERIFIED_ON
         std = p.peak or p.prices
         notes: list[str] = []
+        values: dict[str, float | None]
         if pick.cny:
             stated = stated_cny(m) if p is kept[-1] else None
 
@@ -482,10 +487,12 @@ def rows_for(pick: Pick, fx_rate: Decimal) -> list[dict[str, Any]]:
 
             if stated:
                 values = {k: float(v) for k, v in stated.items()}
-                for k, key in (("input", "input_mtok"), ("cache_read", "cache_read_mtok"), ("output", "output_mtok")):
+                for k, key in (("input", "input_mtok"), ("cache_read", "cache_read_mtok"),
+                               ("output", "output_mtok")):
                     usd = base(getattr(std, key))
                     assert usd is not None and (Decimal(str(values[k])) / fx_rate).quantize(usd) == usd, pick
-                notes.append(f"CNY prices stated in genai-prices price_comments ({pick.model}); USD there = CNY / {fx_rate}")
+                notes.append(f"CNY prices stated in genai-prices price_comments ({pick.model}); "
+                             f"USD there = CNY / {fx_rate}")
             else:
                 values = {
                     "input": conv(base(std.input_mtok)),
@@ -534,7 +541,8 @@ def rows_for(pick: Pick, fx_rate: Decimal) -> list[dict[str, Any]]:
         ratio, batch_note = batch_ratio(m, eff)
         if ratio is not None:
             row["batch_discount"] = float(1 - ratio)
-            notes.append(f"batch_discount from genai-prices' batch variant{'; ' + batch_note if batch_note else ''}")
+            notes.append("batch_discount from genai-prices' batch variant"
+                         + (f"; {batch_note}" if batch_note else ""))
         elif vendor.batch and not pick.deprecated_on:  # retired models lose batch access first
             row["batch_discount"] = vendor.batch
             notes.append(vendor.batch_note)
@@ -560,7 +568,8 @@ def rows_for(pick: Pick, fx_rate: Decimal) -> list[dict[str, Any]]:
         row["verified_on"] = VERIFIED_ON
         notes.insert(0, vendor.regions_note)
         if p.start is None:
-            notes.append("effective_from = the day this price was verified in force (upstream records no start date)")
+            notes.append("effective_from = the day this price was verified in force "
+                         "(upstream records no start date)")
         if dropped and p is kept[0]:
             old = dropped[-1].peak or dropped[-1].prices
             notes.append(
@@ -583,7 +592,8 @@ def fx_rows(rate: Decimal) -> list[dict[str, Any]]:
             # price_comments say "(May/June 2026)"; dated on the first day that phrase covers for sure.
             "date": dt.date(2026, 6, 1),
             "source": (
-                f"{UPSTREAM} zhipuai price_comments: 'converted to USD at 1 USD = {rate} CNY (May/June 2026)' "
+                f"{UPSTREAM} zhipuai price_comments: "
+                f"'converted to USD at 1 USD = {rate} CNY (May/June 2026)' "
                 "(https://open.bigmodel.cn/pricing); dated 2026-06-01"
             ),
         },

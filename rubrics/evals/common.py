@@ -35,7 +35,7 @@ def rename_with_versions(results: list[EvalResult], versions: Mapping[str, str],
     """
     renamed = rename_suite(results, suite, source)
     return renamed, {new.suite: versions[old.suite]
-                     for old, new in zip(results, renamed) if old.suite in versions}
+                     for old, new in zip(results, renamed, strict=True) if old.suite in versions}
 
 
 def fold_repeats(results: list[EvalResult]) -> tuple[list[EvalResult], int]:

@@ -33,7 +33,7 @@ from estimators.errors import InputError
 from rubrics.evals.common import fold_repeats
 from rubrics.evals.naming import iso_utc, vendor_of
 from rubrics.evals.results import EvalResult, Parsed
-from rubrics.evals.safeio import DEFAULT_LIMITS, Limits, SafeZip, as_dict, load_json, number, text
+from rubrics.evals.safeio import DEFAULT_LIMITS, Limits, SafeZip, as_dict, dict_at, load_json, number, text
 
 FORMAT = "inspect"
 _LETTERS = {"C": 1.0, "I": 0.0, "P": 0.5, "N": 0.0}
@@ -102,9 +102,9 @@ def _status_check(header: dict[str, Any], n_samples: int | None, source: str,
     status = text(header.get("status"), "unknown")
     if status == "success":
         return
-    ev = header.get("eval") if isinstance(header.get("eval"), dict) else {}
-    ds = ev.get("dataset") if isinstance(ev.get("dataset"), dict) else {}
-    res = header.get("results") if isinstance(header.get("results"), dict) else {}
+    ev = dict_at(header, "eval")
+    ds = dict_at(ev, "dataset")
+    res = dict_at(header, "results")
     done = res.get("completed_samples", n_samples)
     asked = res.get("total_samples")
     size = ds.get("samples")
@@ -137,12 +137,12 @@ def _build(header: dict[str, Any], samples: list[Any] | None, reductions: Any, s
     native = text(ev.get("eval_id")) or "/".join(p for p in (text(ev.get("run_id")),
                                                              text(ev.get("task_id"))) if p)
     date = iso_utc(ev.get("created"))
-    config = ev.get("config") if isinstance(ev.get("config"), dict) else {}
-    ds = ev.get("dataset") if isinstance(ev.get("dataset"), dict) else {}
+    config = dict_at(ev, "config")
+    ds = dict_at(ev, "dataset")
     limit = config.get("limit")
     if isinstance(limit, int) and isinstance(ds.get("samples"), int) and limit < ds["samples"]:
         warnings.append(f"run was limited to {limit} of the dataset's {ds['samples']} samples")
-    results_block = header.get("results") if isinstance(header.get("results"), dict) else {}
+    results_block = dict_at(header, "results")
 
     if samples is None:
         return _aggregate(results_block, model, vendor, base, native, date, source, warnings)
@@ -155,7 +155,9 @@ def _build(header: dict[str, Any], samples: list[Any] | None, reductions: Any, s
         s = as_dict(s, source, f"samples[{i}]")
         sid = text(s.get("id"), f"#{i}")
         case_ids.setdefault(sid, _case_id(s, sid, scope))
-        epoch = s.get("epoch") if isinstance(s.get("epoch"), int) else 1
+        epoch = s.get("epoch")
+        if not isinstance(epoch, int):
+            epoch = 1
         scores = _sample_scores(s)
         for name in scores:
             if name not in scorers:
@@ -222,7 +224,7 @@ def _case_scope(task: str, dataset: dict[str, Any]) -> str:
 
 def _case_id(sample: dict[str, Any], sid: str, scope: str) -> str:
     """`<scope>:<sample id>`, or the scopecard case id a sample exported from a suite carries."""
-    meta = sample.get("metadata") if isinstance(sample.get("metadata"), dict) else {}
+    meta = dict_at(sample, "metadata")
     if sid and text(meta.get("case_id")) == sid:
         return sid
     return f"{scope}:{sid}"
@@ -250,7 +252,7 @@ def _aggregate(results_block: dict[str, Any], model: str, vendor: str, base: str
     out: list[EvalResult] = []
     for sc in scores:
         scorer = text(sc.get("name")) or text(sc.get("scorer")) or "score"
-        metrics = sc.get("metrics") if isinstance(sc.get("metrics"), dict) else {}
+        metrics = dict_at(sc, "metrics")
         acc = metrics.get("accuracy")
         p = number(acc.get("value")) if isinstance(acc, dict) else None
         if p is None or not 0.0 <= p <= 1.0:

@@ -32,7 +32,7 @@ from estimators.errors import InputError
 from rubrics.evals.common import rename_with_versions
 from rubrics.evals.naming import iso_utc, local_model, vendor_of
 from rubrics.evals.results import EvalResult, Parsed
-from rubrics.evals.safeio import as_dict, number, text
+from rubrics.evals.safeio import as_dict, dict_at, number, text
 
 FORMAT = "lm_eval"
 PASS_RATE_METRICS = ("acc", "exact_match", "em", "pass@1", "pass_at_1", "acc_norm", "exact",
@@ -111,7 +111,7 @@ def _why_not(values: dict[tuple[str, str], Any], hib: dict[str, Any]) -> str:
 
 def _model(doc: dict[str, Any], warnings: list[str]) -> str:
     name = text(doc.get("model_name")).strip()
-    cfg = doc.get("config") if isinstance(doc.get("config"), dict) else {}
+    cfg = dict_at(doc, "config")
     args = cfg.get("model_args")
     if isinstance(args, str):
         parsed: dict[str, Any] = {}
@@ -151,17 +151,17 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None,
     """lm-eval results → one aggregate EvalResult per task."""
     doc = as_dict(doc, source, "top level")
     results = as_dict(doc.get("results"), source, "results")
-    groups_block = doc.get("groups") if isinstance(doc.get("groups"), dict) else {}
+    groups_block = dict_at(doc, "groups")
     entries: dict[str, dict[str, Any]] = {}
     for name, entry in list(results.items()) + list(groups_block.items()):
         if isinstance(entry, dict) and str(name) not in entries:
             entries[str(name)] = entry
     if not entries:
         raise InputError("lm-eval results are empty", file=source, where="results")
-    hib_all = doc.get("higher_is_better") if isinstance(doc.get("higher_is_better"), dict) else {}
-    n_samples = doc.get("n-samples") if isinstance(doc.get("n-samples"), dict) else {}
-    versions = doc.get("versions") if isinstance(doc.get("versions"), dict) else {}
-    subtasks_all = doc.get("group_subtasks") if isinstance(doc.get("group_subtasks"), dict) else {}
+    hib_all = dict_at(doc, "higher_is_better")
+    n_samples = dict_at(doc, "n-samples")
+    versions = dict_at(doc, "versions")
+    subtasks_all = dict_at(doc, "group_subtasks")
     group_names = set(groups_block) | {g for g, subs in subtasks_all.items()
                                        if isinstance(subs, list) and subs}
 
@@ -174,7 +174,7 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None,
     skipped: list[str] = []
     for task, entry in entries.items():
         values, errs = _metrics(entry)
-        hib = hib_all.get(task) if isinstance(hib_all.get(task), dict) else {}
+        hib = dict_at(hib_all, task)
         candidates = []
         for (m, f), v in values.items():
             if metric and metric not in (m, f"{m},{f}"):
@@ -236,10 +236,10 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None,
         pick = chosen.get(task)
         if pick is None:
             values, errs = _metrics(entry)
-            firsts = [(m, f) for (m, f) in values if _rank(m, f, None) is not None]
-            if not firsts:
+            ranked = [(rank, m, f) for (m, f) in values if (rank := _rank(m, f, None)) is not None]
+            if not ranked:
                 return None
-            m, f = min(firsts, key=lambda mf: _rank(mf[0], mf[1], None))
+            _, m, f = min(ranked, key=lambda rmf: rmf[0])  # the first of equal ranks, as listed
             p, se = number(values[(m, f)]), number(errs.get((m, f)))
             if p is not None and 1 < p <= 100:
                 p, se = p / 100, (se / 100 if se is not None else None)

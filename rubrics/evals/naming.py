@@ -27,7 +27,7 @@ def iso_utc(value: object) -> str:
         return ""
     if isinstance(value, (int, float)):
         try:
-            when = dt.datetime.fromtimestamp(float(value), tz=dt.timezone.utc)
+            when = dt.datetime.fromtimestamp(float(value), tz=dt.UTC)
         except (OverflowError, OSError, ValueError):
             return ""
         return when.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -40,4 +40,4 @@ def iso_utc(value: object) -> str:
         return s[:64]
     if when.tzinfo is None:  # no zone: we cannot honestly call it UTC
         return when.strftime("%Y-%m-%dT%H:%M:%S")
-    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

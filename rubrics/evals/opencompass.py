@@ -28,7 +28,7 @@ from rubrics.evals.common import rename_with_versions
 from rubrics.evals.lm_eval import LOWER_IS_BETTER, SIMILARITY_METRICS
 from rubrics.evals.naming import vendor_of
 from rubrics.evals.results import EvalResult, Parsed
-from rubrics.evals.safeio import number, text
+from rubrics.evals.safeio import dict_at, number, text
 
 FORMAT = "opencompass"
 SUMMARY_HEADER = ["dataset", "version", "metric", "mode"]
@@ -100,7 +100,7 @@ def parse_summary_csv(text_: str, source: str, sha: str, suite: str | None = Non
         if metric.lower() in LOWER_IS_BETTER or metric.lower() in SIMILARITY_METRICS:
             skipped.append(f"{dataset} ({metric}: not a pass rate)")
             continue
-        for model, cell in zip(models, cells):
+        for model, cell in zip(models, cells, strict=True):  # row length checked above
             if cell in ("-", ""):
                 missing += 1
                 continue
@@ -168,7 +168,7 @@ def parse_judge(doc: Any, source: str, sha: str, suite: str | None = None) -> Pa
     results: list[EvalResult] = []
     unparsed = 0
     for key, item in items:
-        gold = item.get("gold") if isinstance(item.get("gold"), dict) else {}
+        gold = dict_at(item, "gold")
         m1, m2 = text(gold.get("answer1")), text(gold.get("answer2"))
         if not m1 or not m2:
             raise InputError("item has no answer1/answer2 model names", file=source,

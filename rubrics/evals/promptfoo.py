@@ -31,7 +31,7 @@ from estimators.errors import InputError
 from rubrics.evals.common import fold_repeats
 from rubrics.evals.naming import iso_utc
 from rubrics.evals.results import EvalResult, Parsed
-from rubrics.evals.safeio import as_dict, as_list, number, text
+from rubrics.evals.safeio import as_dict, as_list, dict_at, list_at, number, text
 
 FORMAT = "promptfoo"
 _API_KINDS = {"chat", "completion", "completions", "messages", "responses", "embedding",
@@ -87,8 +87,8 @@ def _templates(res: dict[str, Any]) -> list[dict[str, Any]]:
     """The file's prompt templates: `prompts` (version 3) or `table.head.prompts` (version 2)."""
     prompts = res.get("prompts")
     if not isinstance(prompts, list):
-        table = res.get("table") if isinstance(res.get("table"), dict) else {}
-        head = table.get("head") if isinstance(table.get("head"), dict) else {}
+        table = dict_at(res, "table")
+        head = dict_at(table, "head")
         prompts = head.get("prompts")
     return [p for p in prompts if isinstance(p, dict)] if isinstance(prompts, list) else []
 
@@ -115,7 +115,7 @@ def _prompt_key(row: dict[str, Any], pid: str, templates: list[dict[str, Any]],
     key = text(row.get("promptId"))
     if key:
         return key
-    prompt = row.get("prompt") if isinstance(row.get("prompt"), dict) else {}
+    prompt = dict_at(row, "prompt")
     for name in (text(prompt.get("label")), text(prompt.get("display"))):
         # Writers of version 2 prefix the display with "[provider] " when there are several.
         name = name.removeprefix(f"[{pid}] ") if pid else name
@@ -166,7 +166,8 @@ def _stats_note(stats: Any, rows: list[dict[str, Any]]) -> str | None:
     if not isinstance(stats, dict):
         return None
     passed, failed, errors = (stats.get(k) for k in ("successes", "failures", "errors"))
-    if not all(isinstance(c, int) and not isinstance(c, bool) for c in (passed, failed)):
+    if not isinstance(passed, int) or not isinstance(failed, int) \
+            or isinstance(passed, bool) or isinstance(failed, bool):
         return None
     # Older writers have no `errors`: they counted errors as failures.
     total = passed + failed + (errors if isinstance(errors, int) else 0)
@@ -182,9 +183,9 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None) -> Parsed:
     doc = as_dict(doc, source, "top level")
     res = doc["results"] if isinstance(doc.get("results"), dict) else doc
     rows = as_list(res.get("results"), source, "results.results")
-    prompts = res.get("prompts") if isinstance(res.get("prompts"), list) else []
-    config = doc.get("config") if isinstance(doc.get("config"), dict) else {}
-    meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    prompts = list_at(res, "prompts")
+    config = dict_at(doc, "config")
+    meta = dict_at(doc, "metadata")
     warnings: list[str] = []
     version = res.get("version")
     if isinstance(version, int) and not isinstance(version, bool) and version > 3:
@@ -202,7 +203,7 @@ def parse(doc: Any, source: str, sha: str, suite: str | None = None) -> Parsed:
     for i, raw in enumerate(rows):
         row = as_dict(raw, source, f"results.results[{i}]")
         pid, label = _provider(row, prompts)
-        tc = row.get("testCase") if isinstance(row.get("testCase"), dict) else {}
+        tc = dict_at(row, "testCase")
         tidx = row.get("testIdx")
         if isinstance(tidx, int) and not isinstance(tidx, bool):
             test_idx = tidx

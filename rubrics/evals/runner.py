@@ -150,7 +150,7 @@ class _Retryable(Exception):
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def phrases(expected: str) -> list[str]:
@@ -203,7 +203,7 @@ def _run_id(requested: str, model: str, suite: str) -> str:
             raise InputError(f"run id {requested!r}: letters, digits, '.', '_' and '-' only "
                              "(up to 128), starting with a letter or digit", where="--run-id")
         return requested
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     return _sanitize(f"{model}-{suite}-{stamp}")
 
 

@@ -71,6 +71,18 @@ def as_list(value: Any, source: str, where: str) -> list[Any]:
     return value
 
 
+def dict_at(parent: dict[str, Any], key: str) -> dict[str, Any]:
+    """parent[key] when it is an object, else {}: an optional block absent or malformed."""
+    value = parent.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def list_at(parent: dict[str, Any], key: str) -> list[Any]:
+    """parent[key] when it is a list, else []: an optional list absent or malformed."""
+    value = parent.get(key)
+    return value if isinstance(value, list) else []
+
+
 def number(value: Any) -> float | None:
     """A finite number (bools and numeric strings like "0.5" too), else None ("N/A", null…)."""
     if isinstance(value, bool):

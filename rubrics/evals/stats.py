@@ -86,8 +86,10 @@ def beta_ppf(q: float, a: float, b: float) -> float:
     return (lo + hi) / 2.0
 
 
-def clopper_pearson(k: int, n: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Clopper–Pearson interval for k successes of n: conservative, never below nominal."""
+def clopper_pearson(k: float, n: float, confidence: float = 0.95) -> tuple[float, float]:
+    """Clopper–Pearson interval for k successes of n: conservative, never below nominal.
+
+    k may be fractional: capability.cases_needed projects an observed rate onto more cases."""
     if n < 0 or not 0 <= k <= n:
         raise ValueError("need 0 <= k <= n")
     if not 0.0 < confidence < 1.0:

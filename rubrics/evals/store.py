@@ -203,8 +203,15 @@ def _no_duplicates(suite: Suite) -> None:
                          "before using it", file=suite.path or None)
 
 
+def _inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid of the row an INSERT just made (sqlite3 gives None only when none was)."""
+    if cur.lastrowid is None:
+        raise RuntimeError("the INSERT made no row")
+    return cur.lastrowid
+
+
 def _now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 _P = ParamSpec("_P")
@@ -272,6 +279,13 @@ class EvalStore:
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = NORMAL")
         self._db.execute("PRAGMA foreign_keys = ON")
+
+    @property
+    def _conn(self) -> sqlite3.Connection:
+        """The open connection; a query on a closed store is a programming error."""
+        if self._db is None:
+            raise RuntimeError(f"the eval store {self.path} is closed")
+        return self._db
 
     def _connect(self) -> sqlite3.Connection:
         if self.read_only:  # SQLite itself then refuses every write on this connection
@@ -345,24 +359,25 @@ class EvalStore:
         Anything that fails, COMMIT included (a full disk), rolls the whole transaction back.
         """
         self.require_writable()
-        self._db.execute("BEGIN IMMEDIATE")
+        db = self._conn
+        db.execute("BEGIN IMMEDIATE")
         try:
-            yield self._db
-            self._db.execute("COMMIT")
+            yield db
+            db.execute("COMMIT")
         except BaseException:
-            if self._db.in_transaction:
+            if db.in_transaction:
                 with suppress(sqlite3.Error):  # a failed rollback must not hide the cause
-                    self._db.execute("ROLLBACK")
+                    db.execute("ROLLBACK")
             raise
 
     def _migrate(self) -> None:
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self._conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise InputError(f"eval store schema {version} is newer than this scopecard "
                              f"understands ({SCHEMA_VERSION}); upgrade scopecard",
                              file=str(self.path))
         if version == 0:
-            tables = self._db.execute(
+            tables = self._conn.execute(
                 "SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0]
             if tables:
                 raise health.UnusableStore(
@@ -406,13 +421,14 @@ class EvalStore:
             "INSERT INTO suites (name, version, hash, n_cases, declared, aggregate, created_at) "
             "VALUES (?, ?, ?, ?, 1, 0, ?)", (suite.name, suite.version, suite.hash,
                                              len(cases), _now()))
+        sid = _inserted_id(cur)
         db.executemany("INSERT INTO cases VALUES (?, ?, ?, ?, ?, ?, ?)",
-                       [(cur.lastrowid, *c) for c in cases])
-        return int(cur.lastrowid)
+                       [(sid, *c) for c in cases])
+        return sid
 
     def _declared(self, name: str) -> Suite | None:
         """The most recently declared suite of that name, rebuilt from the store."""
-        row = self._db.execute(
+        row = self._conn.execute(
             "SELECT id, version FROM suites WHERE name=? AND declared=1 ORDER BY id DESC LIMIT 1",
             (name,)).fetchone()
         if not row:
@@ -420,7 +436,7 @@ class EvalStore:
         cases = tuple(
             SuiteCase(cid, diff, kind, cid, tuple(json.loads(comb)), tuple(json.loads(tags)),
                       bool(des))
-            for cid, diff, kind, comb, tags, des in self._db.execute(
+            for cid, diff, kind, comb, tags, des in self._conn.execute(
                 "SELECT case_id, difficulty, kind, combines, tags, desensitized FROM cases "
                 "WHERE suite_id=?", (row[0],)))
         return Suite(name, row[1], "", cases)
@@ -441,7 +457,7 @@ class EvalStore:
         fmt = normalize_format(format)
         data = read_capped(path, self.limits.max_file_bytes)
         sha = hashlib.sha256(data).hexdigest()
-        known = self._db.execute("SELECT format FROM sources WHERE sha256=?", (sha,)).fetchone()
+        known = self._conn.execute("SELECT format FROM sources WHERE sha256=?", (sha,)).fetchone()
         if known:
             return ImportReport(str(path), known[0], sha, already_imported=True,
                                 warnings=["this file was already imported; nothing changed"])
@@ -582,12 +598,14 @@ class EvalStore:
                 if score is not None:
                     t[3] += score
                     t[4] += 1
-        if len({k[0] for k in keys}) != len(keys):
+        if len({k[0] for k in keys}) != len(keys):  # rare: then find the first repeated case
             seen: set[str] = set()
-            dupe = next(k[0] for k in keys if k[0] in seen or seen.add(k[0]))
-            raise InputError(f"case {dupe!r} appears more than once in run {run_id!r} (model "
-                             f"{model}, suite {suite_name}); give repeated passes their own "
-                             "run_id", file=source)
+            for case, _, _ in keys:
+                if case in seen:
+                    raise InputError(f"case {case!r} appears more than once in run {run_id!r} "
+                                     f"(model {model}, suite {suite_name}); give repeated passes "
+                                     "their own run_id", file=source)
+                seen.add(case)
         # Runs on the same cases (every model of a suite) share one hash computation.
         key = tuple(keys)
         h = hash_cache.get(key)
@@ -609,7 +627,7 @@ class EvalStore:
             "INSERT INTO suites (name, version, hash, n_cases, declared, aggregate, created_at) "
             "VALUES (?, ?, ?, ?, 0, ?, ?)",
             (run.suite, run.version, run.hash, int(n_cases), int(run.aggregate), _now()))
-        sid = int(cur.lastrowid)
+        sid = _inserted_id(cur)
         if len(run.cases):
             db.executemany("INSERT OR IGNORE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?)",
                            ((sid, *c) for c in run.cases.rows()))
@@ -668,11 +686,11 @@ class EvalStore:
             models = list(models)
             sql += f" WHERE r.model IN ({','.join('?' * len(models))})"
             params = models
-        self._db.row_factory = sqlite3.Row
+        self._conn.row_factory = sqlite3.Row
         try:
-            return self._db.execute(sql + " ORDER BY r.seq", params).fetchall()
+            return self._conn.execute(sql + " ORDER BY r.seq", params).fetchall()
         finally:
-            self._db.row_factory = None
+            self._conn.row_factory = None
 
     @staticmethod
     def _matches(row: sqlite3.Row, suite: str | None) -> bool:
@@ -724,7 +742,7 @@ class EvalStore:
         seqs = {r["seq"]: r for _, rows in selected for r in rows}
         per_run: dict[int, list[tuple]] = defaultdict(list)
         if seqs:
-            for row in self._db.execute(
+            for row in self._conn.execute(
                     "SELECT run_seq, difficulty, k, n, errors, score_sum, score_n FROM run_tallies "
                     "WHERE run_seq IN (SELECT value FROM json_each(?))", (json.dumps(list(seqs)),)):
                 per_run[row[0]].append(row[1:])
@@ -789,7 +807,7 @@ class EvalStore:
     @_guarded
     def suites(self) -> list[SuiteInfo]:
         """Every suite (name + case-set hash) with how many runs and which models it has."""
-        rows = self._db.execute(
+        rows = self._conn.execute(
             "SELECT s.id, s.name, s.version, s.hash, s.n_cases, s.declared, s.aggregate, "
             "count(r.seq), group_concat(DISTINCT r.model) FROM suites s "
             "LEFT JOIN runs r ON r.suite_id = s.id GROUP BY s.id ORDER BY s.name, s.id").fetchall()
@@ -810,11 +828,11 @@ class EvalStore:
         # Several case sets under one name: take the most recent run among them.
         _, rows = max(selected, key=lambda kr: (kr[1][0]["date"] or "", kr[1][0]["seq"]))
         r = rows[0]
-        diff = {cid: (d, k) for cid, d, k in self._db.execute(
+        diff = {cid: (d, k) for cid, d, k in self._conn.execute(
             "SELECT case_id, difficulty, kind FROM cases WHERE suite_id=?", (r["suite_id"],))}
         out = []
         first, count = r["first_result"] or 0, r["n_results"]
-        for cid, passed, score, error in self._db.execute(
+        for cid, passed, score, error in self._conn.execute(
                 "SELECT case_id, passed, score, error FROM results WHERE id BETWEEN ? AND ? "
                 "ORDER BY id", (first, first + count - 1)):
             d, k = diff.get(cid, ("", ""))
@@ -828,7 +846,7 @@ class EvalStore:
     @_guarded
     def counts(self) -> dict[str, int]:
         """Row counts per table (for `evals list` and tests)."""
-        return {t: self._db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        return {t: self._conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in ("sources", "suites", "cases", "runs", "run_tallies", "results")}
 
     # ---- removing a run ----------------------------------------------------------------
@@ -851,7 +869,7 @@ class EvalStore:
     @_guarded
     def removal(self, run_id: str) -> RunRemoval:
         """What `remove_run(run_id)` would take out; InputError with close matches if unknown."""
-        return self._removal(self._db, run_id)[0]
+        return self._removal(self._conn, run_id)[0]
 
     @_guarded
     def remove_run(self, run_id: str) -> RunRemoval:
@@ -919,7 +937,7 @@ def _move_aside(path: Path, stamp: str) -> Path:
     while aside.exists():
         n += 1
         aside = path.with_name(f"{path.name}.damaged-{stamp}-{n}")
-    for old, new in zip((path, *health.sidecars(path)), (aside, *health.sidecars(aside))):
+    for old, new in zip((path, *health.sidecars(path)), (aside, *health.sidecars(aside)), strict=True):
         if old.exists():
             os.replace(old, new)
     return aside
@@ -935,14 +953,14 @@ def rebuild(path: Path, limits: Limits = DEFAULT_LIMITS) -> RebuildReport:
     """
     try:
         with EvalStore(path, limits) as store:  # the full check: a query may have found damage
-            problems = health.integrity_problems(store._db, "integrity_check")
+            problems = health.integrity_problems(store._conn, "integrity_check")
         if not problems:
             return RebuildReport(path, rebuilt=False)
         report = RebuildReport(path, rebuilt=True,
                                problem=health.damaged(path, problems, "integrity check").problem)
     except health.UnusableStore as e:
         report = RebuildReport(path, rebuilt=True, problem=e.problem)
-    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
     fresh = path.with_name(f"{path.name}.rebuild-{stamp}-{secrets.token_hex(3)}")
     try:
         with EvalStore(fresh, limits) as store:

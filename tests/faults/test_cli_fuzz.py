@@ -12,8 +12,8 @@ from __future__ import annotations
 import contextlib
 import io
 import os
-import signal
 import shutil
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
