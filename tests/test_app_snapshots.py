@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
+from textual.widgets import DataTable
 
 from tests.test_app_workspace import (
     make_app,
@@ -36,6 +37,26 @@ def snapshots_folder(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pytest_textual_snapshot, "SVGImageExtension", SnapshotsFolder)
 
 
+async def settle(pilot) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the screen has stopped changing: workers done, the home list loaded, and
+    every table has measured its columns.
+
+    A DataTable sizes its columns when its message queue is next idle; on a loaded machine a
+    screenshot could come first and catch new rows drawn in header-wide columns (the flaky
+    `home-*` snapshots). Polling for that state replaces guessing a number of pauses.
+    """
+    for _ in range(400):  # 20 s at most, then the comparison shows what was not ready
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause(0.05)
+        screen = pilot.app.screen
+        tables = list(screen.query(DataTable))
+        # DataTable keeps no public "dimensions pending" flag; these two are what its idle
+        # handler clears.
+        measuring = any(t._require_update_dimensions or t._updated_cells for t in tables)
+        if getattr(screen, "loaded", True) and not measuring and not pilot.app.workers:
+            return
+
+
 # keys pressed from the home screen (after the record list has loaded)
 VIEWS = {
     "home": [],
@@ -56,13 +77,9 @@ def test_look(snap_compare, view: str, size: str, lang: str) -> None:
     app = make_app(ws, lang)
 
     async def walk(pilot) -> None:  # type: ignore[no-untyped-def]
-        await pilot.pause()  # the record list starts loading after the first paint
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+        await settle(pilot)  # the record list starts loading after the first paint
         for key in VIEWS[view]:
             await pilot.press(key)
-            await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+            await settle(pilot)
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=walk)

@@ -187,3 +187,21 @@ def decision_text(d: Decision, evals: dict | None = None) -> str:
             lines.append(f"  - {k.metric} {k.comparator} {k.threshold:g} for {k.window_days} days "
                          f"-> {k.action} (review by {k.deadline}; {k.note})")
     return "\n".join(lines)
+
+
+def compact(x: float) -> str:
+    """A large amount in few characters: 1.2M, 35.4k, 800 (tables and charts are narrow)."""
+    if x != x:
+        return "n/a"
+    if abs(x) == float("inf"):
+        return "never" if x > 0 else "-"
+    ax = abs(x)
+    if ax >= 1e9:
+        return f"{x / 1e9:.1f}B"
+    if ax >= 1e6:
+        return f"{x / 1e6:.1f}M"
+    if ax >= 1e4:
+        return f"{x / 1e3:.0f}k"
+    if ax >= 1e3:
+        return f"{x / 1e3:.1f}k"
+    return f"{x:.0f}"

@@ -26,24 +26,6 @@ def num(x: Any) -> float:
     return float(x)
 
 
-def compact(x: float) -> str:
-    """A large amount in few characters: 1.2M, 35.4k, 800 (tables and charts are narrow)."""
-    if x != x:
-        return "n/a"
-    if abs(x) == float("inf"):
-        return "never" if x > 0 else "-"
-    ax = abs(x)
-    if ax >= 1e9:
-        return f"{x / 1e9:.1f}B"
-    if ax >= 1e6:
-        return f"{x / 1e6:.1f}M"
-    if ax >= 1e4:
-        return f"{x / 1e3:.0f}k"
-    if ax >= 1e3:
-        return f"{x / 1e3:.1f}k"
-    return f"{x:.0f}"
-
-
 def tokens_basis(candidate: dict[str, Any]) -> str:
     """exact when every prompt part was counted exactly, estimated when any was, else given."""
     bases = {p.get("basis") for p in candidate.get("tokens", {}).values()}

@@ -33,12 +33,11 @@ from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
 from rubrics.report import grows, row_mark
 from tui import i18n
 from tui.i18n import t
-from tui.render import amount, money
-from tui.screens.commands import Entry, ScreenCommands
+from tui.render import amount, compact, money
 from tui.screens import lifecycle
+from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import (
     candidates,
-    compact,
     currency,
     display_path,
     num,

@@ -17,7 +17,7 @@ from textual.widgets.option_list import Option
 
 from tui import i18n
 from tui.i18n import t
-from tui.screens.steps import WIZARD_KEY
+from tui.steps import WIZARD_KEY
 
 MAX_DRAFTS_LISTED = 8
 

@@ -24,7 +24,7 @@ from tui import i18n
 from tui.i18n import field_help, t
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import display_path
-from tui.screens.steps import (
+from tui.steps import (
     STEP_NAMES,
     STEPS,
     WIZARD_KEY,

@@ -15,7 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from tui.i18n import field_label, t
-from tui.screens.steps import FieldDef
+from tui.steps import FieldDef
 
 RANGE_KEYS = ("low", "likely", "high")
 

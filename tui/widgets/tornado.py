@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.screens.record_view import compact
+from tui.render import compact
 
 LABEL_WIDTH = 24
 FIGURE_WIDTH = 16  # " -123k .. 1.2M"

@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.screens.record_view import compact
+from tui.render import compact
 
 Y_LABEL_WIDTH = 10
 
