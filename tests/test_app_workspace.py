@@ -13,7 +13,7 @@ import pytest
 
 from estimators.paths import Workspace
 from tui import i18n
-from tui.screens.steps import STEPS, get_path, set_path, step_of
+from tui.steps import STEPS, get_path, set_path, step_of
 from tui.widgets.fields import fmt_number, parse_int, parse_number
 
 TODAY = dt.date(2026, 12, 1)

@@ -16,6 +16,7 @@ from textual.widget import Widget
 
 from estimators.paths import Workspace, resolve_workspace
 from tui import i18n
+from tui.plain import clean
 
 DARK, LIGHT = "textual-dark", "textual-light"
 
@@ -45,7 +46,7 @@ class ScopecardApp(App[int]):
         from tui.screens.home import HomeScreen
         from tui.screens.record_view import display_path
 
-        self.sub_title = display_path(self.workspace.root)
+        self.sub_title = clean(display_path(self.workspace.root), one_line=True)
         self.theme = DARK
         self.push_screen(HomeScreen())
 
@@ -66,8 +67,10 @@ class ScopecardApp(App[int]):
 
 
 def run(args: argparse.Namespace) -> int:
-    """Open the app on the workspace and language named on the command line (or the defaults)."""
+    """Open the app on the workspace and language named on the command line (or the defaults);
+    the exit status is not 0 when an error ended it."""
     i18n.set_language(i18n.detect_language(getattr(args, "lang", None)))
     ws = resolve_workspace(getattr(args, "workspace", None))
-    ScopecardApp(ws).run()
-    return 0
+    app = ScopecardApp(ws)
+    app.run()
+    return app.return_code or 0  # 1 when an error ended the app (Textual printed it)

@@ -43,6 +43,7 @@ EN: dict[str, str] = {
     # home
     "home.title": "Decisions",
     "home.loading": "Loading decisions…",
+    "home.loading_n": "Reading decisions for the first time… {done} of {total}",
     "home.count": "{n} decisions, {bad} unreadable",
     "home.empty": "No decisions yet in {path}. Press n to scope a feature.",
     "home.filter": "Filter: title, verdict, status, flag…",
@@ -63,6 +64,8 @@ EN: dict[str, str] = {
     "start.draft": "Resume draft: {title} ({file})",
     "start.untitled": "untitled",
     "start.cancel": "Cancel",
+    "start.draft_error": "Unreadable draft {file}: {error}",
+    "start.unreadable": "Draft {file} cannot be resumed: {error}",
     # wizard
     "wizard.title": "New scoping",
     "wizard.step": "Step {n}/{total}: {name}",
@@ -71,6 +74,11 @@ EN: dict[str, str] = {
     "wizard.finish": "Finish",
     "wizard.draft_saved": "Draft saved: {path}",
     "wizard.has_errors": "Fix the marked fields first: {steps}",
+    "wizard.draft_not_saved": ("Draft not saved: {error}. Your edits stay here until you leave; "
+                               "to keep drafts, start scopecard with --workspace DIR on a "
+                               "writable folder."),
+    "wizard.spec_not_saved": ("Spec not saved: {error}. Start scopecard with --workspace DIR on "
+                              "a writable folder to finish."),
     "wizard.help_hint": "Tab moves between fields; Ctrl+N / Ctrl+B change step; F1 lists all keys.",
     "range.low": "low",
     "range.likely": "likely",
@@ -107,6 +115,7 @@ EN: dict[str, str] = {
     "results.deciding": "Deciding…",
     "results.counting": "Counting tokens: {label}",
     "results.failed": "Could not decide: {error}",
+    "results.malformed": "malformed record ({error}); check it with scopecard show",
     "results.load": "Load: {tasks} tasks/month, {calls} calls/month; {avg} QPS average, "
                     "{peak} QPS peak",
     "results.load_start": "Load in month 0: {tasks} tasks/month, {calls} calls/month; {avg} QPS "
@@ -244,6 +253,7 @@ ZH: dict[str, str] = {
     "key.palette": "命令面板",
     "home.title": "决策记录",
     "home.loading": "正在加载决策记录…",
+    "home.loading_n": "首次读取决策记录… {done} / {total}",
     "home.count": "共 {n} 条决策，{bad} 条无法读取",
     "home.empty": "{path} 中还没有决策。按 n 开始评估一个功能。",
     "home.filter": "筛选：标题、结论、状态、标记…",
@@ -263,6 +273,8 @@ ZH: dict[str, str] = {
     "start.draft": "继续草稿：{title}（{file}）",
     "start.untitled": "未命名",
     "start.cancel": "取消",
+    "start.draft_error": "无法读取的草稿 {file}：{error}",
+    "start.unreadable": "草稿 {file} 无法继续：{error}",
     "wizard.title": "新的评估",
     "wizard.step": "第 {n}/{total} 步：{name}",
     "wizard.next": "下一步",
@@ -270,6 +282,10 @@ ZH: dict[str, str] = {
     "wizard.finish": "完成",
     "wizard.draft_saved": "草稿已保存：{path}",
     "wizard.has_errors": "请先修正标出的字段：{steps}",
+    "wizard.draft_not_saved": ("草稿未保存：{error}。离开前编辑内容仍保留在此；如需保存草稿，"
+                               "请用 --workspace DIR 指定可写的文件夹启动 scopecard。"),
+    "wizard.spec_not_saved": ("需求未保存：{error}。请用 --workspace DIR 指定可写的文件夹"
+                              "启动 scopecard 后再完成。"),
     "wizard.help_hint": "Tab 在字段间移动；Ctrl+N / Ctrl+B 切换步骤；F1 列出所有按键。",
     "range.low": "最低",
     "range.likely": "最可能",
@@ -305,6 +321,7 @@ ZH: dict[str, str] = {
     "results.deciding": "正在决策…",
     "results.counting": "正在计数 token：{label}",
     "results.failed": "无法得出结论：{error}",
+    "results.malformed": "记录格式有误（{error}）；请用 scopecard show 检查",
     "results.load": "负载：每月 {tasks} 个任务，{calls} 次调用；平均 {avg} QPS，峰值 {peak} QPS",
     "results.load_start": "第 0 月负载：每月 {tasks} 个任务，{calls} 次调用；平均 {avg} QPS，峰值 "
                           "{peak} QPS",

@@ -81,7 +81,8 @@ def get_path(data: dict[str, Any], path: str) -> Any:
 
 
 def set_path(data: dict[str, Any], path: str, value: Any) -> None:
-    """Set a dotted path (None removes it, and empty tables left behind)."""
+    """Set a dotted path (None removes it, and empty tables left behind); a value that is in
+    the way of the path (not a table) is replaced by one."""
     keys = path.split(".")
     if value is None:
         trail = [data]
@@ -97,7 +98,9 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
         return
     node = data
     for key in keys[:-1]:
-        node = node.setdefault(key, {})
+        if not isinstance(node.get(key), dict):  # a draft may hold `load = 5`: the edit wins
+            node[key] = {}
+        node = node[key]
     node[keys[-1]] = value
 
 

@@ -12,6 +12,7 @@ from textual.widgets import Button, Static
 
 from tui import i18n
 from tui.i18n import t
+from tui.plain import plain
 
 
 class ConfirmDialog(ModalScreen[bool]):
@@ -30,7 +31,7 @@ class ConfirmDialog(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(self.question, classes="dialog-title")
+            yield Static(plain(self.question), classes="dialog-title")
             with Horizontal(classes="dialog-buttons"):
                 yield Button(t("confirm.yes"), id="yes", variant="primary", compact=True)
                 yield Button(t("confirm.no"), id="no", compact=True)

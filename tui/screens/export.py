@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from tui import i18n
 from tui.i18n import t
+from tui.plain import notify, plain
 from tui.screens import lifecycle
 from tui.screens.record_view import display_path
 
@@ -34,7 +35,7 @@ class ExportDialog(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(t("export.title", id=self.record_id), classes="dialog-title")
+            yield Static(plain(t("export.title", id=self.record_id)), classes="dialog-title")
             yield OptionList(*(Option(t(f"export.{f}"), id=f) for f in FORMATS))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -55,8 +56,9 @@ def export_record(app: App[Any], record_path: Path, fmt: str | None) -> None:
         try:
             out = lifecycle.export(app.workspace, record_path, fmt)
         except (InputError, OSError) as e:
-            app.call_from_thread(app.notify, str(e), severity="error")
+            app.call_from_thread(notify, app, e, severity="error")
             return
-        app.call_from_thread(app.notify, t("results.exported", path=display_path(out)), timeout=10)
+        app.call_from_thread(notify, app, t("results.exported", path=display_path(out)),
+                             timeout=10)
 
     app.run_worker(work, thread=True, group="export")

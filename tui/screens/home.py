@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
 
 from tui import i18n
 from tui.i18n import t
+from tui.plain import clean, notify, plain
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import display_path
 
@@ -94,35 +95,71 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="records")
     def _load(self) -> None:
-        from rubrics.records import list_records
+        from tui.screens.record_list import load_summaries
 
         app: Any = self.app
-        summaries = list_records(app.workspace.decisions)
-        app.call_from_thread(self._loaded, summaries)
+        worker = get_current_worker()
+
+        def show(batch: list[RecordSummary], done: int, total: int) -> None:
+            if not worker.is_cancelled:
+                app.call_from_thread(self._batch, batch, done, total)
+
+        summaries = load_summaries(app.workspace.decisions, show, lambda: worker.is_cancelled)
+        if summaries is not None and not worker.is_cancelled:
+            app.call_from_thread(self._loaded, summaries)
+
+    def _batch(self, batch: list[RecordSummary], done: int, total: int) -> None:
+        """Rows for records read so far (the complete list replaces them when it is ready)."""
+        if done == len(batch):  # the first batch: a reload starts the table anew
+            self.summaries = []
+            self.query_one("#records", DataTable).clear()
+        self.summaries += batch
+        self._add_rows(batch)
+        self.query_one("#home-status", Static).update(
+            plain(t("home.loading_n", done=f"{done:,}", total=f"{total:,}")))
 
     def _loaded(self, summaries: list[RecordSummary]) -> None:
+        streamed = summaries == self.summaries and not self.loaded  # every row already shown
         self.summaries, self.loaded = summaries, True
-        self._fill()
+        if streamed:
+            self._show_count()
+        else:
+            self._fill()
 
     def _fill(self) -> None:
-        app: Any = self.app
-        needle = self.query_one("#filter", Input).value.casefold().strip()
+        """The table from the summaries and the filter, the cursor kept on its record."""
         table = self.query_one("#records", DataTable)
+        selected = self._selected()
         table.clear()
-        for s in self.summaries:
-            flags = flags_of(s, app.today)
-            cells = (s.id, s.title, s.verdict, s.status, str(s.review_due or ""), flags)
-            if needle and not any(needle in c.casefold() for c in cells):
-                continue
-            table.add_row(
-                s.id, s.title, Text(s.verdict, style=VERDICT_STYLE.get(s.verdict, "")),
-                Text(s.status or "—", style="red" if s.error else ""), str(s.review_due or ""),
-                Text(flags, style="red" if s.error else "yellow"), key=str(s.path))
+        self._add_rows(self.summaries)
+        if selected is not None and str(selected.path) in table.rows:
+            table.move_cursor(row=table.get_row_index(str(selected.path)), animate=False)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        """How many decisions there are and how many cannot be read (or where to start)."""
+        app: Any = self.app
         bad = sum(1 for s in self.summaries if s.error)
         status = (t("home.empty", path=display_path(app.workspace.decisions)) if not self.summaries
                   else t("home.count", n=len(self.summaries), bad=bad))
-        self.query_one("#home-status", Static).update(status)
+        self.query_one("#home-status", Static).update(plain(status))
         self.refresh_bindings()
+
+    def _add_rows(self, summaries: list[RecordSummary]) -> None:
+        """Rows for the summaries that pass the filter; every text shown as written."""
+        app: Any = self.app
+        needle = self.query_one("#filter", Input).value.casefold().strip()
+        table = self.query_one("#records", DataTable)
+        for s in summaries:
+            flags = flags_of(s, app.today)
+            cells = [clean(c, one_line=True) for c in
+                     (s.id, s.title, s.verdict, s.status or "—", s.review_due or "", flags)]
+            if needle and not any(needle in c.casefold() for c in cells):
+                continue
+            styles = ("", "", VERDICT_STYLE.get(s.verdict, ""), "red" if s.error else "", "",
+                      "red" if s.error else "yellow")
+            table.add_row(*(plain(c, style) for c, style in zip(cells, styles, strict=True)),
+                          key=str(s.path))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill()
@@ -141,9 +178,9 @@ class HomeScreen(Screen[None]):
         """The selected record if it can be read; otherwise say why not."""
         s = self._selected()
         if s is None:
-            self.notify(t("home.no_selection"), severity="warning")
+            notify(self, t("home.no_selection"), severity="warning")
         elif s.error:
-            self.notify(t("home.unreadable", error=s.error), severity="error")
+            notify(self, t("home.unreadable", error=s.error), severity="error")
             return None
         return s
 

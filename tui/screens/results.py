@@ -34,6 +34,7 @@ from rubrics.report import grows, row_mark
 from tui import i18n
 from tui.i18n import t
 from tui.render import amount, compact, money
+from tui.plain import clean, notify, plain
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import (
@@ -210,17 +211,24 @@ class ResultsScreen(Screen[None]):
     def _failed(self, message: str) -> None:
         self.query_one("#progress").display = False
         status = self.query_one("#status-line", Static)
-        status.update(Text(t("results.failed", error=message), style="bold red"))
+        status.update(plain(t("results.failed", error=message), style="bold red"))
 
     def _show(self, record: dict[str, Any], path: Path) -> None:
         self.record, self.record_path = record, path
         self.query_one("#progress").display = False
+        try:
+            self._status_line()
+            self._fill_estimate()
+            self._fill_capability()
+            self._fill_economics()
+            self._fill_verdict()
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            # a record edited by hand or written by another tool: say so, never crash
+            self.record = None
+            self._failed(t("results.malformed", error=f"{type(e).__name__}: {e}"))
+            self.refresh_bindings()
+            return
         self.query_one("#tabs").display = True
-        self._status_line()
-        self._fill_estimate()
-        self._fill_capability()
-        self._fill_economics()
-        self._fill_verdict()
         self.refresh_bindings()
         self.query_one("#estimate-table", DataTable).focus()
 
@@ -231,12 +239,13 @@ class ResultsScreen(Screen[None]):
         out = self.record.get("outputs", {})
         verdict = str(out.get("verdict", ""))
         line = Text()
-        line.append(f" {verdict} ", style=f"bold reverse {self._verdict_color(verdict)}")
+        line.append(clean(f" {verdict} ", one_line=True),
+                    style=f"bold reverse {self._verdict_color(verdict)}")
         if out.get("chosen"):
-            line.append("  " + t("results.chosen", model=out["chosen"]))
-        line.append(f"  · {self.record.get('status', '')}\n")
+            line.append(clean("  " + t("results.chosen", model=out["chosen"]), one_line=True))
+        line.append(clean(f"  · {self.record.get('status', '')}", one_line=True) + "\n")
         assert self.record_path is not None
-        line.append(display_path(self.record_path), style="dim")
+        line.append(clean(display_path(self.record_path), one_line=True), style="dim")
         self.query_one("#status-line", Static).update(line)
 
     @staticmethod
@@ -267,21 +276,22 @@ class ResultsScreen(Screen[None]):
                              style="bold red" if peak.exceeded else "")
             native = c.get("native_currency", cur)
             excluded = bool(c.get("excluded"))
-            model = Text(c.get("model", ""), style="dim strike" if excluded else "")
+            model = plain(c.get("model", ""), "dim strike" if excluded else "", one_line=True)
             self.rows.append(SortableRow(
                 cells=(model, f"{row_mark(c.get('tokens', {}))}{tokens_in:,.0f}/{tokens_out:,.0f}",
                        money(num(c.get("cost_per_call"))), money(num(c.get("monthly_cost"))),
-                       peak_text, cur if native == cur else f"{cur} ({native})",
+                       peak_text,
+                       plain(cur if native == cur else f"{cur} ({native})", one_line=True),
                        t(f"results.basis.{basis}")),
-                keys=(c.get("model", ""), tokens_in + tokens_out, num(c.get("cost_per_call")),
+                keys=(str(c.get("model", "")), tokens_in + tokens_out, num(c.get("cost_per_call")),
                       num(c.get("monthly_cost")),
                       peak.peak_qps / peak.limit_qps if peak.limit_qps else 0.0, native, basis)))
             if excluded:
-                notes.append(f"✗ {c['model']}: {t('results.excluded')}: {c['excluded']}\n",
-                             style="red")
+                notes.append(clean(f"✗ {c['model']}: {t('results.excluded')}: {c['excluded']}")
+                             + "\n", style="red")
             for w in c.get("warnings", []):
-                notes.append(f"! {c['model']}: {w}\n", style="yellow")
-        notes.append(t("results.legend", cur=cur), style="dim")
+                notes.append(clean(f"! {c['model']}: {w}") + "\n", style="yellow")
+        notes.append(clean(t("results.legend", cur=cur)), style="dim")
         self.query_one("#estimate-notes", Static).update(notes)
         table = self.query_one("#estimate-table", DataTable)
         table.clear(columns=True)
@@ -307,9 +317,9 @@ class ResultsScreen(Screen[None]):
         assert rec is not None
         th = rec.get("thresholds", {})
         suite = rec.get("evals", {}).get("suite", "")
-        self.query_one("#capability-head", Static).update(t(
+        self.query_one("#capability-head", Static).update(plain(t(
             "results.capability_head", suite=suite, bar=_pct(th.get("bar")),
-            conf=_pct(th.get("confidence"))))
+            conf=_pct(th.get("confidence")))))
         table = self.query_one("#capability-table", DataTable)
         table.clear(columns=True)
         for key in ("model", "tier", "kn", "interval", "bar", "status", "needed", "errors"):
@@ -321,11 +331,14 @@ class ResultsScreen(Screen[None]):
             for i, (tier, ch) in enumerate(checks):
                 status = str(ch.get("status", ""))
                 table.add_row(
-                    c.get("model", "") if i == 0 else "", tier,
-                    f"{ch.get('k', 0)}/{ch.get('n', 0)}",
-                    f"[{num(ch.get('low')):.2f}, {num(ch.get('high')):.2f}]",
-                    _pct(ch.get("bar")), Text(status, style=STATUS_STYLE.get(status, "")),
-                    _needed(ch), str(ch.get("errors") or ""))
+                    plain(c.get("model", "") if i == 0 else "", one_line=True),
+                    plain(tier, one_line=True),
+                    plain(f"{ch.get('k', 0)}/{ch.get('n', 0)}", one_line=True),
+                    Text(f"[{num(ch.get('low')):.2f}, {num(ch.get('high')):.2f}]"),
+                    _pct(ch.get("bar")),
+                    plain(status, STATUS_STYLE.get(status, ""), one_line=True),
+                    plain(_needed(ch), one_line=True),
+                    plain(ch.get("errors") or "", one_line=True))
 
     def _fill_economics(self) -> None:
         rec = self.record
@@ -333,26 +346,27 @@ class ResultsScreen(Screen[None]):
         cur = currency(rec)
         th = rec.get("thresholds", {})
         months = rec.get("spec", {}).get("costs", {}).get("amortize_months", 12)
-        self.query_one("#economics-head", Static).update(t(
+        self.query_one("#economics-head", Static).update(plain(t(
             "results.economics_head_average" if _grows(rec) else "results.economics_head",
-            cur=cur, draws=f"{th.get('draws', 0):,}", seed=rec.get("seed", ""), months=months))
+            cur=cur, draws=f"{th.get('draws', 0):,}", seed=rec.get("seed", ""), months=months)))
         table = self.query_one("#economics-table", DataTable)
         table.clear(columns=True)
         for key in ("model", "nmb", "roi", "ppos", "breakeven", "payback"):
             table.add_column(t(f"results.col.{key}"), key=key)
         for c in candidates(rec):
             d, p = c.get("distribution"), c.get("point", {})
+            model = plain(c.get("model", ""), one_line=True)
             if not d:
-                table.add_row(c.get("model", ""), t("results.excluded"), "", "", "", "")
+                table.add_row(model, t("results.excluded"), "", "", "", "")
                 continue
             nmb = " / ".join(compact(num(d["nmb"][q])) for q in ("p10", "p50", "p90"))
-            table.add_row(c.get("model", ""), nmb, f"{num(d['roi']['p50']):.2f}",
+            table.add_row(model, nmb, f"{num(d['roi']['p50']):.2f}",
                           _pct(d.get("p_positive")), compact(num(p.get("break_even_tasks"))),
                           amount(num(p.get("payback_months")), 1))
         alts = Text(t("results.alternatives") + "\n", style="bold")
         for a in rec.get("outputs", {}).get("alternatives", []):
-            alts.append(f"  {a['name']:<16} NMB {money(num(a['nmb'])):>14}  ROI "
-                        f"{num(a['roi']):>6.2f}  {a.get('note', '')}\n", style="")
+            alts.append(clean(f"  {a['name']:<16} NMB {money(num(a['nmb'])):>14}  ROI "
+                              f"{num(a['roi']):>6.2f}  {a.get('note', '')}") + "\n")
         self.query_one("#alternatives", Static).update(alts)
         index = plotted_candidate(rec)
         table.move_cursor(row=index)
@@ -375,13 +389,15 @@ class ResultsScreen(Screen[None]):
         per_task, value = num(p.get("cost_per_task")), num(p.get("value_per_task"))
         break_even = num(p.get("break_even_tasks"))
         x_max = max(2 * tasks, 1.25 * break_even if break_even < float("inf") else 0, 1.0)
-        self.query_one("#plot-title", Static).update(t("results.plot_title", model=model))
+        self.query_one("#plot-title", Static).update(
+            plain(t("results.plot_title", model=model), one_line=True))
         self.query_one(VolumePlot).show(
             [Line(t("results.plot_cost"), fixed, per_task, "red"),
              Line(t("results.plot_value"), 0.0, value, "green")],
             [Mark(tasks, t("results.plot_now")), Mark(break_even, t("results.plot_breakeven"))],
             x_max, t("results.plot_x"))
-        self.query_one("#tornado-title", Static).update(t("results.tornado_title", model=model))
+        self.query_one("#tornado-title", Static).update(
+            plain(t("results.tornado_title", model=model), one_line=True))
         bars = [Bar(row["input"], num(row["nmb_low"]), num(row["nmb_high"]))
                 for row in d.get("tornado", [])]
         self.query_one(Tornado).show(bars, num(p.get("nmb")))
@@ -392,7 +408,8 @@ class ResultsScreen(Screen[None]):
         out, th = rec.get("outputs", {}), rec.get("thresholds", {})
         verdict = str(out.get("verdict", ""))
         banner = self.query_one("#verdict-banner", Static)
-        banner.update(verdict + (f"  —  {out['chosen']}" if out.get("chosen") else ""))
+        banner.update(plain(verdict + (f"  —  {out['chosen']}" if out.get("chosen") else ""),
+                            one_line=True))
         banner.set_classes(f"verdict-{VERDICT_CLASS.get(verdict, 'stop')}")
         parts: list[RenderableType] = []
 
@@ -403,7 +420,7 @@ class ResultsScreen(Screen[None]):
             bullets.add_column(width=2, no_wrap=True, justify="right")
             bullets.add_column(ratio=1)
             for line in lines:
-                bullets.add_row("•", line)
+                bullets.add_row("•", plain(line))
             parts.extend([Text(title, style="bold"), bullets])
 
         section(t("results.reasons"), [str(r) for r in out.get("reasons", [])])
@@ -422,9 +439,9 @@ class ResultsScreen(Screen[None]):
         for key in ("metric", "rule", "window", "deadline", "action", "note"):
             table.add_column(t(f"results.kill.{key}"), key=key)
         for k in rec.get("kill_criteria", []):
-            table.add_row(k["metric"], f"{k['comparator']} {num(k['threshold']):g}",
-                          f"{k['window_days']} d", str(k["deadline"]), k["action"],
-                          k.get("note", ""))
+            cells = (k["metric"], f"{k['comparator']} {num(k['threshold']):g}",
+                     f"{k['window_days']} d", k["deadline"], k["action"], k.get("note", ""))
+            table.add_row(*(plain(c, one_line=True) for c in cells))
 
     # --- actions ---------------------------------------------------------------------------
 
@@ -483,7 +500,7 @@ class ResultsScreen(Screen[None]):
         try:
             record = lifecycle.set_status(app.workspace, self.record_path, status, app.today)
         except (InputError, OSError) as e:
-            app.call_from_thread(app.notify, str(e), severity="error")
+            app.call_from_thread(notify, app, e, severity="error")
             return
         app.call_from_thread(self._status_changed, record, status)
 
@@ -492,7 +509,7 @@ class ResultsScreen(Screen[None]):
         self._status_line()
         self.refresh_bindings()
         assert self.record_path is not None
-        self.notify(t("results.status_set", status=status, path=display_path(self.record_path)))
+        notify(self, t("results.status_set", status=status, path=display_path(self.record_path)))
 
     def action_export(self) -> None:
         from tui.screens.export import ExportDialog, export_record

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Header, Input, Static
 
 from tui import i18n
 from tui.i18n import t
+from tui.plain import clean, notify, plain
 from tui.render import money
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
@@ -28,57 +29,64 @@ def recorded_text(record: dict[str, Any]) -> Text:
     """The record's verdict, and per candidate its cost per call, capability and median ROI."""
     out = record.get("outputs", {})
     text = Text()
-    text.append(str(out.get("verdict", "")), style="bold")
+    text.append(clean(out.get("verdict", ""), one_line=True), style="bold")
     if out.get("chosen"):
-        text.append(f"  {out['chosen']}")
-    text.append(f"\n{record.get('as_of', '')}  {record.get('status', '')}  {currency(record)}\n\n")
+        text.append(clean(f"  {out['chosen']}", one_line=True))
+    text.append(clean(f"\n{record.get('as_of', '')}  {record.get('status', '')}  "
+                      f"{currency(record)}\n\n"))
     for c in candidates(record):
         d = c.get("distribution") or {}
         roi = f"ROI P50 {num(d['roi']['p50']):.2f}" if d else t("results.excluded")
         status = c.get("capability", {}).get("status", "")
-        text.append(f"{c.get('model', '')}\n", style="bold")
-        text.append(f"  {money(num(c.get('cost_per_call')))} / call  {status}  {roi}\n")
+        text.append(clean(c.get("model", ""), one_line=True) + "\n", style="bold")
+        text.append(clean(f"  {money(num(c.get('cost_per_call')))} / call  {status}  {roi}")
+                    + "\n")
     return text
+
+
+def _line(text: Text, content: str, style: str = "") -> None:
+    """Append one line of text from the core or the record (shown as written)."""
+    text.append(clean(content) + "\n", style=style)
 
 
 def recomputed_text(rv: Any) -> Text:
     """The core's four recomputations (original inputs, today's prices, evals, actuals)."""
     text = Text()
     if rv.error:
-        return Text(rv.error, style="bold red")
+        return plain(rv.error, style="bold red")
     if rv.reproduction:
         text.append(f"{t('review.reproduction')}: ", style="bold")
-        text.append(f"{rv.reproduction.status}\n",
-                    style="green" if rv.reproduction.status == "reproduced" else "red")
+        _line(text, str(rv.reproduction.status),
+              "green" if rv.reproduction.status == "reproduced" else "red")
         for line in rv.reproduction.differences[:5] + ([rv.reproduction.note]
                                                        if rv.reproduction.note else []):
-            text.append(f"  {line}\n", style="dim")
+            _line(text, f"  {line}", "dim")
     if rv.today:
         text.append(f"\n{t('review.today')}\n", style="bold")
         for m in rv.today.moves:
             change = f"{m.change:+.1%}" if m.change is not None else m.note
             today = money(m.today) if m.today is not None else "—"
-            text.append(f"  {m.model}: {money(m.recorded)} → {today}  ({change})\n")
+            _line(text, f"  {m.model}: {money(m.recorded)} → {today}  ({change})")
         if rv.today.verdict:
-            text.append("  " + t("review.verdict_today", verdict=rv.today.verdict) + "\n")
+            _line(text, "  " + t("review.verdict_today", verdict=rv.today.verdict))
         if rv.today.note:
-            text.append(f"  {rv.today.note}\n", style="dim")
+            _line(text, f"  {rv.today.note}", "dim")
     if rv.evals:
         text.append(f"\n{t('review.evals')}\n", style="bold")
         if rv.evals.note:
-            text.append(f"  {rv.evals.note}\n", style="dim")
+            _line(text, f"  {rv.evals.note}", "dim")
         for c in rv.evals.candidates:
-            text.append(f"  {c.model}: {c.status_then} → {c.status_now} ({c.k}/{c.n})\n")
+            _line(text, f"  {c.model}: {c.status_then} → {c.status_now} ({c.k}/{c.n})")
         for c in rv.evals.cheaper:
-            text.append("  " + t("review.cheaper", model=c.model, k=c.k, n=c.n,
-                                 cost=money(c.cost_per_call)) + "\n", style="yellow")
+            _line(text, "  " + t("review.cheaper", model=c.model, k=c.k, n=c.n,
+                                 cost=money(c.cost_per_call)), "yellow")
     if rv.kills:
         text.append(f"\n{t('review.kills')}\n", style="bold")
         for k in rv.kills:
             state = (t("review.no_actual") if k.actual is None
                      else t("review.met") if k.met else t("review.not_met"))
-            text.append(f"  {k.metric} {k.comparator} {k.threshold:g} → {k.action}: {state}\n",
-                        style="bold red" if k.met else "")
+            _line(text, f"  {k.metric} {k.comparator} {k.threshold:g} → {k.action}: {state}",
+                  "bold red" if k.met else "")
     return text
 
 
@@ -129,7 +137,7 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = t("review.title")
-        self.sub_title = self.record_path.stem
+        self.sub_title = clean(self.record_path.stem, one_line=True)
         app: Any = self.app
         app.steady_cursors(self)
         self.query_one("#actuals", Input).focus()
@@ -153,20 +161,26 @@ class ReviewScreen(Screen[None]):
             return
         app.call_from_thread(self._show, before, rv)
         if save:
-            app.call_from_thread(app.notify, t("review.appended", path=self.record_path))
+            app.call_from_thread(notify, app, t("review.appended", path=self.record_path))
 
     def _failed(self, message: str) -> None:
-        self.query_one("#review-now", Static).update(Text(message, style="bold red"))
+        self.query_one("#review-now", Static).update(plain(message, style="bold red"))
 
     def _show(self, before: dict[str, Any], rv: Any) -> None:
         self.review = rv
-        self.query_one("#review-recorded", Static).update(recorded_text(before))
+        try:
+            recorded = recorded_text(before)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
+            # a record edited by hand or written by another tool: say so, never crash
+            recorded = plain(t("results.malformed", error=f"{type(e).__name__}: {e}"),
+                             style="bold red")
+        self.query_one("#review-recorded", Static).update(recorded)
         self.query_one("#review-now", Static).update(recomputed_text(rv))
         text = Text()
         for f in rv.flags:
-            text.append(f"⚑ {f.kind}: ", style="bold yellow")
-            text.append(f"{f.message}\n")
-            text.append(f"  {t('flag.' + f.kind)}\n", style="dim")
+            text.append(clean(f"⚑ {f.kind}: ", one_line=True), style="bold yellow")
+            _line(text, str(f.message))
+            _line(text, f"  {t('flag.' + f.kind)}", "dim")
         self.query_one("#review-flags", Static).update(text or t("review.no_flags"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -17,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from tui import i18n
 from tui.i18n import t
+from tui.plain import notify, plain
 from tui.steps import WIZARD_KEY
 
 MAX_DRAFTS_LISTED = 8
@@ -43,17 +43,40 @@ def example_data() -> dict[str, Any]:
     return data
 
 
-def read_drafts(folder: Path) -> list[tuple[Path, dict[str, Any]]]:
-    """Readable drafts, newest first (an unreadable one is skipped: it is only a draft)."""
-    if not folder.is_dir():
+@dataclass(frozen=True)
+class Draft:
+    path: Path
+    data: dict[str, Any]
+    error: str | None = None  # why it cannot be resumed (it is listed anyway, with this)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:  # gone since the folder was listed: it sorts last and reads as an error
+        return 0.0
+
+
+def read_draft(path: Path) -> Draft:
+    """A draft file read like any file from outside: bounded (by the size of a spec, which it
+    becomes with its prompt texts inlined), regular files only, TOML errors with their line."""
+    from estimators.errors import InputError
+    from estimators.safefile import read_toml
+    from rubrics.spec import MAX_SPEC_BYTES
+
+    try:
+        return Draft(path, read_toml(path, MAX_SPEC_BYTES))
+    except InputError as e:
+        return Draft(path, {}, e.message + (f" ({e.where})" if e.where else ""))
+
+
+def read_drafts(folder: Path) -> list[Draft]:
+    """The newest drafts; unreadable ones too, with their error, so none goes missing unseen."""
+    try:
+        paths = sorted(folder.glob("*.toml"), key=_mtime, reverse=True)
+    except OSError:  # no drafts/ yet, or it cannot be listed
         return []
-    out = []
-    for path in sorted(folder.glob("*.toml"), key=lambda p: p.stat().st_mtime, reverse=True):
-        try:
-            out.append((path, tomllib.loads(path.read_text("utf-8"))))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            continue
-    return out[:MAX_DRAFTS_LISTED]
+    return [read_draft(p) for p in paths[:MAX_DRAFTS_LISTED]]
 
 
 def new_draft_path(folder: Path, now: dt.datetime) -> Path:
@@ -80,9 +103,14 @@ class StartDialog(ModalScreen[StartChoice | None]):
 
     def compose(self) -> ComposeResult:
         options = [Option(t("start.example"), id="example"), Option(t("start.blank"), id="blank")]
-        for i, (path, data) in enumerate(self.drafts):
-            title = data.get("title") or t("start.untitled")
-            options.append(Option(t("start.draft", title=title, file=path.name), id=f"draft-{i}"))
+        for i, d in enumerate(self.drafts):
+            if d.error:
+                prompt = plain(t("start.draft_error", file=d.path.name, error=d.error),
+                               style="red", one_line=True)
+            else:
+                title = d.data.get("title") or t("start.untitled")
+                prompt = plain(t("start.draft", title=title, file=d.path.name), one_line=True)
+            options.append(Option(prompt, id=f"draft-{i}"))
         with Vertical(classes="dialog"):
             yield Static(t("start.title"), classes="dialog-title")
             yield OptionList(*options, id="start-options")
@@ -90,8 +118,12 @@ class StartDialog(ModalScreen[StartChoice | None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         choice = event.option.id or ""
         if choice.startswith("draft-"):
-            path, data = self.drafts[int(choice.removeprefix("draft-"))]
-            self.dismiss(StartChoice(data, path))
+            draft = self.drafts[int(choice.removeprefix("draft-"))]
+            if draft.error:
+                notify(self, t("start.unreadable", file=draft.path.name, error=draft.error),
+                       severity="error")
+            else:
+                self.dismiss(StartChoice(draft.data, draft.path))
             return
         data = example_data() if choice == "example" else {}
         self.dismiss(StartChoice(data, new_draft_path(self.folder, dt.datetime.now())))

@@ -22,6 +22,7 @@ from textual.widgets.option_list import Option
 
 from tui import i18n
 from tui.i18n import field_help, t
+from tui.plain import notify, plain
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import display_path
 from tui.steps import (
@@ -72,9 +73,15 @@ def validate(data: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]
             else:
                 steps.setdefault(step_of(loc), []).append(str(problem))
     evals = get_path(data, f"{WIZARD_KEY}.evals_csv")
-    if evals and not Path(evals).expanduser().is_file():
+    if evals and not (isinstance(evals, str) and Path(evals).expanduser().is_file()):
         fields[f"{WIZARD_KEY}.evals_csv"] = t("wizard.no_file")
     return fields, steps
+
+
+def write_failure(e: OSError) -> str:
+    """What stopped a write, as the CLI says it: the path, then the system's reason."""
+    where = display_path(Path(e.filename)) + ": " if e.filename else ""
+    return f"{where}{e.strerror or e}"
 
 
 def save_spec(data: dict[str, Any], folder: Path, day: dt.date) -> Path:
@@ -136,6 +143,7 @@ class WizardScreen(Screen[None]):
         self.step_errors: dict[str, list[str]] = {}
         self._save_timer: Timer | None = None
         self._dirty = False
+        self._save_error: str | None = None  # the last failed draft save's reason, said once
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -202,7 +210,8 @@ class WizardScreen(Screen[None]):
             if replaced_by is not None:
                 row.set_replaced(False)
             row.show_error(self.errors.get(row.field.path))
-        self.query_one("#step-errors", Static).update("\n".join(self.step_errors.get(name, [])))
+        self.query_one("#step-errors", Static).update(
+            plain("\n".join(self.step_errors.get(name, []))))
         steps = self.query_one("#steps", OptionList)
         bad = self._bad_steps()
         for n in STEP_NAMES:
@@ -217,8 +226,9 @@ class WizardScreen(Screen[None]):
     def _update_prompt_context(self) -> None:
         from tui.widgets.prompt_box import PromptBox
 
-        models = tuple(c["model"] for c in self.data.get("candidates", [])
-                       if isinstance(c, dict) and "model" in c)
+        listed = self.data.get("candidates")
+        models = tuple(c["model"] for c in listed if isinstance(c, dict)
+                       and isinstance(c.get("model"), str)) if isinstance(listed, list) else ()
         language = get_path(self.data, "prompt.language") or "en"
         for box in self.query(PromptBox):
             box.set_context(models, language if language in ("en", "zh", "mixed") else "en")
@@ -245,21 +255,32 @@ class WizardScreen(Screen[None]):
         if row is not None:
             self.query_one("#field-help", Static).update(field_help(row.field.path))
 
-    def _save(self) -> None:
-        """Write the draft atomically (only once something was edited)."""
+    def _save(self) -> bool:
+        """Write the draft atomically (only once something was edited). A workspace that cannot
+        be written is said once per reason, not after every keystroke; the edits stay here."""
         if not self._dirty:
-            return
+            return True
         import tomli_w
 
         from estimators.atomic import write_atomic
 
         set_path(self.data, f"{WIZARD_KEY}.step", STEP_NAMES[self.step])
-        write_atomic(self.draft_path, tomli_w.dumps(self.data).encode())
+        try:
+            write_atomic(self.draft_path, tomli_w.dumps(self.data).encode())
+        except OSError as e:
+            if write_failure(e) != self._save_error:
+                self._save_error = write_failure(e)
+                notify(self, t("wizard.draft_not_saved", error=self._save_error),
+                       severity="error", timeout=10)
+            return False
+        self._save_error = None
+        return True
 
     def action_save_draft(self) -> None:
         self._dirty = True
-        self._save()
-        self.notify(t("wizard.draft_saved", path=display_path(self.draft_path)))
+        self._save_error = None  # asked for: say it again if it fails again
+        if self._save():
+            notify(self, t("wizard.draft_saved", path=display_path(self.draft_path)))
 
     async def action_next(self) -> None:
         if self.step == len(STEP_NAMES) - 1:
@@ -276,13 +297,18 @@ class WizardScreen(Screen[None]):
         bad = self._bad_steps()
         if bad:
             await self.show_step(STEP_NAMES.index(bad[0]))
-            self.notify(t("wizard.has_errors", steps=", ".join(t(f"step.{n}") for n in bad)),
-                        severity="error")
+            notify(self, t("wizard.has_errors", steps=", ".join(t(f"step.{n}") for n in bad)),
+                   severity="error")
             return
         from tui.screens.results import ResultsScreen
 
         app: Any = self.app
-        spec_path = save_spec(self.data, app.workspace.root / "specs", app.today)
+        try:
+            spec_path = save_spec(self.data, app.workspace.root / "specs", app.today)
+        except OSError as e:
+            notify(self, t("wizard.spec_not_saved", error=write_failure(e)), severity="error",
+                   timeout=10)
+            return
         # the draft became the spec: a save still pending must not bring it back
         if self._save_timer is not None:
             self._save_timer.stop()

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import Input, Label, Select, Static
 
 from tui.i18n import field_label, t
+from tui.plain import clean, plain
 from tui.steps import FieldDef
 
 RANGE_KEYS = ("low", "likely", "high")
@@ -67,8 +68,8 @@ class NumberRange(Widget):
 
     def compose(self) -> ComposeResult:
         for key in RANGE_KEYS:
-            yield Input(self._initial[key], placeholder=t(f"range.{key}"), compact=True,
-                        classes=f"range-{key}")
+            yield Input(clean(self._initial[key], one_line=True), placeholder=t(f"range.{key}"),
+                        compact=True, classes=f"range-{key}")
 
     def read(self) -> Any:
         parts = {k: parse_number(self.query_one(f".range-{k}", Input).value) for k in RANGE_KEYS}
@@ -113,22 +114,24 @@ class FieldRow(Vertical):
         kind, value = self.field.kind, self.value
         if kind == "num":
             return NumberRange(value, id="control")
+        # a draft is any TOML (`title = 5`, `candidates = "x"`): each control shows what is there
         if kind == "choice":
-            return Select([(c, c) for c in self.choices], value=value if value in self.choices
-                          else Select.NULL, compact=True, id="control")
+            return Select([(plain(c, one_line=True), c) for c in self.choices],
+                          value=value if value in self.choices else Select.NULL, compact=True,
+                          id="control")
         if kind == "prompt":
             from tui.widgets.prompt_box import PromptBox
 
-            return PromptBox(value or "", id="control")
+            return PromptBox(clean(fmt_number(value)), id="control")
         if kind == "models":
             from tui.widgets.model_picker import ModelPicker
 
-            return ModelPicker(value or [], id="control")
-        if kind == "list":
-            text = ", ".join(value) if isinstance(value, list) else fmt_number(value)
+            return ModelPicker(value if isinstance(value, list) else [], id="control")
+        if kind == "list" and isinstance(value, list):
+            text = ", ".join(map(fmt_number, value))
         else:
-            text = fmt_number(value) if kind in ("int", "float") else (value or "")
-        return Input(text, compact=True, id="control")
+            text = fmt_number(value)
+        return Input(clean(text, one_line=True), compact=True, id="control")
 
     def read(self) -> Any:
         """The field's value as spec data (None: leave it out and let the default apply)."""
@@ -150,7 +153,7 @@ class FieldRow(Vertical):
 
     def show_error(self, message: str | None) -> None:
         error = self.query_one(".field-error", Static)
-        error.update(message or "")
+        error.update(plain(message or ""))
         error.set_class(bool(message), "-shown")
         self.set_class(bool(message), "-invalid")
 

@@ -12,6 +12,7 @@ from textual.widgets import Input, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from tui.i18n import t
+from tui.plain import plain
 
 
 class ModelPicker(Vertical):
@@ -28,7 +29,8 @@ class ModelPicker(Vertical):
 
     def __init__(self, candidates: list[dict[str, Any]], *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.given = {c["model"]: c for c in candidates if isinstance(c, dict) and "model" in c}
+        self.given = {c["model"]: c for c in candidates
+                      if isinstance(c, dict) and isinstance(c.get("model"), str)}
         self.chosen: list[str] = list(self.given)
         self.known: list[str] = []
 
@@ -56,13 +58,14 @@ class ModelPicker(Vertical):
         options = self.query_one(SelectionList)
         with options.prevent(SelectionList.SelectedChanged):
             options.clear_options()
-            options.add_options([Selection(m, m, m in self.chosen) for m in self.known
+            options.add_options([Selection(plain(m, one_line=True), m, m in self.chosen)
+                                 for m in self.known
                                  if needle.casefold() in m.casefold()])
         self._summary()
 
     def _summary(self) -> None:
-        self.query_one(".chosen", Static).update(
-            t("wizard.models_chosen", n=len(self.chosen)) + ": " + ", ".join(self.chosen))
+        self.query_one(".chosen", Static).update(plain(
+            t("wizard.models_chosen", n=len(self.chosen)) + ": " + ", ".join(self.chosen)))
 
     def on_input_changed(self, event: Input.Changed) -> None:
         event.stop()

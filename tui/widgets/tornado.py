@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from tui.plain import clean
 from tui.render import compact
 
 LABEL_WIDTH = 24
@@ -61,7 +62,7 @@ class Tornado(Widget):
                 # left of the base the input costs money, right of it the input earns
                 cells.append("█", "red" if c < base_col else "green" if c > base_col else "bold")
             cells.append(" " * (width - z - 1))
-            out.append(f"{b.label[:LABEL_WIDTH]:<{LABEL_WIDTH}} ")
+            out.append(f"{clean(b.label, one_line=True)[:LABEL_WIDTH]:<{LABEL_WIDTH}} ")
             out.append(cells)
             out.append(f" {compact(b.low)} .. {compact(b.high)}"[:FIGURE_WIDTH + 1])
             if i < len(self.bars) - 1:
