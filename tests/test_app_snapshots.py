@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import pytest_textual_snapshot
+from textual.widgets import DataTable
 
 from tests.test_app_workspace import (
     make_app,
@@ -64,8 +65,12 @@ def test_look(snap_compare, view: str, size: str, lang: str) -> None:
             await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        # a table filled last sizes its columns on its next Idle and repaints after that: one
-        # pause for each, or the snapshot may catch the header-wide columns
+        # Textual's DataTable caches rendered lines without the column widths it measures on
+        # its next Idle: a paint that falls between filling a table and that Idle keeps the
+        # header-wide columns (seen on the home table). Render the settled tables afresh.
+        for table in pilot.app.screen.query(DataTable):
+            table.notify_style_update()
+            table.refresh()
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZES[size], run_before=walk)
