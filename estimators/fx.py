@@ -21,10 +21,9 @@ import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -33,6 +32,7 @@ from pydantic import (
 )
 
 from estimators.bounds import finite
+from estimators.currency import Currency
 from estimators.errors import InputError
 from estimators.paths import PACKAGE_DATA
 from estimators.safefile import parse_toml, read_text
@@ -44,31 +44,6 @@ COMMON_BASE = "EUR"
 STALE_AFTER_DAYS = 45
 # 1 base = rate quote; the inverse must stay finite too, and real rates lie well inside
 FxRateValue = finite(ge=1e-9, le=1e9)
-
-# ISO 4217 list one: the alphabetic codes of currencies in use (funds, metals and test codes
-# left out), plus codes withdrawn since 2023 that old rows may still name. A block of text reads
-# and checks more easily than 160 quoted strings.
-ISO_4217 = frozenset("""
-AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
-BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL
-GHS GIP GMD GNF GTQ GYD HKD HNL HRK HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF
-KPW KRW KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR
-MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG
-SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD
-UYU UZS VED VES VND VUV WST XAF XCD XCG XDR XOF XPF YER ZAR ZMW ZWG ZWL
-""".split())  # noqa: SIM905
-
-
-def check_currency(code: str) -> str:
-    """An ISO 4217 currency code, else ValueError saying what is allowed."""
-    if code not in ISO_4217:
-        raise ValueError(f"unknown currency {code!r}: use an ISO 4217 code such as USD, EUR, "
-                         "CNY, GBP or JPY")
-    return code
-
-
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(check_currency)]
-
 
 class FxRate(BaseModel):
     """1 `base` = `rate` `quote`, as of `date`."""
