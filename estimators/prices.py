@@ -2,7 +2,8 @@
 
 A catalogue file is TOML (`schema = "scopecard.prices/1"`) with `[[models]]` rows and `[[fx]]`
 rows. A model may have several rows: a new price appends a row with a later `effective_from`,
-the old one is never edited, so old decisions can be reproduced.
+the old one is never edited, so old decisions can be reproduced. FX rows and conversion are in
+estimators.fx.
 """
 
 from __future__ import annotations
@@ -25,7 +26,9 @@ from pydantic import (
 )
 
 from estimators.bounds import finite
+from estimators.currency import Currency
 from estimators.errors import InputError, close_names
+from estimators.fx import Conversion, FxRate, RateSet, bundled_rates, fx_where
 from estimators.paths import PACKAGE_DATA
 from estimators.safefile import decode_text, parse_toml, read_capped
 
@@ -42,8 +45,6 @@ MAX_LATENCY_MS = 86_400_000  # a day
 PerMillion = finite(ge=0, le=MAX_PRICE_PER_1M, why="per 1M tokens")
 RequestFee = finite(ge=0, le=MAX_REQUEST_FEE, why="per request")
 Discount = finite(ge=0, le=1, why="a share of the list price")
-# 1 base = rate quote; the inverse must stay finite too, and real rates lie well inside
-FxRateValue = finite(ge=1e-9, le=1e9)
 
 MODEL_ID = r"^[A-Za-z0-9._-]+/[A-Za-z0-9._:@+-]+$"
 MODEL_ID_RULE = ("vendor/model, with letters, digits, '.', '_' and '-' (the model part may also "
@@ -61,27 +62,6 @@ ModelId = Annotated[str, AfterValidator(check_model_id),
                     WithJsonSchema({"type": "string", "pattern": MODEL_ID,
                                     "description": MODEL_ID_RULE})]
 
-# ISO 4217 active codes: a price in an unknown currency could never be converted or compared.
-ISO_4217 = frozenset("""
-AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN BWP BYN
-BZD CAD CDF CHF CLP CNY COP CRC CUP CVE CZK DJF DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS
-GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW
-KWD KYD KZT LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD
-NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK SGD
-SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VES
-VND VUV WST XAF XCD XOF XPF YER ZAR ZMW ZWG
-""".split())  # noqa: SIM905 (a code list reads best as text)
-
-
-def check_currency(value: str) -> str:
-    """An ISO 4217 code, else ValueError naming what is allowed."""
-    if value not in ISO_4217:
-        raise ValueError(f"unknown currency {value!r}: use an ISO 4217 code such as USD, CNY "
-                         "or EUR")
-    return value
-
-
-Currency = Annotated[str, Field(pattern=r"^[A-Z]{3}$"), AfterValidator(check_currency)]
 
 
 class _Strict(BaseModel):
@@ -239,28 +219,11 @@ def lifecycle_warning(row: PriceRow, as_of: dt.date) -> str | None:
     return text + (f"; successor: {row.successor}" if row.successor else "")
 
 
-class FxRate(_Strict):
-    """1 `base` = `rate` `quote`, as of `date`."""
-
-    base: Currency
-    quote: Currency
-    rate: FxRateValue  # type: ignore[valid-type]
-    date: dt.date
-    source: str = Field(min_length=1)
-
-
 class CatalogueFile(_Strict):
     schema_: Literal["scopecard.prices/1"] = Field(alias="schema")
     version: str | None = None
     models: list[PriceRow] = Field(default_factory=list)
     fx: list[FxRate] = Field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Conversion:
-    amount: float
-    rate: float  # multiply by this to convert
-    fx: FxRate | None  # None when no conversion was needed
 
 
 @dataclass
@@ -292,29 +255,8 @@ class Catalogue:
         return (local or rows)[-1]
 
     def convert(self, amount: float, frm: str, to: str, as_of: dt.date | None = None) -> Conversion:
-        """Convert with the latest dated FX row on or before `as_of` (direct or inverse)."""
-        if frm == to:
-            return Conversion(amount, 1.0, None)
-        as_of = as_of or dt.date.today()
-        best: tuple[dt.date, float, FxRate] | None = None
-        for r in self.fx:
-            if r.date > as_of:
-                continue
-            if (r.base, r.quote) == (frm, to):
-                rate = r.rate
-            elif (r.base, r.quote) == (to, frm):
-                rate = 1 / r.rate
-            else:
-                continue
-            if best is None or r.date > best[0]:
-                best = (r.date, rate, r)
-        if best is None:
-            currencies = sorted({c for r in self.fx for c in (r.base, r.quote)})
-            raise InputError(
-                f"no FX rate from {frm} to {to} on or before {as_of}; "
-                f"known currencies: {', '.join(currencies)}"
-            )
-        return Conversion(amount * best[1], best[1], best[2])
+        """Convert by estimators.fx's one rule on `as_of` (today by default)."""
+        return RateSet(self.fx, as_of or dt.date.today()).convert(amount, frm, to)
 
 
 def _table_line(text: str, table: str, index: int) -> int | None:
@@ -331,11 +273,9 @@ def _table_line(text: str, table: str, index: int) -> int | None:
 def _pydantic_where(err: dict, data: dict, text: str) -> str:
     """Line and field of a validation error, e.g. 'line 12, models[0] (x/y).tiers.1.input'."""
     loc = list(err["loc"])
-    if len(loc) >= 2 and loc[0] in ("models", "fx") and isinstance(loc[1], int):
-        line = _table_line(text, str(loc[0]), loc[1])
+    if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):
+        line = _table_line(text, "models", loc[1])
         at = f"line {line}, " if line else ""
-        if loc[0] == "fx":
-            return at + ".".join(map(str, loc))
         rest = ".".join(map(str, loc[2:]))
         try:
             model_id = data["models"][loc[1]].get("id", "?")
@@ -368,19 +308,23 @@ def parse_catalogue_bytes(raw: bytes, name: str, origin: str = "bundled") -> Cat
         return CatalogueFile.model_validate(data)
     except ValidationError as e:
         first = e.errors()[0]
+        where = fx_where(first["loc"], text) if first["loc"][:1] == ("fx",) else None
         raise InputError(first["msg"].removeprefix("Value error, "), file=name,
-                         where=_pydantic_where(first, data, text)) from None
+                         where=where or _pydantic_where(first, data, text)) from None
 
 
 def load_catalogue(catalogue: Path | None = None, local: Path | None = None) -> Catalogue:
-    """The bundled (or refreshed) catalogue plus the workspace's local prices, which win."""
+    """The bundled (or refreshed) catalogue plus the workspace's local prices, which win.
+
+    FX rows: the bundled ECB reference rates, then the catalogue's, then the local pins.
+    """
     files = [(catalogue or BUNDLED_CATALOGUE, "bundled")]
     if local is not None and local.exists():
         files.append((local, "local"))
     rows: list[PriceRow] = []
-    fx: list[FxRate] = []
+    fx: list[FxRate] = list(bundled_rates())
     for path, origin in files:
         parsed = read_catalogue_file(path, origin)
         rows.extend(parsed.models)
-        fx.extend(parsed.fx)
+        fx.extend(r.model_copy(update={"origin": origin}) for r in parsed.fx)
     return Catalogue(rows, fx, [str(p) for p, _ in files])

@@ -10,8 +10,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
+from estimators.fx import RateSet
 from estimators.prices import Catalogue
 from rubrics.economics import (
     Figures,
@@ -39,8 +41,9 @@ def _alt(name: str, f: Figures, one_time: float, note: str) -> Alternative:
 
 
 def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values: dict,
-                 target_roi: float, catalogue: Catalogue) -> list[Alternative]:
-    """The alternatives to compare against the AI candidates (point estimates)."""
+                 target_roi: float, catalogue: Catalogue, as_of: dt.date) -> list[Alternative]:
+    """The alternatives to compare against the AI candidates (point estimates), priced and
+    converted as of the estimate's date like the candidates."""
     a = spec.alternatives
     months = spec.costs.amortize_months
     out = [Alternative("do nothing", 0.0, 0.0, 0.0, 0.0, "keep today's process")]
@@ -66,8 +69,8 @@ def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values:
             combined_cost, rules_one_time + one_time_total(values),
             f"logic first on {coverage:.0%}, {chosen.model} on the rest"))
     if a.embedding_model and tasks is not None and likely(a.embedding_coverage) > 0:
-        row = catalogue.lookup(a.embedding_model)
-        fx = catalogue.convert(1.0, row.currency, spec.currency)
+        row = catalogue.lookup(a.embedding_model, as_of)
+        fx = RateSet(catalogue.fx, as_of).convert(1.0, row.currency, spec.currency)
         emb_cost = chosen.counts["user"].tokens * row.input / 1e6 * fx.rate if chosen else 0.0
         share = likely(a.embedding_coverage)
         emb_values = {**values, "value.escape_rate": 0.0, "value.fallback_cost": 0.0}

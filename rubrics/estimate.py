@@ -12,7 +12,8 @@ import numpy as np
 
 from estimators.cost import CallCost, CallShape, context_problem, cost_per_call
 from estimators.errors import InputError
-from estimators.prices import Catalogue, Conversion, PriceRow, lifecycle_warning
+from estimators.fx import Conversion, RateSet
+from estimators.prices import Catalogue, PriceRow, lifecycle_warning
 from estimators.tokens import count_tokens, tokenizer_for
 from estimators.traffic import Load, Traffic, peak_tpm, traffic
 from rubrics.spec import PROMPT_PARTS, Spec, likely, prompt_texts
@@ -71,6 +72,13 @@ class Estimate:
     candidates: list[CandidateEstimate]
     texts: dict[str, str] = field(default_factory=dict)  # prompt parts given as text or files
     notes: list[str] = field(default_factory=list)  # assumptions filled in from presets
+
+    @property
+    def fx_warnings(self) -> list[str]:
+        """Stale-rate warnings of the candidates' conversions, once each. They are shown, never
+        made verdict conditions: a USD report that needs no conversion would otherwise judge
+        differently from a EUR one."""
+        return list(dict.fromkeys(c.fx.warning for c in self.candidates if c.fx.warning))
 
 
 def load_of(spec: Spec) -> Load:
@@ -165,13 +173,14 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
     as_of = as_of or dt.date.today()
     texts = prompt_texts(spec, base_dir, prompt_roots, source)
     t = traffic(load_of(spec))
+    rates = RateSet(catalogue.fx, as_of)
     out: list[CandidateEstimate] = []
     for i, row in enumerate(rows_for(spec, catalogue, as_of)):
         counts = count_parts(spec, texts, row, progress)
         shape = shape_of(spec, counts)
         call = cost_per_call(shape, row)
         try:
-            fx = catalogue.convert(call.per_call, row.currency, spec.currency, as_of)
+            fx = rates.convert(call.per_call, row.currency, spec.currency)
         except InputError as e:
             raise InputError(e.message, where=f"candidates[{i}] / currency") from None
         tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
@@ -231,9 +240,10 @@ def catalogue_costs(est: Estimate, catalogue: Catalogue) -> list[CatalogueCost]:
                         batch_share=shapes[0].batch_share, off_peak_share=shapes[0].off_peak_share)
     native = costs_per_call(stacked, price_arrays(rows))
     calls = traffic(load_of(spec)).calls_per_month
+    rates = RateSet(catalogue.fx, as_of)
     out = []
     for row, shape, cost in zip(rows, shapes, native, strict=True):
-        rate = catalogue.convert(1.0, row.currency, spec.currency, as_of).rate
+        rate = rates.convert(1.0, row.currency, spec.currency).rate
         counts = by_family[tokenizer_for(row.id, row.tokenizer).family]
         basis = tokens_basis(counts)
         out.append(CatalogueCost(row, float(cost) * rate, float(cost) * rate * calls, basis,

@@ -41,7 +41,7 @@ def estimate_spec(spec_path: Path, ws: Workspace, as_of: dt.date | None = None,
     """Load a spec file and estimate it against the workspace's catalogue (prompt files from
     the spec's folder or `prompt_roots`)."""
     catalogue = catalogue or catalogue_for(ws)
-    spec, notes = with_route_costs(load_spec(spec_path), catalogue)
+    spec, notes = with_route_costs(load_spec(spec_path), catalogue, as_of)
     est = estimate(spec, spec_path.parent, catalogue, as_of, progress, prompt_roots,
                    str(spec_path))
     est.notes.extend(notes)

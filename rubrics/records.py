@@ -81,7 +81,7 @@ def record_dict(d: Decision, spec_data: dict[str, Any], evals_source: dict[str, 
     est = d.estimate
     t = est.traffic
     rows = {r.estimate.row.id: r.estimate.row for r in d.candidates}
-    fx = {id(r.estimate.fx.fx): r.estimate.fx.fx for r in d.candidates if r.estimate.fx.fx}
+    fx = {id(row): row for r in d.candidates for row in r.estimate.fx.rows}
     candidates = []
     for r in d.candidates:
         e = r.estimate

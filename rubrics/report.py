@@ -77,6 +77,7 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
         "as_of": est.as_of.isoformat(),
         "currency": est.spec.currency,
         "monthly_basis": monthly_basis(load.monthly_growth, months),
+        "fx_warnings": est.fx_warnings,
         "load": {"tasks_per_day": t.tasks_per_day, "tasks_per_month": t.tasks_per_month,
                  "calls_per_day": t.calls_per_day, "calls_per_month": t.calls_per_month,
                  "avg_qps": t.avg_qps, "peak_qps": t.peak_qps},
@@ -97,9 +98,7 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
             "peak_tpm": c.peak_tpm,
             "native": {"currency": c.call.currency, "cost_per_call": c.call.per_call,
                        "fx_rate": c.fx.rate,
-                       "fx": None if c.fx.fx is None else {
-                           "base": c.fx.fx.base, "quote": c.fx.fx.quote, "rate": c.fx.fx.rate,
-                           "date": c.fx.fx.date.isoformat(), "source": c.fx.fx.source}},
+                       "fx": c.fx.to_json()},
             "cost_parts": c.call.parts,
             "price": {"row": c.row.id, "origin": c.row.origin, "source": c.row.source,
                       "verified_on": c.row.verified_on.isoformat(),

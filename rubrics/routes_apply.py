@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from estimators.prices import Catalogue
 from rubrics.scenarios import routes
 from rubrics.spec import Range, Spec
 
 
-def with_route_costs(spec: Spec, catalogue: Catalogue) -> tuple[Spec, list[str]]:
-    """The spec with costs.route_one_time / route_monthly set, and notes on where they came from."""
+def with_route_costs(spec: Spec, catalogue: Catalogue,
+                     as_of: dt.date | None = None) -> tuple[Spec, list[str]]:
+    """The spec with costs.route_one_time / route_monthly set, and notes on where they came from
+    (converted at the rate of `as_of`, the estimate's date, like the candidates' costs)."""
     preset = routes()[spec.constraints.route]
     costs = spec.costs
     notes = []
-    rate = catalogue.convert(1.0, preset.currency, spec.currency)
+    rate = catalogue.convert(1.0, preset.currency, spec.currency, as_of)
     updates = {}
     if costs.route_one_time is None:
         lo, mid, hi = (preset.one_time[k] * rate.amount for k in ("low", "likely", "high"))
@@ -23,9 +27,8 @@ def with_route_costs(spec: Spec, catalogue: Catalogue) -> tuple[Spec, list[str]]
         updates["route_monthly"] = preset.monthly * rate.amount
         notes.append(f"route '{preset.name}' monthly cost from the preset: "
                      f"{preset.monthly * rate.amount:,.0f} {spec.currency}")
-    if rate.fx is not None and updates:
-        notes.append(f"route costs converted {preset.currency}->{spec.currency} at "
-                     f"{rate.rate:.4g} ({rate.fx.date}, {rate.fx.source})")
+    if rate.rows and updates:
+        notes.append(f"route costs converted {rate.describe()}; {rate.source}")
     if not updates:
         return spec, notes
     return spec.model_copy(update={"costs": costs.model_copy(update=updates)}), notes

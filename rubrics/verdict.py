@@ -151,7 +151,7 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
     chosen = meets[0] if meets else None
     alts = alternatives(spec, (chosen or (eligible or results)[0]).estimate,
                         float((chosen or (eligible or results)[0]).point.p), values, target,
-                        catalogue)
+                        catalogue, est.as_of)
 
     for r in results:
         if r.estimate.excluded:

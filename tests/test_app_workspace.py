@@ -21,10 +21,9 @@ SEED = 7
 TUI = Path(__file__).resolve().parent.parent / "tui"
 
 # Fixed prices for the example's three models, so results do not move when the bundled
-# catalogue is refreshed.
-CATALOGUE = """
+# catalogue is refreshed; the FX rate is a workspace pin, which wins over the bundled ECB rates.
+PINNED_FX = """
 schema = "scopecard.prices/1"
-version = "app-test"
 
 [[fx]]
 base = "USD"
@@ -32,6 +31,10 @@ quote = "CNY"
 rate = 7.0
 date = 2026-01-01
 source = "test rate"
+"""
+CATALOGUE = """
+schema = "scopecard.prices/1"
+version = "app-test"
 
 [[models]]
 id = "openai/gpt-4o-mini"
@@ -71,9 +74,10 @@ verified_on = 2026-01-01
 
 
 def seed_workspace(root: Path) -> Workspace:
-    """A workspace whose catalogue is CATALOGUE."""
+    """A workspace whose catalogue is CATALOGUE, with the FX rate PINNED_FX."""
     root.mkdir(parents=True, exist_ok=True)
     (root / "prices.catalogue.toml").write_text(CATALOGUE, encoding="utf-8")
+    (root / "prices.local.toml").write_text(PINNED_FX, encoding="utf-8")
     return Workspace(root)
 
 

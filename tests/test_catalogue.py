@@ -83,7 +83,11 @@ def test_fx_rows(cat) -> None:
     pairs = {(f.base, f.quote) for f in cat.fx}
     assert {c for p in pairs for c in p} >= {"USD", "CNY", "EUR"}
     assert all(f.source and f.date <= SEEDED for f in cat.fx)
-    assert cat.convert(7.25, "CNY", "USD", SEEDED).amount == pytest.approx(1.0)
+    # The ECB rows of 2026-10-30 are newer than the 7.25 CNY of 2026-06-01 (issue #16 part 4):
+    # CNY -> USD crosses through EUR; on 2026-06-01 the direct row is still the newest.
+    to_usd = cat.convert(7.4326, "CNY", "USD", SEEDED)
+    assert (to_usd.amount, to_usd.path) == (pytest.approx(1.1172), "cross via EUR")
+    assert cat.convert(7.25, "CNY", "USD", dt.date(2026, 6, 1)).amount == pytest.approx(1.0)
     assert cat.convert(1.1172, "USD", "EUR", SEEDED).amount == pytest.approx(1.0)
 
 
@@ -216,8 +220,10 @@ def test_cost_off_peak(cat) -> None:
 
 
 def test_cost_native_cny(cat) -> None:
-    # GLM-5.3 on Zhipu's China platform: 8 CNY in, 28 CNY out; 1 USD = 7.25 CNY.
+    # GLM-5.3 on Zhipu's China platform: 8 CNY in, 28 CNY out; 1 USD = 7.4326 / 1.1172 CNY
+    # (the ECB rates of 2026-10-30, crossed through EUR).
     row = cat.lookup("zhipu/glm-5.3", SEEDED)
     c = cost_per_call(CallShape(system=500, user=500, output=1_000), row)
     assert (c.currency, c.per_call) == ("CNY", pytest.approx(0.036))
-    assert cat.convert(c.per_call, "CNY", "USD", SEEDED).amount == pytest.approx(0.036 / 7.25)
+    assert cat.convert(c.per_call, "CNY", "USD", SEEDED).amount == pytest.approx(
+        0.036 / 7.4326 * 1.1172)

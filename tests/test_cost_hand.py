@@ -144,12 +144,19 @@ def test_cli_matches_hand_computation(test_workspace: Path, tmp_path: Path, caps
 
 def test_cli_converts_native_currency(test_workspace: Path, tmp_path: Path, capsys):
     # test/yuan: 600 x 8 + 200 x 16 = 8,000 / 1e6 = 0.008 CNY + 0.001 fee = 0.009 CNY = 0.001125 USD
+    # at 1 USD = 8 CNY. The bundled ECB rates of 2026-02 are newer than the test catalogue's
+    # 8.0 of 2026-01-01, so the workspace pins 8.0 (a local [[fx]] row wins).
+    (test_workspace / "prices.local.toml").write_text(
+        'schema = "scopecard.prices/1"\n[[fx]]\nbase = "USD"\nquote = "CNY"\nrate = 8.0\n'
+        'date = 2026-02-15\nsource = "treasury rate"\n')
     spec = tmp_path / "spec.toml"
     spec.write_text(SPEC.format(currency="USD", calls=1, retry=0, hit=0))
     assert main(["estimate", str(spec), "--json", "--as-of", "2026-03-01"]) == 0
     yuan = next(c for c in json.loads(capsys.readouterr().out)["candidates"]
                 if c["model"] == "test/yuan")
     assert yuan["native"]["cost_per_call"] == pytest.approx(0.009)
-    assert yuan["native"]["fx"]["rate"] == 8.0
+    fx = yuan["native"]["fx"]
+    assert (fx["base"], fx["quote"], fx["rate"], fx["path"]) == ("CNY", "USD", 1 / 8.0, "inverse")
+    assert (fx["date"], fx["source"], fx["local"]) == ("2026-02-15", "treasury rate", True)
     assert yuan["cost_per_call"] == pytest.approx(0.001125)
     assert round(yuan["monthly_cost"], 2) == 67.50

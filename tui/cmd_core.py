@@ -117,7 +117,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
                                    suite_file=suite_file, prompt_roots=args.prompt_root)
     path = None if args.dry_run else save_record(ws, record)
     if args.json:
-        print_json({**record, "path": str(path) if path else None})
+        print_json({**record, "fx_warnings": decision.estimate.fx_warnings,
+                    "path": str(path) if path else None})
     else:
         print(render.decision_text(decision, record.get("evals")))
         print(f"\nrecord: {path}" if path else "\nrecord: not written (--dry-run)")

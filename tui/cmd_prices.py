@@ -1,4 +1,4 @@
-"""`scopecard prices list | show | refresh`."""
+"""`scopecard prices list | show | fx | refresh`."""
 
 from __future__ import annotations
 
@@ -33,6 +33,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("model", help="vendor/model, e.g. openai/gpt-4o-mini")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_show)
+
+    p = psub.add_parser("fx", parents=[common],
+                        help="the FX rate every conversion uses, per currency, with its date")
+    p.add_argument("--base", default="EUR", help="rates for 1 of this currency (default EUR)")
+    p.add_argument("--as-of", metavar="DATE", type=iso_date,
+                   help="rates in force on this date (default today)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_fx)
 
     p = psub.add_parser("refresh", parents=[common],
                         help="install an upstream catalogue (keeps the last good copy on failure)")
@@ -134,6 +142,29 @@ def _limit_cells(tier: RateLimit, row_source: str) -> list[str]:
 
     return [tier.tier, fmt(tier.rpm), fmt(tier.tpm), fmt(tier.concurrency),
             tier.source or row_source]
+
+
+def cmd_fx(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from estimators.fx import RateSet
+    from tui.render import table
+
+    rates = RateSet(_catalogue(args).fx, args.as_of or dt.date.today()).listing(args.base)
+    if args.json:
+        print_json({"base": args.base, "rates": [c.to_json() for c in rates]})
+        return 0
+    cells = [[c.to, f"{c.rate:.6g}", str(c.date), c.path, "local" if c.local else "bundled"]
+             for c in rates]
+    for line in table([f"1 {args.base} =", "rate", "date", "path", "origin"], cells, right={1}):
+        print(line)
+    print("\nsources:")
+    for source in dict.fromkeys(r.source for c in rates for r in c.rows):
+        print(f"  {source}")
+    for c in rates:
+        if c.warning:
+            print(f"! {c.warning}")
+    return 0
 
 
 def cmd_refresh(args: argparse.Namespace) -> int:

@@ -104,10 +104,10 @@ def estimate_text(est: Estimate) -> str:
     lines += ["", "prices used:"]
     for c in est.candidates:
         r = c.row
-        fx = (f"; {r.currency}->{cur} at {c.fx.rate:.4g} ({c.fx.fx.date}, {c.fx.fx.source})"
-              if c.fx.fx else "")
+        fx = f"; {c.fx.describe()}; {c.fx.source}" if c.fx.rows else ""
         lines.append(f"  {r.id}: in {r.input:g} / out {r.output:g} {r.currency} per 1M "
                      f"[{r.origin}; {r.source}; verified {r.verified_on}{fx}]")
+    lines += [f"  ! {w}" for w in est.fx_warnings]
     if est.notes:
         lines += ["", "assumptions:"] + [f"  - {n}" for n in est.notes]
     return "\n".join(lines)
