@@ -8,10 +8,11 @@ The rule (docs/DECISIONS.md, "FX"): on a date `as_of`, only rows dated on or bef
 Every currency is hung from one row into a tree grown from the common base (EUR): repeatedly,
 the best row that links a currency already placed to one not yet placed is taken, best meaning
 a local pin first, then the newest date, then a row with EUR on one side, then one with USD on
-the other, then by currency codes and the later-loaded row. A conversion multiplies the rows on the one path between its two currencies, so it is the
-direct row, its inverse, a cross through EUR or a longer chain, and every conversion of that day
-agrees with every other (X->Y->Z equals X->Z). That is what keeps the report currency from
-changing a decision: all costs are scaled by one consistent set of rates.
+the other, then by currency codes and the later-loaded row. A conversion multiplies the rows
+on the one path between its two currencies, so it is the direct row, its inverse, a cross
+through EUR or a longer chain, and every conversion of that day agrees with every other
+(X->Y->Z equals X->Z). That is what keeps the report currency from changing a decision: all
+costs are scaled by one consistent set of rates.
 """
 
 from __future__ import annotations

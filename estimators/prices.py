@@ -13,7 +13,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -24,6 +24,7 @@ from pydantic import (
     WithJsonSchema,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from estimators.bounds import finite
 from estimators.currency import Currency
@@ -270,7 +271,7 @@ def _table_line(text: str, table: str, index: int) -> int | None:
     return None
 
 
-def _pydantic_where(err: dict, data: dict, text: str) -> str:
+def _pydantic_where(err: ErrorDetails, data: dict[str, Any], text: str) -> str:
     """Line and field of a validation error, e.g. 'line 12, models[0] (x/y).tiers.1.input'."""
     loc = list(err["loc"])
     if len(loc) >= 2 and loc[0] == "models" and isinstance(loc[1], int):

@@ -52,7 +52,7 @@ def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values:
     tasks = None
     if chosen is not None:
         tasks = float(candidate_figures(spec, chosen, p, values, target_roi).tasks_per_month)
-    if coverage > 0 and tasks is not None:
+    if coverage > 0 and chosen is not None and tasks is not None:
         rules_values = {**values, "value.escape_rate": 0.0, "value.review_share": 0.0,
                         "value.fallback_cost": 0.0}
         rules = figures(tasks * coverage, 0.0, 1.0, rules_values, rules_one_time, rules_monthly,

@@ -82,7 +82,7 @@ max_monthly_spend = {cap}
 model = "zhipu/glm-4.7"
 [[candidates]]
 model = "acme/usd-chat"
-price = {{ input = 0.27, output = 1.10, cache_read = 0.07, currency = "USD", source = "deepseek-chat's 2025 USD list, as a USD-billed stand-in" }}
+price = {{ input = 0.27, output = 1.10, cache_read = 0.07, currency = "USD", source = "stand-in" }}
 """
 BASE = {"dau": 2000, "output": 60, "value": 0.3, "loss": 1.0, "review": 0.05, "one_time": 5000,
         "fixed": 200, "rules_monthly": 300, "cap": 5000}

@@ -24,7 +24,7 @@ DARK, LIGHT = "textual-dark", "textual-light"
 class ScopecardApp(App[int]):
     """Home, wizard, results and review screens over one workspace."""
 
-    CSS_PATH: ClassVar[list[str]] = ["app.tcss"]
+    CSS_PATH = "app.tcss"
     TITLE = "scopecard"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     _prompt_root_option(p)
     p.set_defaults(handler=cmd_estimate)
 
-    p = sub.add_parser("decide", parents=[common], help="estimate, check capability and economics, write a record")
+    p = sub.add_parser("decide", parents=[common],
+                       help="estimate, check capability and economics, write a record")
     p.add_argument("spec", type=Path, nargs="?", help="feature spec (TOML, scopecard.spec/1)")
     p.add_argument("--example", action="store_true",
                    help="use the bundled example spec and its eval results")
@@ -42,7 +43,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_scenarios)
 
-    p = sub.add_parser("example", parents=[common], help="print the path of the bundled example spec and evals")
+    p = sub.add_parser("example", parents=[common],
+                       help="print the path of the bundled example spec and evals")
     p.set_defaults(handler=cmd_example)
 
 

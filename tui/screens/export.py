@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
@@ -45,7 +45,7 @@ class ExportDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def export_record(app: App[Any], record_path: Path, fmt: str | None) -> None:
+def export_record(app: Any, record_path: Path, fmt: str | None) -> None:
     """Export in a worker, then say where the file went (no clipboard: it fails over SSH)."""
     if fmt is None:
         return

@@ -8,6 +8,7 @@ lifecycle functions when they are installed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -89,8 +90,8 @@ class ResultsCommands(ScreenCommands):
     def entries(self) -> list[Entry]:
         screen = self.screen
         assert isinstance(screen, ResultsScreen)
-        out = [(t(f"key.tab_{tab}"), lambda tab=tab: screen.action_tab(tab), str(i + 1))
-               for i, tab in enumerate(TABS)]
+        out: list[Entry] = [(t(f"key.tab_{tab}"), partial(screen.action_tab, tab), str(i + 1))
+                            for i, tab in enumerate(TABS)]
         out.append((t("key.sort"), screen.action_sort, "s"))
         for action, key in (("accept", "a"), ("reject", "x"), ("export", "e")):
             if screen.check_action(action, ()):

@@ -7,6 +7,7 @@ moment after each edit; Finish writes the spec as TOML and opens the results.
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -108,9 +109,9 @@ class WizardCommands(ScreenCommands):
     def entries(self) -> list[Entry]:
         screen = self.screen
         assert isinstance(screen, WizardScreen)
-        out = [(f"{t('step.' + n)} ({i + 1}/{len(STEP_NAMES)})",
-                lambda i=i: screen.run_worker(screen.show_step(i)), t(f"intro.{n}"))
-               for i, n in enumerate(STEP_NAMES)]
+        out: list[Entry] = [(f"{t('step.' + n)} ({i + 1}/{len(STEP_NAMES)})",
+                             partial(screen.go_to_step, i), t(f"intro.{n}"))
+                            for i, n in enumerate(STEP_NAMES)]
         out += [(t("key.next"), screen.action_next, "Ctrl+N"),
                 (t("key.back_step"), screen.action_back, "Ctrl+B"),
                 (t("key.save_draft"), screen.action_save_draft, "Ctrl+S"),
@@ -173,6 +174,10 @@ class WizardScreen(Screen[None]):
 
             return tuple(scenarios())
         return field.choices
+
+    def go_to_step(self, index: int) -> None:
+        """Show step `index` (from the palette), in a worker like every step change."""
+        self.run_worker(self.show_step(index))
 
     async def show_step(self, index: int) -> None:
         """Replace the form with step `index`, filled from the draft data."""

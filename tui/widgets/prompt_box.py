@@ -62,11 +62,11 @@ class PromptBox(Vertical):
 
     @work(thread=True, exclusive=True, group="count-tokens")
     def _count(self, text: str, models: tuple[str, ...], language: str) -> None:
-        from estimators.tokens import count_tokens, tokenizer_for
+        from estimators.tokens import Tokenizer, count_tokens, tokenizer_for
 
         worker = get_current_worker()
         label = self.query_one(".token-count", Static)
-        families: dict[str, object] = {}
+        families: dict[str, Tokenizer] = {}
         for model in models:
             tok = tokenizer_for(model)
             families.setdefault(tok.family, tok)
@@ -76,7 +76,7 @@ class PromptBox(Vertical):
                 if not worker.is_cancelled:
                     self.app.call_from_thread(label.update,
                                               f"{t('wizard.counting')} {done / total:.0%}")
-            c = count_tokens(text, tok, language, progress)  # type: ignore[arg-type]
+            c = count_tokens(text, tok, language, progress)
             if worker.is_cancelled:
                 return
             counts.append((family, c.tokens, c.exact))
