@@ -36,7 +36,7 @@ def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
         (ws.decisions / f"{new_id}.toml").write_text(
             text.replace(f'id = "{first.stem}"', f'id = "{new_id}"'), encoding="utf-8")
     write_corrupt_record(ws)
-    monkeypatch.setattr(record_list, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(record_list, "BATCHED_MIN", 1)
     monkeypatch.setattr(record_list, "BATCH", 2)
     return ws
 
@@ -60,7 +60,6 @@ def expected(ws: Workspace) -> list[Any]:
 
 
 def test_first_read_comes_in_batches_in_list_order(ws, monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)  # child processes even on a 1-core runner
     out, shown = load(ws)
     ids = [s.id for s in out]
     assert ids == expected(ws)
@@ -72,17 +71,9 @@ def test_first_read_comes_in_batches_in_list_order(ws, monkeypatch):
     assert index_path(ws.decisions).exists()  # the next start is warm
 
 
-def test_children_that_cannot_start_leave_the_reading_to_the_thread(ws, monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    monkeypatch.setattr(record_list.sys, "executable", str(ws.root / "no-python"))
-    out, shown = load(ws)
-    assert [s.id for s in out] == expected(ws)
-    assert sum(len(b) for b, _, _ in shown) == COPIES + 1
-
-
 def test_records_read_before_are_not_read_again(ws, monkeypatch):
     list_records(ws.decisions)  # every readable record now has its cache
-    monkeypatch.setattr(record_list, "PARALLEL_MIN", 2)  # the corrupt file never gets one
+    monkeypatch.setattr(record_list, "BATCHED_MIN", 2)  # the corrupt file never gets one
     out, shown = load(ws)
     assert shown == []
     assert [s.id for s in out] == expected(ws)
@@ -97,7 +88,6 @@ def test_read_only_workspace_lists_once(ws, monkeypatch):
             raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(dir))
         return real(*args, dir=dir, **kwargs)
 
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)  # read here, where the refusal applies
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
     summarized: list[Path] = []
     real_batch = record_list.summarize_batch
@@ -110,7 +100,6 @@ def test_read_only_workspace_lists_once(ws, monkeypatch):
 
 
 def test_cancelled_read_stops_and_returns_nothing(ws, monkeypatch):
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     shown: list[Any] = []
     out = record_list.load_summaries(ws.decisions, lambda b, d, n: shown.append(b),
                                      lambda: bool(shown))
@@ -125,7 +114,6 @@ def test_home_fills_in_batch_by_batch_then_shows_the_count(ws, monkeypatch):
     from tests.test_app_workspace import make_app
     from tui.screens.home import HomeScreen
 
-    monkeypatch.setattr(os, "cpu_count", lambda: 1)
     statuses: list[str] = []
     batch = HomeScreen._batch
 
