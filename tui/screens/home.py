@@ -16,6 +16,7 @@ from tui.i18n import t
 from tui.plain import clean, notify, plain
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import display_path
+from tui.widgets.table import MeasuredTable
 
 if TYPE_CHECKING:
     from rubrics.records import RecordSummary
@@ -73,7 +74,7 @@ class HomeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder=t("home.filter"), id="filter", compact=True)
-        yield DataTable(id="records", cursor_type="row", zebra_stripes=True)
+        yield MeasuredTable(id="records", cursor_type="row", zebra_stripes=True)
         yield Static(t("home.loading"), id="home-status", markup=False)
         yield Footer()
 

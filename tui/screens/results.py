@@ -47,6 +47,7 @@ from tui.screens.record_view import (
     plotted_candidate,
     tokens_basis,
 )
+from tui.widgets.table import MeasuredTable
 from tui.widgets.tornado import Bar, Tornado
 from tui.widgets.volume_plot import Line, Mark, VolumePlot
 
@@ -139,16 +140,16 @@ class ResultsScreen(Screen[None]):
             with TabPane(t("key.tab_estimate"), id="estimate"):
                 with VerticalScroll():
                     yield Static("", id="load-line")
-                    yield DataTable(id="estimate-table", cursor_type="cell", zebra_stripes=True)
+                    yield MeasuredTable(id="estimate-table", cursor_type="cell", zebra_stripes=True)
                     yield Static("", id="estimate-notes")
             with TabPane(t("key.tab_capability"), id="capability"):
                 with VerticalScroll():
                     yield Static("", id="capability-head")
-                    yield DataTable(id="capability-table", cursor_type="row")
+                    yield MeasuredTable(id="capability-table", cursor_type="row")
             with TabPane(t("key.tab_economics"), id="economics"):
                 with VerticalScroll():
                     yield Static("", id="economics-head")
-                    yield DataTable(id="economics-table", cursor_type="row")
+                    yield MeasuredTable(id="economics-table", cursor_type="row")
                     yield Static("", id="plot-title", classes="section")
                     yield VolumePlot(id="volume-plot")
                     yield Static("", id="tornado-title", classes="section")
@@ -159,7 +160,7 @@ class ResultsScreen(Screen[None]):
                     yield Static("", id="verdict-banner")
                     yield Static("", id="verdict-body")
                     yield Static(t("results.kills"), classes="section")
-                    yield DataTable(id="kill-table", cursor_type="row")
+                    yield MeasuredTable(id="kill-table", cursor_type="row")
         yield Footer()
 
     def on_mount(self) -> None:
