@@ -21,58 +21,37 @@ from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC
 from rubrics.mdtext import md_text
 from tui.cli import main
 
-LOCAL_PRICES = """
-schema = "scopecard.prices/1"
-
+ROW = """
 [[models]]
-id = "acme/tiered"
+id = "{id}"
 currency = "USD"
-input = 1.0
-output = 2.0
+input = {input}
+output = {output}
 tokenizer = "o200k"
-source = "https://acme.example/pricing"
+source = "{source}"
 verified_on = 2026-01-01
-rate_limits = [
+{extra}
+"""
+ACME = "https://acme.example/pricing"
+LOCAL_PRICES = 'schema = "scopecard.prices/1"\n' + "".join(ROW.format(**row) for row in (
+    {"id": "acme/tiered", "input": 1, "output": 2, "source": ACME, "extra": """rate_limits = [
     { tier = "Tier 1", rpm = 60, tpm = 10000, source = "https://acme.example/limits" },
     { tier = "Tier 2", rpm = 600, tpm = 100000, source = "https://acme.example/limits" },
     { tier = "Tier 3", rpm = 6000, tpm = 1000000, concurrency = 50 },
-]
-
-[[models]]
-id = "acme/unlimited"
-currency = "USD"
-input = 1.0
-output = 2.0
-tokenizer = "o200k"
-source = "https://acme.example/pricing"
-verified_on = 2026-01-01
-
-[[models]]
-id = "acme/inflight"
-currency = "USD"
-input = 1.0
-output = 2.0
-tokenizer = "o200k"
-source = "https://acme.example/pricing"
-verified_on = 2026-01-01
-rate_limits = [{ tier = "default", concurrency = 2 }]
-
-[[models]]
-id = "openai/gpt-4o-mini"
-currency = "USD"
-input = 0.15
-output = 0.60
-cache_read = 0.075
+]"""},
+    {"id": "acme/unlimited", "input": 1, "output": 2, "source": ACME, "extra": ""},
+    {"id": "acme/inflight", "input": 1, "output": 2, "source": ACME,
+     "extra": 'rate_limits = [{ tier = "default", concurrency = 2 }]'},
+    # the example's chosen model, same price, with two small tiers
+    {"id": "openai/gpt-4o-mini", "input": 0.15, "output": 0.60,
+     "source": "https://openai.example/pricing", "extra": """cache_read = 0.075
 regions = ["US", "EU"]
 context_window = 128000
-tokenizer = "o200k"
-source = "https://openai.example/pricing"
-verified_on = 2026-01-01
 rate_limits = [
     { tier = "tier 1", rpm = 500, tpm = 10000 },
     { tier = "tier 2", rpm = 5000, tpm = 100000 },
-]
-"""
+]"""},
+))
 
 SPEC = """
 schema = "scopecard.spec/1"
