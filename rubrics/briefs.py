@@ -12,6 +12,15 @@ from __future__ import annotations
 from typing import Any
 
 from estimators.cost import CallShape
+from rubrics.capacity import (
+    UNITS,
+    Need,
+    capacity,
+    capacity_json,
+    concurrency_text,
+    tier_basis_text,
+    tiers_in_record,
+)
 from rubrics.mdtext import md_text
 from rubrics.scenarios import routes
 
@@ -75,6 +84,25 @@ def business_brief(record: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _rate_limit(record: dict[str, Any], candidate: dict[str, Any]) -> dict[str, Any]:
+    """The candidate's peak need against its rate-limit tier, from what the record stores: the
+    load, the price row's published tiers and the tier the spec names."""
+    spec, model = record["spec"], candidate["model"]
+    row = next((r for r in record.get("prices", []) if r.get("id") == model), {})
+    index, named = next(((i, c.get("rate_limit_tier")) for i, c in
+                         enumerate(spec.get("candidates", [])) if c.get("model") == model),
+                        (0, None))
+    need = Need(record["outputs"]["load"]["peak_qps"], candidate["peak_tpm"],
+                spec.get("constraints", {}).get("max_p95_latency_ms"))
+    cap = capacity(model, tiers_in_record(row), need, str(row.get("source", "")), named,
+                   f"spec.candidates[{index}].rate_limit_tier")
+    data = capacity_json(cap)
+    data["model"] = model
+    data["tier_basis_text"] = tier_basis_text(cap) if cap.tier else None
+    data["concurrency_text"] = concurrency_text(need)
+    return data
+
+
 def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
     """What a vendor needs to quote and plan capacity, and nothing else."""
     spec, out = record["spec"], record["outputs"]
@@ -100,6 +128,7 @@ def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
             "calls_per_day": load["calls_per_day"], "calls_per_month": load["calls_per_month"],
             "peak_tpm": profile["peak_tpm"],
             "peak_factor": _likely(spec["load"].get("peak_factor", 1)),
+            "rate_limit": _rate_limit(record, profile),
         },
         "tokens_per_call": {
             "input": shape.input_per_call, "output": tokens["output"],
@@ -206,6 +235,7 @@ def vendor_markdown(v: dict[str, Any]) -> str:
               f"| calls per day | {c['calls_per_day']:,.0f} |",
               f"| calls per month | {c['calls_per_month']:,.0f} |",
               f"| peak tokens per minute | {c['peak_tpm']:,.0f} |",
+              "", *_rate_limit_markdown(c["rate_limit"]),
               "", "## Tokens per call", "",
               f"Input {t['input']:,.0f}, output {t['output']:,.0f}, reasoning {t['reasoning']:,.0f}"
               f", {t['turns']} turn(s); input by turn: "
@@ -224,6 +254,22 @@ def vendor_markdown(v: dict[str, Any]) -> str:
         lines.append(f"- {md_text(tier)}: ≥ {bar:.0%} "
                      f"({q['cases_by_difficulty'].get(tier, 0)} cases)")
     return "\n".join(lines) + "\n"
+
+
+def _rate_limit_markdown(r: dict[str, Any]) -> list[str]:
+    """The capacity section's rate-limit lines: the answer, the tier and its source, and each
+    published limit against the need at peak."""
+    lines = [f"Rate limit for {md_text(r['model'])}: {md_text(r['summary'])}.", "",
+             md_text(r["concurrency_text"]) + "."]
+    if r["tier"] is None:
+        return lines
+    lines += ["", f"Tier {md_text(repr(r['tier']))}: {md_text(r['tier_basis_text'])}; limits "
+              f"published at {md_text(r['source'])}.", "",
+              "| limit | need at peak | tier allows | use |", "|---|---|---|---|"]
+    lines += [f"| {UNITS[k['limit']]} | {k['need']:,.1f} | {k['allowed']:,} | {k['ratio']:.0%} |"
+              for k in r["limits"]]
+    lines += [f"| {UNITS[u]} | not checked | published | — |" for u in r["unchecked"]]
+    return lines
 
 
 def brief_markdown(b: dict[str, Any]) -> str:

@@ -16,6 +16,7 @@ from estimators.fx import Conversion, RateSet
 from estimators.prices import Catalogue, PriceRow, lifecycle_warning
 from estimators.tokens import count_tokens, tokenizer_for
 from estimators.traffic import Load, Traffic, peak_tpm, traffic
+from rubrics.capacity import Capacity, Need, capacity, raise_limit_text, tiers_of
 from rubrics.spec import PROMPT_PARTS, Spec, likely, prompt_texts
 
 Progress = Callable[[str, int, int], None]  # (label, done, total)
@@ -40,6 +41,7 @@ class CandidateEstimate:
     cost_per_call: float  # reporting currency
     monthly_cost: float
     peak_tpm: float
+    capacity: Capacity  # peak need against the vendor's rate-limit tier
     warnings: list[str] = field(default_factory=list)
     excluded: str | None = None  # why a hard constraint rules this candidate out
 
@@ -174,6 +176,7 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
     texts = prompt_texts(spec, base_dir, prompt_roots, source)
     t = traffic(load_of(spec))
     rates = RateSet(catalogue.fx, as_of)
+    latency = spec.constraints.max_p95_latency_ms  # Little's law for requests in flight
     out: list[CandidateEstimate] = []
     for i, row in enumerate(rows_for(spec, catalogue, as_of)):
         counts = count_parts(spec, texts, row, progress)
@@ -184,19 +187,17 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
         except InputError as e:
             raise InputError(e.message, where=f"candidates[{i}] / currency") from None
         tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
-        warnings = []
-        if row.rate_limit and row.rate_limit.tpm and tpm > row.rate_limit.tpm:
-            warnings.append(f"peak {tpm:,.0f} TPM exceeds the {row.rate_limit.tier} limit of "
-                            f"{row.rate_limit.tpm:,} TPM: ask the vendor for a raise")
-        if row.rate_limit and row.rate_limit.rpm and t.peak_qps * 60 > row.rate_limit.rpm:
-            warnings.append(f"peak {t.peak_qps * 60:,.0f} RPM exceeds the {row.rate_limit.tier} "
-                            f"limit of {row.rate_limit.rpm:,} RPM: ask the vendor for a raise")
+        cap = capacity(row.id, tiers_of(row), Need(t.peak_qps, tpm, latency), row.source,
+                       spec.candidates[i].rate_limit_tier, f"candidates[{i}].rate_limit_tier",
+                       source)
+        warnings = [raise_limit_text(cap)] if cap.status == "over" else []
         if end_of_life := lifecycle_warning(row, as_of):
             warnings.append(end_of_life)
         out.append(CandidateEstimate(
             model=spec.candidates[i].model, row=row, counts=counts, shape=shape, call=call, fx=fx,
             currency=spec.currency, cost_per_call=fx.amount,
-            monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, warnings=warnings,
+            monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, capacity=cap,
+            warnings=warnings,
             excluded=hard_constraint_problem(spec, row, shape),
         ))
     return Estimate(spec=spec, as_of=as_of, traffic=t, candidates=out, texts=texts)

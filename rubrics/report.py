@@ -65,6 +65,7 @@ def monthly_basis(monthly_growth: float | Range, amortize_months: int) -> dict[s
 
 def estimate_json(est: Estimate) -> dict[str, Any]:
     """`scopecard estimate --json`: load figures and one entry per candidate."""
+    from rubrics.capacity import capacity_json
     from rubrics.economics import growth_factor
     from rubrics.spec import likely
 
@@ -96,6 +97,7 @@ def estimate_json(est: Estimate) -> dict[str, Any]:
             "input_tokens_per_call": c.shape.input_per_call,
             "output_tokens_per_call": c.shape.output_per_call,
             "peak_tpm": c.peak_tpm,
+            "capacity": capacity_json(c.capacity),
             "native": {"currency": c.call.currency, "cost_per_call": c.call.per_call,
                        "fx_rate": c.fx.rate,
                        "fx": c.fx.to_json()},

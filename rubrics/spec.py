@@ -250,6 +250,9 @@ class PriceOverride(_Strict):
 class Candidate(_Strict):
     model: ModelId  # as the catalogue spells ids: a price override becomes a catalogue row
     price: PriceOverride | None = None
+    # the vendor's rate-limit tier this account has (as `prices show MODEL` names it); unset =
+    # the lowest tier the vendor publishes
+    rate_limit_tier: str | None = Field(default=None, min_length=1, max_length=100)
 
 
 # What each kill-criterion metric can measure: thresholds and typed actuals must lie inside.

@@ -67,6 +67,30 @@ def _tokens(c: CandidateEstimate) -> str:
     return f"{mark}{c.shape.input_per_call:,.0f}/{c.shape.output_per_call:,.0f}"
 
 
+def _peak(c: CandidateEstimate) -> str:
+    """Peak TPM with the rate-limit mark: ✓ fits its tier, ×N needs N keys, ? unknown."""
+    from rubrics.capacity import mark
+
+    return f"{compact(c.peak_tpm)} {mark(c.capacity)}"
+
+
+def capacity_lines(est: Estimate) -> list[str]:
+    """The capacity block under the estimate table: each candidate against its rate-limit tier,
+    with the tier used and the source that publishes it."""
+    from rubrics.capacity import Need, concurrency_text, summary_text, tier_basis_text
+
+    t = est.traffic
+    need = Need(t.peak_qps, 0.0, est.spec.constraints.max_p95_latency_ms)
+    lines = [f"capacity at peak, {need.peak_rpm:,.0f} RPM (peak TPM marks: ✓ fits its rate-limit "
+             "tier,", "×N needs N keys, ? no published limit or not checked):",
+             f"  {concurrency_text(need)}"]
+    for c in est.candidates:
+        cap = c.capacity
+        where = f"; {tier_basis_text(cap)} [{cap.tier.source}]" if cap.tier else ""
+        lines.append(f"  {c.model}: {summary_text(cap)}{where}")
+    return lines
+
+
 TOKEN_LEGEND = ("tokens: = exact (tiktoken), ~ estimated (calibrated factor), · given in the "
                 "spec;\na row whose parts were counted differently shows each kind: =· means some "
                 "parts exact, some given\n(each part's mark: --json token_marks, the Markdown "
@@ -87,9 +111,9 @@ def estimate_text(est: Estimate) -> str:
         "",
     ]
     ordered = sorted(est.candidates, key=lambda c: c.monthly_cost)
-    rows = table(["model", "tokens in/out", "per call", f"per month{month}"],
-                 [[c.model, _tokens(c), money(c.cost_per_call), money(c.monthly_cost)]
-                  for c in ordered], right={1, 2, 3})
+    rows = table(["model", "tokens in/out", "per call", f"per month{month}", "peak TPM"],
+                 [[c.model, _tokens(c), money(c.cost_per_call), money(c.monthly_cost), _peak(c)]
+                  for c in ordered], right={1, 2, 3, 4})
     lines.append(rows[0])
     for c, row in zip(ordered, rows[1:], strict=True):
         lines.append(row)
@@ -98,6 +122,7 @@ def estimate_text(est: Estimate) -> str:
         for w in c.warnings:
             lines.append(f"    ! {w}")
     lines += ["", f"amounts in {cur}; {TOKEN_LEGEND}"]
+    lines += ["", *capacity_lines(est)]
     if growth:
         lines.append(f"traffic grows each month: load and monthly cost are {MONTH_0}; the "
                      f"economics use the {average_label(est.spec.costs.amortize_months)}")
