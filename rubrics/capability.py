@@ -15,6 +15,7 @@ from enum import StrEnum
 from statistics import NormalDist
 
 from rubrics.evals.stats import clopper_pearson
+from rubrics.messages import Message, msg
 
 MAX_CASES = 1_000_000
 # Why an INCONCLUSIVE check has no "cases needed": shown wherever that figure would be.
@@ -51,6 +52,15 @@ class Check:
     def undecided(self) -> str | None:
         """Why this INCONCLUSIVE check has no cases-needed figure (None otherwise)."""
         return undecided_reason(self.status, self.k, self.n, self.bar, self.cases_needed)
+
+    @property
+    def undecided_message(self) -> Message | None:
+        """`undecided` as a message, for rendering in any language."""
+        why = self.undecided
+        if why is None:
+            return None
+        return msg("capability.on_bar" if why == RATE_ON_BAR else "capability.beyond_max",
+                   cases=MAX_CASES)
 
 
 def on_bar(rate: float, bar: float) -> bool:

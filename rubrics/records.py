@@ -140,10 +140,15 @@ def record_dict(d: Decision, spec_data: dict[str, Any], evals_source: dict[str, 
         "outputs": {
             "verdict": d.verdict.value,
             "chosen": d.chosen,
-            "reasons": d.reasons,
-            "conditions": d.conditions,
-            "drivers": d.drivers,
-            "spike": d.spike,
+            "reasons": [str(m) for m in d.reasons],
+            "conditions": [str(m) for m in d.conditions],
+            "drivers": [str(m) for m in d.drivers],
+            "spike": {k: str(m) for k, m in d.spike.items()},
+            # the same sentences as message keys with arguments, to render in any language
+            "messages": {"reasons": [m.to_json() for m in d.reasons],
+                         "conditions": [m.to_json() for m in d.conditions],
+                         "drivers": [m.to_json() for m in d.drivers],
+                         "spike": {k: m.to_json() for k, m in d.spike.items()}},
             "assumptions": est.notes,
             "load": {"tasks_per_day": t.tasks_per_day, "tasks_per_month": t.tasks_per_month,
                      "calls_per_day": t.calls_per_day, "calls_per_month": t.calls_per_month,
@@ -151,7 +156,8 @@ def record_dict(d: Decision, spec_data: dict[str, Any], evals_source: dict[str, 
             "candidates": candidates,
             "alternatives": [asdict(a) for a in d.alternatives],
         },
-        "kill_criteria": [asdict(k) for k in d.kill_criteria],
+        "kill_criteria": [{**asdict(k), "note": str(k.note), "note_message": k.note.to_json()}
+                          for k in d.kill_criteria],
     })  # no `reviews = []`: the first review is then appended as `[[reviews]]` text
 
 
@@ -1062,6 +1068,8 @@ def _outputs_schema() -> dict[str, Any]:
         "verdict": {"enum": ["STOP", "RESEARCH SPIKE", "GO WITH CONDITIONS", "GO"]},
         "chosen": _STR, "reasons": _STRS, "conditions": _STRS, "drivers": _STRS,
         "assumptions": _STRS, "spike": {"type": "object", "additionalProperties": _STR},
+        "messages": {"type": "object", "description": "reasons, conditions, drivers and spike "
+                     "as message keys with arguments (rubrics/messages.py)"},
         "load": {"type": "object", "additionalProperties": _ref("Number")},
         "candidates": _arr(candidate),
         "alternatives": _arr(_obj({"name": _STR, "nmb": _ref("Number"), "roi": _ref("Number"),

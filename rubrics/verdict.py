@@ -28,6 +28,7 @@ from rubrics.capability import Check, Status, check, combine
 from rubrics.economics import Distribution, Figures, candidate_figures, point_values, posterior_mean, simulate
 from rubrics.estimate import CandidateEstimate, Estimate
 from rubrics.evals.results import Tally
+from rubrics.messages import Message, msg, plain
 from rubrics.scenarios import Rubric, Scenario, routes, rubric, scenario
 from rubrics.spec import METRIC_RANGES, KillCriterion, Spec, likely
 
@@ -66,7 +67,7 @@ class Kill:
     window_days: int
     deadline: dt.date
     action: str
-    note: str
+    note: Message
 
 
 @dataclass
@@ -81,12 +82,12 @@ class Decision:
     alternatives: list[Alternative]
     verdict: Verdict
     chosen: str | None
-    reasons: list[str]
-    conditions: list[str]
-    drivers: list[str]
+    reasons: list[Message]
+    conditions: list[Message]
+    drivers: list[Message]
     kill_criteria: list[Kill]
     seed: int
-    spike: dict[str, str] = field(default_factory=dict)
+    spike: dict[str, Message] = field(default_factory=dict)
 
 
 def capability_of(model: str, spec: Spec, tallies: dict[tuple[str, str, str], Tally], bar: float,
@@ -110,14 +111,14 @@ def capability_of(model: str, spec: Spec, tallies: dict[tuple[str, str, str], Ta
     return Capability(suite, overall, tiers, combine(binding), overall_t.run_ids)
 
 
-def _pct(x: float) -> str:
-    return f"{x:.0%}"
-
-
-def _undecided(cap: Capability) -> str:
-    """Why more cases cannot settle the overall check, in parentheses (empty when they can)."""
-    why = cap.overall.undecided
-    return f" ({why})" if why else ""
+def _unsure(r: CandidateResult) -> Message:
+    """A candidate whose capability is not established, with why more cases cannot settle it
+    when they cannot."""
+    why = r.capability.overall.undecided_message
+    status = r.capability.status.value
+    if why is None:
+        return msg("verdict.unsure", model=r.estimate.model, status=status)
+    return msg("verdict.unsure_why", model=r.estimate.model, status=status, why=why)
 
 
 def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue: Catalogue,
@@ -142,9 +143,9 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
                                                    rb.draws)
         results.append(CandidateResult(cand, cap, point, dist))
 
-    reasons: list[str] = []
-    conditions: list[str] = []
-    spike: dict[str, str] = {}
+    reasons: list[Message] = []
+    conditions: list[Message] = []
+    spike: dict[str, Message] = {}
     eligible = [r for r in results if not r.estimate.excluded]
     meets = sorted((r for r in eligible if r.capability.status is Status.MEETS),
                    key=lambda r: r.estimate.monthly_cost)
@@ -155,35 +156,35 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
 
     for r in results:
         if r.estimate.excluded:
-            reasons.append(f"{r.estimate.model} excluded: {r.estimate.excluded}")
+            reasons.append(msg("verdict.excluded", model=r.estimate.model,
+                               why=plain(str(r.estimate.excluded))))
 
     if not eligible:
         verdict = Verdict.STOP
-        reasons.append("every candidate is ruled out by a hard constraint")
+        reasons.append(msg("verdict.all_excluded"))
     elif spec.constraints.route == "train":
         verdict = Verdict.RESEARCH_SPIKE
-        reasons.append("the route needs model training: that is research, with no ship date")
-        spike = _spike(spec, est, "Can a trained model reach the bar on the graded suite?")
+        reasons.append(msg("verdict.train"))
+        spike = _spike(spec, est, msg("spike.q.train"))
     elif all(r.capability.status is Status.FAILS for r in eligible):
         verdict = Verdict.STOP
-        reasons.append(f"no candidate can meet the {_pct(bar)} bar: every one FAILS")
+        reasons.append(msg("verdict.all_fail", bar=bar))
     elif chosen is None:
         verdict = Verdict.RESEARCH_SPIKE
-        unsure = [f"{r.estimate.model} {r.capability.status.value}" + _undecided(r.capability)
-                  for r in eligible
+        unsure = [_unsure(r) for r in eligible
                   if r.capability.status in (Status.INCONCLUSIVE, Status.NO_DATA)]
-        reasons.append("capability is not established: " + ", ".join(unsure))
+        reasons.append(msg("verdict.not_established", candidates=unsure))
         needed = [r.capability.overall.cases_needed for r in eligible
                   if r.capability.overall.cases_needed]
-        q = f"Does a candidate pass {_pct(bar)} of suite '{spec.quality.suite}'"
-        q += f" (about {min(needed)} more graded cases would decide)?" if needed else "?"
+        suite = spec.quality.suite or ""
+        q = (msg("spike.q.capability_needed", bar=bar, suite=suite, cases=min(needed)) if needed
+             else msg("spike.q.capability", bar=bar, suite=suite))
         spike = _spike(spec, est, q)
     else:
         verdict, why, conditions = economic_verdict(spec, chosen, alts, rb, sc)
         reasons.extend(why)
         if verdict is Verdict.RESEARCH_SPIKE:
-            spike = _spike(spec, est, "Which of the top drivers can be pinned down so that the "
-                                      "median ROI reaches the target?")
+            spike = _spike(spec, est, msg("spike.q.drivers"))
 
     breaches = invariant_breaches(verdict, conditions, chosen.distribution if chosen else None,
                                   rb, target)
@@ -199,79 +200,76 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
 
 
 def economic_verdict(spec: Spec, chosen: CandidateResult, alts: list[Alternative], rb: Rubric,
-                     sc: Scenario) -> tuple[Verdict, list[str], list[str]]:
+                     sc: Scenario) -> tuple[Verdict, list[Message], list[Message]]:
     """Rules 5 to 9 for the cheapest candidate that MEETS: (verdict, reasons, conditions)."""
     d = chosen.distribution
     assert d is not None
     target = spec.commit.target_roi
-    reasons: list[str] = []
-    conditions: list[str] = []
-    name = chosen.estimate.model
-    reasons.append(f"{name} MEETS the {_pct(chosen.capability.overall.bar)} bar "
-                   f"(k/n {chosen.capability.overall.k}/{chosen.capability.overall.n}, lower bound "
-                   f"{_pct(chosen.capability.overall.low)}) and is the cheapest that does")
+    reasons: list[Message] = []
+    conditions: list[Message] = []
+    name, cur = chosen.estimate.model, spec.currency
+    overall = chosen.capability.overall
+    reasons.append(msg("verdict.meets", model=name, bar=overall.bar, k=overall.k, n=overall.n,
+                       low=overall.low))
     stop_q, go_q, cond_q = rb.stop_roi_quantile, rb.go_roi_quantile, rb.conditions_roi_quantile
     if d.roi[stop_q] < target:
-        reasons.append(f"even the optimistic case misses the target: {stop_q.upper()} ROI "
-                       f"{d.roi[stop_q]:.2f} < {target:.2f}")
+        reasons.append(msg("verdict.optimistic_misses", q=stop_q.upper(), roi=d.roi[stop_q],
+                           target=target))
         return Verdict.STOP, reasons, conditions
     for alt in alts:
         if alt.name in ("rules only", "embeddings only") and alt.nmb > d.nmb["p50"]:
-            reasons.append(f"{alt.name} nets more per month ({alt.nmb:,.0f} vs the AI's median "
-                           f"{d.nmb['p50']:,.0f} {spec.currency}): build that instead")
+            reasons.append(msg("verdict.alternative_wins", alternative=msg(f"alt.{alt.name}"),
+                               nmb=alt.nmb, ai=d.nmb["p50"], currency=cur))
             return Verdict.STOP, reasons, conditions
     rules_ai = next((a for a in alts if a.name == "rules + AI"), None)
     if rules_ai and rules_ai.nmb > d.nmb["p50"]:
-        conditions.append(f"put rules first: logic + AI nets {rules_ai.nmb:,.0f} vs AI alone "
-                          f"{d.nmb['p50']:,.0f} {spec.currency}/month")
+        conditions.append(msg("cond.rules_first", nmb=rules_ai.nmb, ai=d.nmb["p50"],
+                              currency=cur))
     escape = likely(spec.value.escape_rate)
     if escape > sc.max_escape_rate:
-        conditions.append(f"escape rate {escape:.0%} exceeds the {sc.max_escape_rate:.0%} that "
-                          f"{sc.label.lower()} tolerates: add review or guardrails")
+        conditions.append(msg("cond.escape", rate=escape, limit=sc.max_escape_rate,
+                              scenario=msg(f"scenario.{sc.name}")))
     if spec.constraints.compliance:
         missing = sorted(set(spec.constraints.compliance) - set(chosen.estimate.row.compliance))
         if missing:
-            conditions.append(f"confirm with {chosen.estimate.row.vendor}: "
-                              f"{', '.join(missing)} (not recorded in the price catalogue)")
+            conditions.append(msg("cond.compliance", vendor=chosen.estimate.row.vendor,
+                                  missing=missing))
     if sc.human_review:
-        conditions.append(f"human review of {sc.min_review_share:.0%} of outputs is mandatory "
-                          f"for {sc.label.lower()}")
-    conditions.extend(f"{name}: {w}" for w in chosen.estimate.warnings)
+        conditions.append(msg("cond.human_review", share=sc.min_review_share,
+                              scenario=msg(f"scenario.{sc.name}")))
+    conditions.extend(msg("cond.warning", model=name, warning=plain(w))
+                      for w in chosen.estimate.warnings)
     cap = spec.commit.max_monthly_spend
     if cap is not None and d.monthly_ai_cost["p90"] > cap:
-        conditions.append(f"P90 monthly AI spend {d.monthly_ai_cost['p90']:,.0f} exceeds the "
-                          f"{cap:,.0f} cap: enforce a spend limit")
+        conditions.append(msg("cond.spend_cap", spend=d.monthly_ai_cost["p90"], cap=cap))
     margin = _margin_of_safety(chosen.point)
     if not d.roi[go_q] >= target:  # `not >=`: a NaN ROI never passes for GO
         conditions.append(_pin_down(d, go_q, target))
     if d.p_positive < rb.go_min_p_positive:
-        conditions.append(f"P(NMB > 0) is {d.p_positive:.0%}, below {rb.go_min_p_positive:.0%}")
+        conditions.append(msg("cond.p_positive", p=d.p_positive, floor=rb.go_min_p_positive))
     if margin < rb.min_margin_of_safety:
-        conditions.append(f"margin of safety on cost per success is {margin:.0%}, below "
-                          f"{rb.min_margin_of_safety:.0%}")
+        conditions.append(msg("cond.margin", margin=margin, floor=rb.min_margin_of_safety))
     if not conditions:  # the conditions above include every GO threshold that is missed
-        reasons.append(f"{go_q.upper()} ROI {d.roi[go_q]:.2f} >= target {target:.2f} and "
-                       f"P(NMB > 0) = {d.p_positive:.0%}")
+        reasons.append(msg("verdict.go", q=go_q.upper(), roi=d.roi[go_q], target=target,
+                           p=d.p_positive))
         return Verdict.GO, reasons, conditions
     if d.roi[cond_q] >= target:
-        reasons.append(f"{cond_q.upper()} ROI {d.roi[cond_q]:.2f} >= target {target:.2f}, "
-                       f"with conditions")
+        reasons.append(msg("verdict.go_with_conditions", q=cond_q.upper(), roi=d.roi[cond_q],
+                           target=target))
         return Verdict.GO_WITH_CONDITIONS, reasons, conditions
-    reasons.append(f"{cond_q.upper()} ROI {d.roi[cond_q]:.2f} misses the target {target:.2f} but "
-                   f"{stop_q.upper()} {d.roi[stop_q]:.2f} reaches it: the result hinges on "
-                   f"uncertain inputs")
+    reasons.append(msg("verdict.hinges", q=cond_q.upper(), roi=d.roi[cond_q], target=target,
+                       stop_q=stop_q.upper(), stop_roi=d.roi[stop_q]))
     return Verdict.RESEARCH_SPIKE, reasons, []
 
 
-def _pin_down(d: Distribution, quantile: str, target: float) -> str:
+def _pin_down(d: Distribution, quantile: str, target: float) -> Message:
     """The condition when the pessimistic ROI misses the target: the top tornado drivers to pin
     down before committing, with that ROI and the target."""
-    names = ", ".join(name for name, _, _ in d.tornado[:3])
-    return (f"pin down the inputs that swing the result most ({names}): "
-            f"{quantile.upper()} ROI {d.roi[quantile]:.2f} is below the target {target:.2f}")
+    return msg("cond.pin_down", inputs=[name for name, _, _ in d.tornado[:3]],
+               q=quantile.upper(), roi=d.roi[quantile], target=target)
 
 
-def invariant_breaches(verdict: Verdict, conditions: list[str], d: Distribution | None,
+def invariant_breaches(verdict: Verdict, conditions: list[Message], d: Distribution | None,
                        rb: Rubric, target: float) -> list[str]:
     """How a verdict breaks the rubric's invariant (empty when it holds): GO WITH CONDITIONS
     names its conditions; GO has none and the chosen candidate's distribution clears the GO
@@ -296,23 +294,23 @@ def _margin_of_safety(f: Figures) -> float:
     return float((f.max_cost_per_success - f.cost_per_success) / f.max_cost_per_success)
 
 
-def _drivers(result: CandidateResult | None) -> list[str]:
-    """The top three inputs by NMB swing, as text."""
+def _drivers(result: CandidateResult | None) -> list[Message]:
+    """The top three inputs by NMB swing."""
     if result is None or result.distribution is None:
         return []
-    return [f"{name}: NMB {lo:,.0f} .. {hi:,.0f}"
+    return [msg("driver", input=name, low=lo, high=hi)
             for name, lo, hi in result.distribution.tornado[:3]]
 
 
-def _spike(spec: Spec, est: Estimate, question: str) -> dict[str, str]:
+def _spike(spec: Spec, est: Estimate, question: Message) -> dict[str, Message]:
     """A time-boxed research spike with a budget cap (never a ship date)."""
     weeks = routes()[spec.constraints.route].spike_weeks
     one_time = likely(spec.costs.one_time) + likely(spec.costs.route_one_time or 0.0)
-    return {"question": question, "time_box": f"{weeks} weeks",
-            "budget_cap": f"{one_time * SPIKE_BUDGET_SHARE:,.0f} {spec.currency} "
-                          f"({SPIKE_BUDGET_SHARE:.0%} of the one-time cost)",
-            "ends_by": str(est.as_of + dt.timedelta(weeks=weeks)),
-            "ship_date": "none: a spike answers a question, it does not ship"}
+    return {"question": question, "time_box": msg("spike.weeks", weeks=weeks),
+            "budget_cap": msg("spike.budget", amount=one_time * SPIKE_BUDGET_SHARE,
+                              currency=spec.currency, share=SPIKE_BUDGET_SHARE),
+            "ends_by": plain(str(est.as_of + dt.timedelta(weeks=weeks))),
+            "ship_date": msg("spike.no_ship_date")}
 
 
 def _kill_criteria(spec: Spec, chosen: CandidateResult | None, meets: list[CandidateResult],
@@ -329,21 +327,20 @@ def _kill_criteria(spec: Spec, chosen: CandidateResult | None, meets: list[Candi
     kills = [
         Kill("cost_per_success", ">", _derived("cost_per_success", f.max_cost_per_success, 6), 7,
              deadline, "switch model" if nxt else "pause",
-             f"above this the target ROI is lost ({cur}); "
-             + (f"switch to {nxt}, the next cheapest that MEETS" if nxt else "no cheaper model MEETS")),
-        Kill("pass_rate", "<", bar, 7, deadline, "roll back",
-             "weekly pass rate on the regression suite below the bar"),
+             msg("kill.cost_switch", currency=cur, model=nxt) if nxt
+             else msg("kill.cost_pause", currency=cur)),
+        Kill("pass_rate", "<", bar, 7, deadline, "roll back", msg("kill.pass_rate")),
         Kill("resolution_rate", "<", _derived("resolution_rate", f.break_even_p, 4), 30, deadline,
-             "stop", "below this success rate the feature loses money "
-                     f"({spec.need.success_metric or 'success metric'})"),
+             "stop", msg("kill.resolution", metric=spec.need.success_metric)
+             if spec.need.success_metric else msg("kill.resolution_unnamed")),
     ]
     cap = spec.commit.max_monthly_spend
     if cap is not None:
         kills.append(Kill("monthly_spend", ">", cap, 30, deadline, "pause",
-                          f"monthly AI spend above the committed cap ({cur})"))
+                          msg("kill.spend", currency=cur)))
     if spec.constraints.max_p95_latency_ms:
         kills.append(Kill("p95_latency_ms", ">", spec.constraints.max_p95_latency_ms, 7, deadline,
-                          "switch model", "p95 latency above the limit"))
+                          "switch model", msg("kill.latency")))
     return kills
 
 
@@ -357,4 +354,4 @@ def _derived(metric: str, value: float, digits: int) -> float:
 
 def _kill_from(k: KillCriterion, deadline: dt.date) -> Kill:
     return Kill(k.metric, k.comparator, k.threshold, k.window_days, deadline, k.action,
-                k.note or "set in the spec")
+                plain(k.note) if k.note else msg("kill.from_spec"))

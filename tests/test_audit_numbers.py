@@ -88,10 +88,10 @@ def test_go_with_conditions_when_p10_misses_the_target_names_the_drivers_to_pin_
     assert dist.roi["p10"] < 1.2 <= dist.roi["p50"]
     assert d.verdict is Verdict.GO_WITH_CONDITIONS
     (condition,) = d.conditions
-    assert f"P10 ROI {dist.roi['p10']:.2f} is below the target 1.20" in condition
+    assert f"P10 ROI {dist.roi['p10']:.2f} is below the target 1.20" in str(condition)
     for name, _, _ in dist.tornado[:3]:
-        assert name in condition
-    assert "value.value_per_success" in condition
+        assert name in str(condition)
+    assert "value.value_per_success" in str(condition)
 
 
 def test_invariant_catches_a_verdict_that_breaks_it():
@@ -158,7 +158,7 @@ def test_verdict_invariant_holds_over_generated_inputs(roi, p_positive, nmb_p50,
     if outcome is Verdict.GO_WITH_CONDITIONS:
         assert conditions and roi[1] >= target
         if roi[0] < target:
-            assert any(f"P10 ROI {roi[0]:.2f} is below the target" in c for c in conditions)
+            assert any(f"P10 ROI {roi[0]:.2f} is below the target" in str(c) for c in conditions)
     if outcome is Verdict.GO:
         margin = (max_cost - cost) / max_cost if max_cost > 0 else -1.0
         assert not conditions and roi[0] >= target and p_positive >= go_p
@@ -361,7 +361,7 @@ def test_decision_text_markdown_and_app_say_why_no_cases_decide(test_workspace: 
     d = _decide(text, 180, 200)
     assert d.verdict is Verdict.RESEARCH_SPIKE
     assert ON_BAR in render.decision_text(d)
-    assert any(ON_BAR in r for r in d.reasons)
+    assert any(ON_BAR in str(r) for r in d.reasons)
     data = spec_data("On the bar", quality={"bar": 0.9},
                      candidates=[{"model": "test/alpha"}])
     evals = write_evals(tmp_path, "on-the-bar", {"test/alpha": (180, 200)})

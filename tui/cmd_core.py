@@ -34,6 +34,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--dry-run", action="store_true", help="do not write the record")
     p.add_argument("--fail-on-stop", action="store_true", help="exit 1 when the verdict is STOP")
     _prompt_root_option(p)
+    lang_option(p)
     p.set_defaults(handler=cmd_decide)
 
     p = sub.add_parser("schema", parents=[common], help="print the JSON Schema of spec files")
@@ -46,6 +47,20 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p = sub.add_parser("example", parents=[common],
                        help="print the path of the bundled example spec and evals")
     p.set_defaults(handler=cmd_example)
+
+
+def lang_option(p: argparse.ArgumentParser) -> None:
+    """--lang after the command: the language of the sentences it prints (SUPPRESS keeps a
+    top-level `scopecard --lang zh` when it is not given here)."""
+    p.add_argument("--lang", choices=["en", "zh"], default=argparse.SUPPRESS,
+                   help="language of the output (default: the locale, LC_ALL/LC_MESSAGES/LANG)")
+
+
+def lang_of(args: argparse.Namespace) -> str:
+    """The output language: --lang, else the locale, else English."""
+    from rubrics.messages import detect_language
+
+    return detect_language(getattr(args, "lang", None))
 
 
 def _prompt_root_option(p: argparse.ArgumentParser) -> None:
@@ -122,7 +137,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         print_json({**record, "fx_warnings": decision.estimate.fx_warnings,
                     "path": str(path) if path else None})
     else:
-        print(render.decision_text(decision, record.get("evals")))
+        print(render.decision_text(decision, record.get("evals"), lang_of(args)))
         print(f"\nrecord: {path}" if path else "\nrecord: not written (--dry-run)")
     return EXIT_STOP if args.fail_on_stop and decision.verdict.value == "STOP" else 0
 

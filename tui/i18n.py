@@ -1,17 +1,20 @@
 """Every string the app shows, in English and Simplified Chinese, in one place.
 
 The language comes from `--lang`, else the locale (LC_ALL, LC_MESSAGES, LANG starting with `zh`),
-else English. Texts produced by the core (verdict reasons, validation messages, kill-criteria notes)
-stay in English: they are part of the decision record and must read the same for every reader.
+else English: `rubrics.messages.detect_language`, shared with the core. The core's own sentences
+(verdict reasons, conditions, kill-criteria notes) are message keys rendered by
+`rubrics.messages`, not strings of these tables.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from typing import Any
 
-LANGUAGES = ("en", "zh")
+from rubrics.messages import LANGUAGES, detect_language  # one locale rule for app and core
+
+__all__ = ["LANGUAGES", "detect_language", "field_label", "field_help", "language", "localize",
+           "set_language", "t"]
 _current = "en"
 
 EN: dict[str, str] = {
@@ -562,18 +565,6 @@ FIELDS_ZH: dict[str, tuple[str, str]] = {
 }
 
 TABLES = {"en": (EN, FIELDS_EN), "zh": (ZH, FIELDS_ZH)}
-
-
-def detect_language(flag: str | None = None, environ: dict[str, str] | None = None) -> str:
-    """`--lang` wins; else the first locale variable that is set decides (zh* -> Chinese)."""
-    if flag in LANGUAGES:
-        return flag
-    env = os.environ if environ is None else environ
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = env.get(var)
-        if value:
-            return "zh" if value.lower().startswith("zh") else "en"
-    return "en"
 
 
 def set_language(lang: str) -> None:

@@ -7,6 +7,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import asdict
 from typing import TYPE_CHECKING
 
+from rubrics.messages import Message, msg, render, text
+from rubrics.numbers import amount, money
+from rubrics.numbers import compact as compact  # the screens and widgets import it from here
 from rubrics.report import MONTH_0, average_label, grows, row_mark
 
 if TYPE_CHECKING:  # annotations only: the commands import this module for `table` too
@@ -38,28 +41,6 @@ def table(header: Sequence[str] | None, rows: Sequence[Sequence[str]],
             padded.append(pad + cell if i in right else cell + pad)
         return GAP.join(padded).rstrip()
     return [line(r) for r in cells]
-
-
-def _finite(x: float) -> str | None:
-    if x != x:
-        return "n/a"
-    if abs(x) == float("inf"):
-        return "never" if x > 0 else "-"
-    return None
-
-
-def money(x: float, currency: str = "") -> str:
-    """Money with enough digits for tiny per-call amounts."""
-    if (special := _finite(x)) is not None:
-        return special
-    digits = 0 if x == 0 else 2 if abs(x) >= 1 else 4 if abs(x) >= 0.01 else 6
-    return f"{x:,.{digits}f}" + (f" {currency}" if currency else "")
-
-
-def amount(x: float, digits: int = 0) -> str:
-    """A count or duration: thousands separators, `never` for infinity."""
-    special = _finite(x)
-    return special if special is not None else f"{x:,.{digits}f}"
 
 
 def _tokens(c: CandidateEstimate) -> str:
@@ -158,8 +139,13 @@ def _capability(cap: Capability) -> str:
     return f"{c.k}/{c.n} [{c.low:.2f}, {c.high:.2f}] {cap.status.value}{need}{err}"
 
 
-def decision_text(d: Decision, evals: dict | None = None) -> str:
-    """The whole decision as text; `evals` is the record's eval provenance (suite hash, store)."""
+def decision_text(d: Decision, evals: dict | None = None, lang: str = "en") -> str:
+    """The whole decision as text; `evals` is the record's eval provenance (suite hash, store);
+    the core's sentences in `lang`."""
+
+    def say(m: Message) -> str:
+        return render(m, lang)
+
     cur = d.spec.currency
     suite_hash = (evals or {}).get("suite_hash")
     where = f" @{suite_hash[:12]}" if suite_hash else ""
@@ -195,38 +181,23 @@ def decision_text(d: Decision, evals: dict | None = None) -> str:
                     for a in d.alternatives]
     lines += [f"  {row}" for row in table(None, alternatives, right={2, 4})]
     lines += ["", f"VERDICT: {d.verdict.value}" + (f" — {d.chosen}" if d.chosen else "")]
-    lines += [f"  - {r}" for r in d.reasons]
+    lines += [f"  - {say(r)}" for r in d.reasons]
     if d.conditions:
-        lines += ["conditions:"] + [f"  - {c}" for c in d.conditions]
+        lines += [text("text.conditions", lang)] + [f"  - {say(c)}" for c in d.conditions]
     if d.spike:
-        lines += ["research spike:"] + [f"  {k.replace('_', ' ')}: {v}" for k, v in d.spike.items()]
+        lines += [text("text.spike", lang)] + [f"  {text('spike.' + k, lang)}: {say(v)}"
+                                                for k, v in d.spike.items()]
     if d.drivers:
-        lines += ["top drivers:"] + [f"  - {x}" for x in d.drivers]
+        lines += [text("text.drivers", lang)] + [f"  - {say(x)}" for x in d.drivers]
     rb = d.rubric
-    lines += [f"thresholds: target ROI {d.spec.commit.target_roi:.2f}; GO needs "
-              f"{rb.go_roi_quantile.upper()} ROI >= target and P(NMB>0) >= "
-              f"{rb.go_min_p_positive:.0%}; margin of safety >= {rb.min_margin_of_safety:.0%}"]
+    lines += [text("text.thresholds", lang, target=d.spec.commit.target_roi,
+                   q=rb.go_roi_quantile.upper(), p=rb.go_min_p_positive,
+                   margin=rb.min_margin_of_safety)]
     if d.kill_criteria:
-        lines += ["kill criteria:"]
-        for k in d.kill_criteria:
-            lines.append(f"  - {k.metric} {k.comparator} {k.threshold:g} for {k.window_days} days "
-                         f"-> {k.action} (review by {k.deadline}; {k.note})")
+        lines += [text("text.kill_criteria", lang)]
+        lines += ["  - " + text("text.kill", lang, metric=k.metric, comparator=k.comparator,
+                                threshold=k.threshold, days=k.window_days,
+                                action=msg(f"action.{k.action}"), deadline=str(k.deadline),
+                                note=k.note)
+                  for k in d.kill_criteria]
     return "\n".join(lines)
-
-
-def compact(x: float) -> str:
-    """A large amount in few characters: 1.2M, 35.4k, 800 (tables and charts are narrow)."""
-    if x != x:
-        return "n/a"
-    if abs(x) == float("inf"):
-        return "never" if x > 0 else "-"
-    ax = abs(x)
-    if ax >= 1e9:
-        return f"{x / 1e9:.1f}B"
-    if ax >= 1e6:
-        return f"{x / 1e6:.1f}M"
-    if ax >= 1e4:
-        return f"{x / 1e3:.0f}k"
-    if ax >= 1e3:
-        return f"{x / 1e3:.1f}k"
-    return f"{x:.0f}"

@@ -1,0 +1,91 @@
+"""Issue #16 part 7: the core's sentences in Simplified Chinese (DESIGN §10).
+
+The English checker used here: a line "has an English sentence" when it holds a run of three or
+more English words in a row. A word is a whitespace-separated token made only of ASCII letters
+(apostrophes allowed) with at least one lowercase letter, after trimming punctuation. So model
+ids (`openai/gpt-4o-mini`), metric and field names (`cost_per_success`, `value.value_per_success`),
+acronyms and the tool's verdict terms in capitals (ROI, NMB, P10, GO WITH CONDITIONS), units and
+numbers never count; Chinese text between two words breaks a run. User text copied from the spec
+(the example's title and success metric) is removed before checking.
+"""
+
+from __future__ import annotations
+
+import re
+
+from rubrics.messages import fields, msg, plain, render, table
+from rubrics.verdict import Verdict
+from tests.test_audit_numbers import P10_SHORT, _decide
+from tui.cli import main
+
+_TOKEN = re.compile(r"\S+")
+_WORD = re.compile(r"[A-Za-z']*[a-z][A-Za-z']*")
+_TRIM = "()[]{}:;,.!?\"'`“”‘’<>«»|*-—"
+
+
+def english_runs(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
+    """Runs of 3+ English words in `text` (after removing the `allowed` user texts)."""
+    for a in allowed:
+        text = text.replace(a, " ")
+    runs: list[str] = []
+    for line in text.splitlines():
+        run: list[str] = []
+        for token in _TOKEN.findall(line) + [""]:
+            word = token.strip(_TRIM)
+            if word and _WORD.fullmatch(word) and token == token.strip("；：，。（）、「」"):
+                run.append(word)
+                continue
+            if len(run) >= 3:
+                runs.append(" ".join(run))
+            run = []
+    return runs
+
+
+def test_en_and_zh_tables_have_the_same_keys_and_placeholders():
+    """Defect: Chinese output had no message table; a key or field missing in one language
+    would print English or fail. Both tables hold the same keys with the same fields."""
+    en, zh = table("en"), table("zh")
+    assert set(en) == set(zh)
+    for key in en:
+        assert fields(en[key]) == fields(zh[key]), key
+
+
+def test_the_checker_catches_english_and_allows_ids_and_terms():
+    """The English checker itself: a plain sentence is caught; ids, terms and numbers are not."""
+    assert english_runs("the cheapest that does")
+    assert not english_runs("openai/gpt-4o-mini 达到 90% 的质量门槛 (MEETS) GO WITH CONDITIONS")
+    assert not english_runs("cost_per_success > 0.18 7 天 P50 ROI 23.39")
+
+
+def test_verdict_reasons_and_conditions_render_in_chinese():
+    """Defect: verdict reasons and conditions were English strings; now they are messages that
+    render in Chinese with the same numbers."""
+    d = _decide(P10_SHORT, 200, 200)
+    assert d.verdict is Verdict.GO_WITH_CONDITIONS
+    for m in d.reasons + d.conditions + d.drivers:
+        zh = render(m, "zh")
+        assert not english_runs(zh), zh
+    (condition,) = d.conditions
+    assert f"{d.candidates[0].distribution.roi['p10']:.2f}" in render(condition, "zh")
+
+
+def test_nested_and_stored_messages_render_in_both_languages():
+    """Defect: a stored sentence could only be shown as the English text written into the
+    record. A message survives its JSON form and renders nested names in the same language."""
+    m = msg("cond.human_review", share=0.1, scenario=msg("scenario.customer-service"))
+    assert render(m, "en") == "human review of 10% of outputs is mandatory for customer service answers"
+    assert render(m, "zh") == "客服问答必须对 10% 的输出进行人工复核"
+    assert render(plain("Share of <x>"), "zh") == "Share of <x>"
+
+
+def test_decide_example_in_chinese_prints_no_english_sentence(tmp_path, capsys):
+    """Defect: `decide --example --lang zh` printed its reasons, conditions, drivers and kill
+    criteria in English. The verdict section is now Chinese throughout."""
+    assert main(["decide", "--example", "--dry-run", "--lang", "zh",
+                 "--workspace", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    verdict = out[out.index("VERDICT"):]
+    sentences = [line for line in verdict.splitlines() if line.startswith("  - ")]
+    assert sentences
+    user = ("Share of questions resolved without an agent", "p (success rate)")
+    assert not english_runs("\n".join(sentences), user), sentences
