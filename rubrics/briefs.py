@@ -88,7 +88,7 @@ def _rate_limit(record: dict[str, Any], candidate: dict[str, Any]) -> dict[str, 
     """The candidate's peak need against its rate-limit tier, from what the record stores: the
     load, the price row's published tiers and the tier the spec names."""
     spec, model = record["spec"], candidate["model"]
-    row = next((r for r in record.get("prices", []) if r.get("id") == model), {})
+    row: dict[str, Any] = next((r for r in record.get("prices", []) if r.get("id") == model), {})
     index, named = next(((i, c.get("rate_limit_tier")) for i, c in
                          enumerate(spec.get("candidates", [])) if c.get("model") == model),
                         (0, None))

@@ -239,7 +239,7 @@ def unchecked_text(c: Capacity) -> str:
 
 def concurrency_text(need: Need) -> str:
     """How requests in flight were worked out, or why they could not be."""
-    if need.concurrency is None:
+    if need.concurrency is None or need.latency_ms is None:
         return (f"requests in flight cannot be checked without a latency ({LATENCY_FIELD} is "
                 "not set)")
     return (f"requests in flight ≈ {need.peak_qps:,.2f} QPS peak × {need.latency_ms / 1000:g} s "
