@@ -22,6 +22,7 @@ from rubrics.capacity import (
     tiers_in_record,
 )
 from rubrics.mdtext import md_text
+from rubrics.messages import labels, named, sentences, text
 from rubrics.scenarios import routes
 
 BUSINESS, VENDOR = "business", "vendor"
@@ -42,13 +43,42 @@ def _best_quality(record: dict[str, Any]) -> dict[str, Any] | None:
     return max(graded, key=lambda c: c["capability"]["overall"]["low"], default=None)
 
 
-def business_brief(record: dict[str, Any]) -> dict[str, Any]:
-    """One page for the budget holder."""
+def _in_language(record: dict[str, Any], lang: str) -> tuple[dict[str, Any], bool]:
+    """The record's verdict sentences, spike and kill-criteria notes in `lang` (from the
+    stored messages), and whether English text had to stand in (an old record)."""
+    out = record["outputs"]
+    messages = out.get("messages") or {}
+    english = False
+
+    def said(stored: list[Any], stored_messages: Any) -> list[str]:
+        nonlocal english
+        text_, fallback = sentences(stored, stored_messages, lang)
+        english |= fallback
+        return text_
+
+    spike = out.get("spike") or {}
+    spike_messages = messages.get("spike") or {}
+    kills = record.get("kill_criteria", [])
+    notes = [said([k.get("note", "")], [k.get("note_message")])[0] for k in kills]
+    return {
+        "why": said(out["reasons"], messages.get("reasons")),
+        "conditions": said(out["conditions"], messages.get("conditions")),
+        "drivers": said(out["drivers"], messages.get("drivers")),
+        "spike": dict(zip(spike, said(list(spike.values()),
+                                      [spike_messages.get(k) for k in spike]), strict=True)),
+        "kill_criteria": [{**k, "note": n} for k, n in zip(kills, notes, strict=True)],
+    }, english
+
+
+def business_brief(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """One page for the budget holder; the core's sentences and the route in `lang`."""
     spec, out = record["spec"], record["outputs"]
     cur = spec.get("currency", "USD")
     costs = spec.get("costs", {})
-    route = routes()[spec.get("constraints", {}).get("route", "prompt")]
+    route_name = spec.get("constraints", {}).get("route", "prompt")
+    route = routes()[route_name]
     chosen, best = _chosen(record), _best_quality(record)
+    said, english = _in_language(record, lang)
 
     def model_view(c: dict[str, Any] | None) -> dict[str, Any] | None:
         if c is None:
@@ -62,26 +92,32 @@ def business_brief(record: dict[str, Any]) -> dict[str, Any]:
                 "roi": dist.get("roi", {}), "p_positive": dist.get("p_positive")}
 
     figures = chosen["point"] if chosen else {}
-    return {
+    data = {
         "brief": BUSINESS, "id": record.get("id"), "title": record["title"],
-        "verdict": out["verdict"], "why": out["reasons"], "conditions": out["conditions"],
+        "verdict": out["verdict"], "why": said["why"], "conditions": said["conditions"],
         "currency": cur,
         "monthly_ai_cost": (chosen or {}).get("distribution", {}).get("monthly_ai_cost", {}),
         "monthly_fixed_cost": _likely(costs.get("monthly_fixed")) + _likely(costs.get("route_monthly")),
         "one_time_cost": _likely(costs.get("one_time")) + _likely(costs.get("route_one_time")),
-        "people_and_time": {"route": route.label, "route_note": route.note,
-                            "research_spike": out.get("spike") or None},
+        "people_and_time": {"route": route.label if lang == "en" else
+                            named("route", route_name, lang),
+                            "route_note": route.note if lang == "en" else
+                            named("route_note", route_name, lang),
+                            "research_spike": said["spike"] or None},
         "roi": (chosen or {}).get("distribution", {}).get("roi", {}),
         "p_positive": (chosen or {}).get("distribution", {}).get("p_positive"),
         "break_even_tasks_per_month": figures.get("break_even_tasks"),
         "payback_months": figures.get("payback_months"),
         "target_roi": record["thresholds"]["target_roi"],
-        "drivers": out["drivers"],
-        "kill_criteria": record.get("kill_criteria", []),
+        "drivers": said["drivers"],
+        "kill_criteria": said["kill_criteria"],
         "review_due": record.get("review_due"),
         "cheapest_passing": model_view(chosen),
         "best_quality": model_view(best),
     }
+    if english:  # only then: an English brief's data stays as it was
+        data["sentences_recorded_in_english"] = True
+    return data
 
 
 def _rate_limit(record: dict[str, Any], candidate: dict[str, Any]) -> dict[str, Any]:
@@ -150,9 +186,9 @@ def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
     return brief
 
 
-def brief(record: dict[str, Any], side: str) -> dict[str, Any]:
-    """The brief for `side` (business or vendor)."""
-    return business_brief(record) if side == BUSINESS else vendor_brief(record)
+def brief(record: dict[str, Any], side: str, lang: str = "en") -> dict[str, Any]:
+    """The brief for `side` (business or vendor); the business brief's sentences in `lang`."""
+    return business_brief(record, lang) if side == BUSINESS else vendor_brief(record)
 
 
 # --- Markdown ---------------------------------------------------------------------------------
@@ -180,46 +216,63 @@ def _listed(items: list[Any], empty: str) -> str:
     return ", ".join(md_text(i) for i in items) or empty
 
 
-def business_markdown(b: dict[str, Any]) -> str:
-    """The business brief as Markdown; every text that came from the record is escaped."""
+def business_markdown(b: dict[str, Any], lang: str = "en") -> str:
+    """The business brief as Markdown, labels in `lang`; every text that came from the record
+    is escaped."""
     cur = b["currency"]
     people = b["people_and_time"]
-    lines = [f"# {md_text(b['title'])} — business brief", "",
-             f"**Verdict: {md_text(b['verdict'])}**", ""]
+    lines = [f"# {text('brief.title', lang, title=md_text(b['title']))}", "",
+             f"**{text('md.verdict', lang, verdict=md_text(b['verdict']))}**", ""]
+    if b.get("sentences_recorded_in_english"):
+        lines += [f"_{text('md.recorded_in_english', lang)}_", ""]
     lines += [f"- {md_text(r)}" for r in b["why"]]
     if b["conditions"]:
-        lines += ["", "Conditions:"] + [f"- {md_text(c)}" for c in b["conditions"]]
-    lines += ["", "## Money (estimates)", "",
-              "| figure | value |", "|---|---|",
-              f"| monthly AI cost P10 / P50 / P90 | {_q(b['monthly_ai_cost'], cur)} |",
-              f"| monthly fixed cost | {_m(b['monthly_fixed_cost'], cur)} |",
-              f"| one-time cost | {_m(b['one_time_cost'], cur)} |",
-              f"| ROI P10 / P50 / P90 (target {b['target_roi']:g}) | {_q(b['roi'])} |",
-              f"| P(net benefit > 0) | {_m(b['p_positive'], digits=2)} |",
-              f"| break-even volume | {_m(b['break_even_tasks_per_month'], digits=0)} "
-              f"tasks/month |",
-              f"| payback | {_m(b['payback_months'], digits=1)} months |",
-              "", "## People and time", "",
-              f"Route: {md_text(people['route'])} — {md_text(people['route_note'])}"]
+        lines += ["", text("brief.conditions", lang)] + [f"- {md_text(c)}"
+                                                         for c in b["conditions"]]
+
+    def row(key: str, value: str, **args: Any) -> str:
+        return f"| {text(key, lang, **args)} | {value} |"
+
+    lines += ["", f"## {text('brief.money', lang)}", "",
+              f"| {text('brief.figure', lang)} | {text('md.value', lang)} |", "|---|---|",
+              row("brief.monthly_ai_cost", _q(b["monthly_ai_cost"], cur)),
+              row("brief.monthly_fixed_cost", _m(b["monthly_fixed_cost"], cur)),
+              row("brief.one_time_cost", _m(b["one_time_cost"], cur)),
+              row("brief.roi", _q(b["roi"]), target=b["target_roi"]),
+              row("brief.p_positive", _m(b["p_positive"], digits=2)),
+              row("brief.break_even", text("md.tasks_per_month", lang, tasks=_m(
+                  b["break_even_tasks_per_month"], digits=0))),
+              row("brief.payback", text("brief.months", lang,
+                                        months=_m(b["payback_months"], digits=1))),
+              "", f"## {text('brief.people', lang)}", "",
+              text("brief.route", lang, route=md_text(people["route"]),
+                   note=md_text(people["route_note"]))]
     spike = people["research_spike"]
     if spike:
-        lines += ["", f"Research spike: {md_text(spike['question'])} Time-box "
-                      f"{md_text(spike['time_box'])}, budget cap {md_text(spike['budget_cap'])}, "
-                      f"ends by {md_text(spike['ends_by'])}. No ship date."]
-    lines += ["", "## Models", "", "| | model | status | pass | lower bound | cost/call |",
+        lines += ["", text("brief.spike", lang, **{k: md_text(spike[k]) for k in
+                                                   ("question", "time_box", "budget_cap",
+                                                    "ends_by")})]
+    header = labels(lang, "md.model", "brief.status", "brief.pass", "brief.lower_bound",
+                     "brief.cost_per_call")
+    lines += ["", f"## {text('brief.models', lang)}", "", "| | " + " | ".join(header) + " |",
               "|---|---|---|---|---|---|"]
-    for label, key in (("cheapest passing", "cheapest_passing"), ("best quality", "best_quality")):
+    for key in ("cheapest_passing", "best_quality"):
         m = b[key]
         if m:
-            lines.append(f"| {label} | {md_text(m['model'])} | {md_text(m['status'])} | "
-                         f"{md_text(m['pass_rate'])} | {m['lower_bound']:.2f} | "
-                         f"{_m(m['cost_per_call'], cur)} |")
-    lines += ["", "## Top drivers", ""] + [f"- {md_text(d)}" for d in b["drivers"]]
-    lines += ["", f"## Kill criteria (review by {md_text(b['review_due'])})", ""]
-    lines += [f"- {md_text(k['metric'])} {md_text(k['comparator'])} {k['threshold']:g} for "
-              f"{md_text(k['window_days'])} days → {md_text(k['action'])} ({md_text(k['note'])})"
+            lines.append(f"| {text('brief.' + key, lang)} | {md_text(m['model'])} | "
+                         f"{md_text(m['status'])} | {md_text(m['pass_rate'])} | "
+                         f"{m['lower_bound']:.2f} | {_m(m['cost_per_call'], cur)} |")
+    lines += ["", f"## {text('md.drivers', lang)}", ""] + [f"- {md_text(d)}"
+                                                           for d in b["drivers"]]
+    lines += ["", f"## {text('brief.kill_criteria', lang, date=md_text(b['review_due']))}", ""]
+    lines += ["- " + text("brief.kill", lang, metric=md_text(k["metric"]),
+                          comparator=md_text(k["comparator"]), threshold=k["threshold"],
+                          days=md_text(k["window_days"]),
+                          action=md_text(named("action", str(k["action"]), lang)),
+                          note=md_text(k["note"]))
               for k in b["kill_criteria"]]
     return "\n".join(lines) + "\n"
+
 
 
 def vendor_markdown(v: dict[str, Any]) -> str:
@@ -272,6 +325,6 @@ def _rate_limit_markdown(r: dict[str, Any]) -> list[str]:
     return lines
 
 
-def brief_markdown(b: dict[str, Any]) -> str:
-    """A brief as Markdown."""
-    return business_markdown(b) if b["brief"] == BUSINESS else vendor_markdown(b)
+def brief_markdown(b: dict[str, Any], lang: str = "en") -> str:
+    """A brief as Markdown (the business brief's labels in `lang`)."""
+    return business_markdown(b, lang) if b["brief"] == BUSINESS else vendor_markdown(b)

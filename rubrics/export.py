@@ -16,7 +16,7 @@ from estimators.errors import InputError
 from estimators.safefile import parse_toml, read_text
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
 from rubrics.mdtext import Markdown, json_escaped, md_code, md_text
-from rubrics.messages import named, sentences, text
+from rubrics.messages import labels, named, sentences, text
 from rubrics.records import MAX_RECORD_BYTES, SCHEMA, next_review_due
 from rubrics.report import MONTH_0, average_label, grows, part_marks_text
 
@@ -66,10 +66,6 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
 def _bullets(items: list[Any], empty: str) -> list[str]:
     return [f"- {_cell(i)}" for i in items] + [""] if items else [f"_{empty}_", ""]
 
-
-def _labels(lang: str, *keys: str) -> list[str]:
-    """Table headers (or row labels) by message key."""
-    return [text(k, lang) for k in keys]
 
 
 class _Said:
@@ -143,7 +139,7 @@ def _thresholds(r: dict[str, Any], lang: str) -> list[str]:
             ["STOP", text("md.stop_rule", lang, q=q("stop_roi_quantile"))],
             [text("md.rubric_version", lang), t.get("version", "")]]
     return [f"## {text('md.thresholds', lang)}", ""] + _table(
-        _labels(lang, "md.threshold", "md.value"), rows)
+        labels(lang, "md.threshold", "md.value"), rows)
 
 
 def _kills(r: dict[str, Any], said: _Said) -> list[str]:
@@ -156,7 +152,7 @@ def _kills(r: dict[str, Any], said: _Said) -> list[str]:
              text("md.days", lang, days=str(k.get("window_days"))),
              named("action", str(k.get("action", "")), lang), k.get("deadline", ""),
              said.kill_note(k)] for k in kills]
-    return [heading, ""] + _table(_labels(lang, "md.criterion", "md.window", "md.action",
+    return [heading, ""] + _table(labels(lang, "md.criterion", "md.window", "md.action",
                                           "md.review_by", "md.why_column"), rows)
 
 
@@ -240,11 +236,11 @@ def _prices(r: dict[str, Any], lang: str) -> list[str]:
              p.get("effective_from", text("md.undated", lang)), p.get("verified_on", ""),
              p.get("origin", ""), p.get("source", "")] for p in r.get("prices", [])]
     lines = [f"## {text('md.prices', lang)}", "", text("md.per_1m", lang), ""]
-    lines += _table(_labels(lang, "md.model", "md.currency", "md.input", "md.output",
+    lines += _table(labels(lang, "md.model", "md.currency", "md.input", "md.output",
                             "md.effective_from", "md.verified_on", "md.origin", "md.source"),
                     rows)
     if r.get("fx"):
-        lines += _table(["FX", *_labels(lang, "md.rate", "md.date", "md.source")],
+        lines += _table(["FX", *labels(lang, "md.rate", "md.date", "md.source")],
                         [[f"1 {f['base']} = {f['quote']}", f["rate"], f["date"], f["source"]]
                          for f in r["fx"]])
     return lines
@@ -265,11 +261,11 @@ def _log(r: dict[str, Any], lang: str) -> list[str]:
     lines = []
     if r.get("history"):
         lines += [f"## {text('md.history', lang)}", ""] + _table(
-            _labels(lang, "md.date", "md.from", "md.to", "md.note"),
+            labels(lang, "md.date", "md.from", "md.to", "md.note"),
             [[h.get("date"), h.get("from"), h.get("to"), h.get("note", "")] for h in r["history"]])
     if r.get("reviews"):
         lines += [f"## {text('md.reviews', lang)}", ""] + _table(
-            _labels(lang, "md.date", "md.engine_column", "md.reproduction", "md.flags"),
+            labels(lang, "md.date", "md.engine_column", "md.reproduction", "md.flags"),
             [[v.get("date"), v.get("engine_version", ""), v.get("reproduction", ""),
               "; ".join(f"{f['kind']}: {f['message']}" for f in v.get("flags", []))
               or text("md.none", lang)]

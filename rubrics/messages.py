@@ -110,6 +110,11 @@ def text(key: str, lang: str = "en", **args: Any) -> str:
     return render(Message(key, args), lang)
 
 
+def labels(lang: str, *keys: str) -> list[str]:
+    """Labels or table headers by key, in `lang`."""
+    return [text(k, lang) for k in keys]
+
+
 def named(prefix: str, value: str, lang: str = "en") -> str:
     """The word for `value` under `prefix` (`action.pause`, `alt.rules only`) in `lang`, or
     `value` itself when no table has one (a name from the user or from a newer version)."""

@@ -11,6 +11,7 @@ numbers never count; Chinese text between two words breaks a run. User text copi
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -18,9 +19,11 @@ from typing import Any
 
 import pytest
 
+from rubrics.briefs import brief, brief_markdown
 from rubrics.export import to_markdown
 from rubrics.mdtext import md_text
 from rubrics.messages import fields, from_json, msg, plain, render, table, text
+from rubrics.scenarios import routes
 from rubrics.verdict import Verdict
 from tests.test_audit_numbers import P10_SHORT, _decide
 from tui.cli import main
@@ -167,3 +170,48 @@ def test_old_record_in_chinese_shows_its_english_with_one_note(tmp_path, capsys)
     assert out.count(text("md.recorded_in_english", "zh")) == 1
     assert f"- {md_text(record['outputs']['reasons'][0])}" in out
     assert "## 理由" in out
+
+
+def test_business_brief_in_chinese_prints_no_english_sentence(tmp_path, capsys):
+    """Defect: `brief --for business` had no --lang; its headings, labels, route and stored
+    sentences were English. In Chinese it prints no English sentence apart from user text."""
+    record_id, _ = _example_record(tmp_path, capsys)
+    out = _cli(["brief", record_id, "--for", "business", "--lang", "zh",
+                "--workspace", str(tmp_path)], capsys)
+    assert "业务简报" in out and "止损条件" in out
+    assert not english_runs(out, tuple(md_text(t) for t in USER)), english_runs(out)
+
+
+def test_english_business_brief_is_the_stored_english(tmp_path, capsys):
+    """Defect guard: the English business brief must not change: `--lang en` equals the
+    default, shows the stored sentences and the route as routes.toml names it."""
+    record_id, path = _example_record(tmp_path, capsys)
+    record = tomllib.loads(path.read_text())
+    args = ["brief", record_id, "--for", "business", "--workspace", str(tmp_path)]
+    out = _cli([*args, "--lang", "en"], capsys)
+    assert out == brief_markdown(brief(record, "business"))
+    assert all(f"- {md_text(s)}" in out for s in record["outputs"]["reasons"])
+    assert "Route: Retrieval (RAG) — Ingestion pipeline" in out
+    assert "| monthly AI cost P10 / P50 / P90 |" in out and "recorded in English" not in out
+    data = json.loads(_cli([*args, "--format", "json", "--lang", "en"], capsys))
+    assert "sentences_recorded_in_english" not in data
+
+
+def test_old_record_business_brief_in_chinese_notes_its_english(tmp_path, capsys):
+    """Defect: an old record (no stored messages) in the Chinese brief: its English sentences
+    are shown as recorded, with one Chinese note."""
+    _, path = _example_record(tmp_path, capsys)
+    record = tomllib.loads(path.read_text())
+    del record["outputs"]["messages"]
+    out = brief_markdown(brief(record, "business", "zh"), "zh")
+    assert out.count(text("md.recorded_in_english", "zh")) == 1
+    assert f"- {md_text(record['outputs']['reasons'][0])}" in out
+
+
+def test_route_names_exist_in_both_tables():
+    """Defect: the route's label and note in the business brief came from routes.toml in
+    English only; every route has a label and a note in the message tables."""
+    for name in routes():
+        for prefix in ("route", "route_note"):
+            assert f"{prefix}.{name}" in table("zh"), (prefix, name)
+        assert text(f"route.{name}", "en") == routes()[name].label
