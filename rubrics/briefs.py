@@ -70,13 +70,21 @@ def _in_language(record: dict[str, Any], lang: str) -> tuple[dict[str, Any], boo
     }, english
 
 
+def _route(name: str, lang: str) -> dict[str, str]:
+    """A delivery route's label and note: as routes.toml writes them in English, from the
+    message tables in another language."""
+    route = routes()[name]
+    if lang == "en":
+        return {"route": route.label, "note": route.note}
+    return {"route": named("route", name, lang), "note": named("route_note", name, lang)}
+
+
 def business_brief(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
     """One page for the budget holder; the core's sentences and the route in `lang`."""
     spec, out = record["spec"], record["outputs"]
     cur = spec.get("currency", "USD")
     costs = spec.get("costs", {})
     route_name = spec.get("constraints", {}).get("route", "prompt")
-    route = routes()[route_name]
     chosen, best = _chosen(record), _best_quality(record)
     said, english = _in_language(record, lang)
 
@@ -99,11 +107,8 @@ def business_brief(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
         "monthly_ai_cost": (chosen or {}).get("distribution", {}).get("monthly_ai_cost", {}),
         "monthly_fixed_cost": _likely(costs.get("monthly_fixed")) + _likely(costs.get("route_monthly")),
         "one_time_cost": _likely(costs.get("one_time")) + _likely(costs.get("route_one_time")),
-        "people_and_time": {"route": route.label if lang == "en" else
-                            named("route", route_name, lang),
-                            "route_note": route.note if lang == "en" else
-                            named("route_note", route_name, lang),
-                            "research_spike": said["spike"] or None},
+        "people_and_time": {"route": (r := _route(route_name, lang))["route"],
+                            "route_note": r["note"], "research_spike": said["spike"] or None},
         "roi": (chosen or {}).get("distribution", {}).get("roi", {}),
         "p_positive": (chosen or {}).get("distribution", {}).get("p_positive"),
         "break_even_tasks_per_month": figures.get("break_even_tasks"),
@@ -139,8 +144,9 @@ def _rate_limit(record: dict[str, Any], candidate: dict[str, Any]) -> dict[str, 
     return data
 
 
-def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
-    """What a vendor needs to quote and plan capacity, and nothing else."""
+def vendor_brief(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
+    """What a vendor needs to quote and plan capacity, and nothing else; its own words in
+    `lang` (the capacity section's sentences stay as rubrics.capacity writes them)."""
     spec, out = record["spec"], record["outputs"]
     need = spec.get("need", {})
     quality = spec.get("quality", {})
@@ -151,7 +157,7 @@ def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
     turns = int(spec.get("prompt", {}).get("turns", 1))
     shape = CallShape(system=tokens["system"], user=tokens["user"], context=tokens["context"],
                       output=tokens["output"], reasoning=tokens["reasoning"], turns=turns)
-    route = routes()[constraints.get("route", "prompt")]
+    route_name = constraints.get("route", "prompt")
     tiers = record["evals"].get("tallies", [])
     cases = {t["difficulty"]: t["n"] + t["errors"] for t in tiers
              if t["model"] == profile["model"] and t["difficulty"] != "all"}
@@ -170,14 +176,14 @@ def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
             "input": shape.input_per_call, "output": tokens["output"],
             "reasoning": tokens["reasoning"], "turns": turns,
             "input_by_turn": [shape.turn_input(t) for t in range(1, turns + 1)],
-            "basis": "counted for " + profile["model"],
+            "basis": text("vendor.basis", lang, model=profile["model"]),
         },
         "context_length_needed": shape.max_prompt + shape.output_per_call,
         "latency_p95_ms": constraints.get("max_p95_latency_ms"),
         "data_residency": constraints.get("data_residency", []),
-        "data_retention": constraints.get("data_retention") or "not stated",
+        "data_retention": constraints.get("data_retention") or text("vendor.not_stated", lang),
         "compliance": constraints.get("compliance", []),
-        "custom_work": {"route": route.label, "note": route.note},
+        "custom_work": _route(route_name, lang),
         "quality_bar": {"overall": record["thresholds"]["bar"],
                         "confidence": record["thresholds"]["confidence"],
                         "by_difficulty": quality.get("difficulty_bars", {}),
@@ -188,7 +194,7 @@ def vendor_brief(record: dict[str, Any]) -> dict[str, Any]:
 
 def brief(record: dict[str, Any], side: str, lang: str = "en") -> dict[str, Any]:
     """The brief for `side` (business or vendor); the business brief's sentences in `lang`."""
-    return business_brief(record, lang) if side == BUSINESS else vendor_brief(record)
+    return business_brief(record, lang) if side == BUSINESS else vendor_brief(record, lang)
 
 
 # --- Markdown ---------------------------------------------------------------------------------
@@ -275,56 +281,71 @@ def business_markdown(b: dict[str, Any], lang: str = "en") -> str:
 
 
 
-def vendor_markdown(v: dict[str, Any]) -> str:
-    """The vendor brief as Markdown; every text that came from the record is escaped."""
+def vendor_markdown(v: dict[str, Any], lang: str = "en") -> str:
+    """The vendor brief as Markdown, labels in `lang`; every text that came from the record is
+    escaped."""
     c, t, q = v["capacity"], v["tokens_per_call"], v["quality_bar"]
     work = v["custom_work"]
-    lines = [f"# {md_text(v['title'] or 'AI feature')} — capacity and quality brief for vendors",
-             ""]
+    title = v["title"] or text("vendor.ai_feature", lang)
+    none_stated = text("vendor.none_stated", lang)
+    lines = [f"# {text('vendor.title', lang, title=md_text(title))}", ""]
     if v["task"]:
-        lines += [f"Task: {md_text(v['task'])}", ""]
-    lines += ["## Capacity", "", "| figure | value |", "|---|---|",
-              f"| average QPS | {c['average_qps']:.3f} |", f"| peak QPS | {c['peak_qps']:.3f} |",
-              f"| calls per day | {c['calls_per_day']:,.0f} |",
-              f"| calls per month | {c['calls_per_month']:,.0f} |",
-              f"| peak tokens per minute | {c['peak_tpm']:,.0f} |",
-              "", *_rate_limit_markdown(c["rate_limit"]),
-              "", "## Tokens per call", "",
-              f"Input {t['input']:,.0f}, output {t['output']:,.0f}, reasoning {t['reasoning']:,.0f}"
-              f", {t['turns']} turn(s); input by turn: "
-              f"{', '.join(f'{x:,.0f}' for x in t['input_by_turn'])} ({md_text(t['basis'])}).",
-              f"Context length needed: {v['context_length_needed']:,.0f} tokens.",
-              "", "## Requirements", "",
-              f"- p95 latency: {md_text(v['latency_p95_ms'] or 'not stated')} ms",
-              f"- data residency: {_listed(v['data_residency'], 'none stated')}",
-              f"- data retention: {md_text(v['data_retention'])}",
-              f"- compliance: {_listed(v['compliance'], 'none stated')}",
-              f"- expected custom work: {md_text(work['route'])} — {md_text(work['note'])}",
-              "", "## Quality bar", "",
-              f"Pass rate ≥ {q['overall']:.0%} at {q['confidence']:.0%} confidence on suite "
-              f"'{md_text(q['suite'])}'."]
+        lines += [text("vendor.task", lang, task=md_text(v["task"])), ""]
+
+    def row(key: str, value: str) -> str:
+        return f"| {text(key, lang)} | {value} |"
+
+    lines += [f"## {text('vendor.capacity', lang)}", "",
+              f"| {text('brief.figure', lang)} | {text('md.value', lang)} |", "|---|---|",
+              row("vendor.average_qps", f"{c['average_qps']:.3f}"),
+              row("vendor.peak_qps", f"{c['peak_qps']:.3f}"),
+              row("vendor.calls_per_day", f"{c['calls_per_day']:,.0f}"),
+              row("vendor.calls_per_month", f"{c['calls_per_month']:,.0f}"),
+              row("vendor.peak_tpm", f"{c['peak_tpm']:,.0f}"),
+              "", *_rate_limit_markdown(c["rate_limit"], lang),
+              "", f"## {text('vendor.tokens', lang)}", "",
+              text("vendor.tokens_line", lang, input=t["input"], output=t["output"],
+                   reasoning=t["reasoning"], turns=t["turns"], basis=md_text(t["basis"]),
+                   by_turn=", ".join(f"{x:,.0f}" for x in t["input_by_turn"])),
+              text("vendor.context", lang, tokens=v["context_length_needed"]),
+              "", f"## {text('vendor.requirements', lang)}", "",
+              "- " + text("vendor.latency", lang, latency=md_text(
+                  v["latency_p95_ms"] or text("vendor.not_stated", lang))),
+              "- " + text("vendor.residency", lang,
+                          value=_listed(v["data_residency"], none_stated)),
+              "- " + text("vendor.retention", lang, value=md_text(v["data_retention"])),
+              "- " + text("vendor.compliance", lang, value=_listed(v["compliance"], none_stated)),
+              "- " + text("vendor.custom_work", lang, route=md_text(work["route"]),
+                          note=md_text(work["note"])),
+              "", f"## {text('vendor.quality', lang)}", "",
+              text("vendor.quality_line", lang, bar=q["overall"], confidence=q["confidence"],
+                   suite=md_text(q["suite"]))]
     for tier, bar in q["by_difficulty"].items():
-        lines.append(f"- {md_text(tier)}: ≥ {bar:.0%} "
-                     f"({q['cases_by_difficulty'].get(tier, 0)} cases)")
+        lines.append("- " + text("vendor.tier_bar", lang, tier=md_text(tier), bar=bar,
+                                 cases=q["cases_by_difficulty"].get(tier, 0)))
     return "\n".join(lines) + "\n"
 
 
-def _rate_limit_markdown(r: dict[str, Any]) -> list[str]:
+def _rate_limit_markdown(r: dict[str, Any], lang: str) -> list[str]:
     """The capacity section's rate-limit lines: the answer, the tier and its source, and each
-    published limit against the need at peak."""
-    lines = [f"Rate limit for {md_text(r['model'])}: {md_text(r['summary'])}.", "",
-             md_text(r["concurrency_text"]) + "."]
+    published limit against the need at peak (the sentences from rubrics.capacity as written)."""
+    lines = [text("vendor.rate_limit", lang, model=md_text(r["model"]),
+                  summary=md_text(r["summary"])), "", md_text(r["concurrency_text"]) + "."]
     if r["tier"] is None:
         return lines
-    lines += ["", f"Tier {md_text(repr(r['tier']))}: {md_text(r['tier_basis_text'])}; limits "
-              f"published at {md_text(r['source'])}.", "",
-              "| limit | need at peak | tier allows | use |", "|---|---|---|---|"]
+    lines += ["", text("vendor.tier", lang, tier=md_text(repr(r["tier"])),
+                       basis=md_text(r["tier_basis_text"]), source=md_text(r["source"])), "",
+              "| " + " | ".join(labels(lang, "vendor.limit", "vendor.need_at_peak",
+                                       "vendor.tier_allows", "vendor.use")) + " |",
+              "|---|---|---|---|"]
     lines += [f"| {UNITS[k['limit']]} | {k['need']:,.1f} | {k['allowed']:,} | {k['ratio']:.0%} |"
               for k in r["limits"]]
-    lines += [f"| {UNITS[u]} | not checked | published | — |" for u in r["unchecked"]]
+    lines += [f"| {UNITS[u]} | {text('vendor.not_checked', lang)} | "
+              f"{text('vendor.published', lang)} | — |" for u in r["unchecked"]]
     return lines
 
 
 def brief_markdown(b: dict[str, Any], lang: str = "en") -> str:
-    """A brief as Markdown (the business brief's labels in `lang`)."""
-    return business_markdown(b, lang) if b["brief"] == BUSINESS else vendor_markdown(b)
+    """A brief as Markdown, labels in `lang`."""
+    return (business_markdown(b, lang) if b["brief"] == BUSINESS
+            else vendor_markdown(b, lang))

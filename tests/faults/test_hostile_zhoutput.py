@@ -215,3 +215,21 @@ def test_route_names_exist_in_both_tables():
         for prefix in ("route", "route_note"):
             assert f"{prefix}.{name}" in table("zh"), (prefix, name)
         assert text(f"route.{name}", "en") == routes()[name].label
+
+
+def test_vendor_brief_in_chinese_prints_no_english_sentence(tmp_path, capsys):
+    """Defect: `brief --for vendor` had no --lang; its headings, labels, requirements and route
+    were English. In Chinese only user text and the capacity section's sentences (written by
+    rubrics.capacity, not yet messages) may be English; English output is unchanged."""
+    record_id, path = _example_record(tmp_path, capsys)
+    record = tomllib.loads(path.read_text())
+    args = ["brief", record_id, "--for", "vendor", "--workspace", str(tmp_path)]
+    data = json.loads(_cli([*args, "--format", "json", "--lang", "zh"], capsys))
+    rate = data["capacity"]["rate_limit"]
+    allowed = tuple(md_text(t) for t in (*USER, record["spec"]["need"]["problem"],
+                                         rate["summary"], rate["concurrency_text"],
+                                         rate["tier_basis_text"]) if t)
+    out = _cli([*args, "--lang", "zh"], capsys)
+    assert "面向供应商" in out and "质量门槛" in out
+    assert not english_runs(out, allowed), english_runs(out, allowed)
+    assert _cli([*args, "--lang", "en"], capsys) == brief_markdown(brief(record, "vendor"))
