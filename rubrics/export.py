@@ -14,8 +14,9 @@ from typing import Any
 from estimators.atomic import create_exclusive, write_atomic
 from estimators.errors import InputError
 from estimators.safefile import parse_toml, read_text
-from rubrics.capability import undecided_reason
+from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
 from rubrics.mdtext import Markdown, json_escaped, md_code, md_text
+from rubrics.messages import labels, named, sentences, text
 from rubrics.records import MAX_RECORD_BYTES, SCHEMA, next_review_due
 from rubrics.report import MONTH_0, average_label, grows, part_marks_text
 
@@ -62,180 +63,250 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     return lines + [""]
 
 
-def _bullets(items: list[Any], empty: str = "none") -> list[str]:
+def _bullets(items: list[Any], empty: str) -> list[str]:
     return [f"- {_cell(i)}" for i in items] + [""] if items else [f"_{empty}_", ""]
 
 
-def _header(r: dict[str, Any]) -> list[str]:
+
+class _Said:
+    """The record's stored sentences in one language, remembering whether any had to be shown
+    in English because the record predates stored messages."""
+
+    def __init__(self, r: dict[str, Any], lang: str) -> None:
+        self.out, self.lang, self.english = r["outputs"], lang, False
+        self.messages = self.out.get("messages") or {}
+
+    def outputs(self, name: str) -> list[str]:
+        """`outputs.<name>` (reasons, conditions, drivers) in the language."""
+        said, english = sentences(self.out.get(name, []), self.messages.get(name), self.lang)
+        self.english |= english
+        return said
+
+    def spike(self) -> dict[str, str]:
+        """The research spike's fields in the language."""
+        stored = self.out.get("spike") or {}
+        keys = list(stored)
+        stored_messages = self.messages.get("spike") or {}
+        said = self.list_of([stored[k] for k in keys], [stored_messages.get(k) for k in keys])
+        return dict(zip(keys, said, strict=True))
+
+    def kill_note(self, k: dict[str, Any]) -> str:
+        """A kill criterion's note in the language."""
+        (note,) = self.list_of([k.get("note", "")], [k.get("note_message")])
+        return note
+
+    def list_of(self, stored: list[Any], messages: list[Any]) -> list[str]:
+        said, english = sentences(stored, messages, self.lang)
+        self.english |= english
+        return said
+
+
+def _header(r: dict[str, Any], lang: str) -> list[str]:
     out = r["outputs"]
     chosen = out.get("chosen")
-    lines = [f"# Decision: {md_text(r.get('title', ''))}", "",
-             f"**Verdict: {md_text(out.get('verdict', '?'))}**"
+    lines = [f"# {text('md.decision', lang, title=md_text(r.get('title', '')))}", "",
+             f"**{text('md.verdict', lang, verdict=md_text(out.get('verdict', '?')))}**"
              + (f" — {md_text(chosen)}" if chosen else ""), ""]
-    facts = [("Record", md_code(r.get("id", ""))), ("Status", r.get("status", "")),
-             ("Created", r.get("created", "")), ("Prices as of", r.get("as_of", "")),
-             ("Next review", next_review_due(r) or r.get("review_due", "")),
-             ("Engine", f"{r.get('engine_version', '')} (seed {r.get('seed', '')})")]
+    facts = [("md.record", md_code(r.get("id", ""))),
+             ("md.status", named("status", str(r.get("status", "")), lang)),
+             ("md.created", r.get("created", "")), ("md.as_of", r.get("as_of", "")),
+             ("md.next_review", next_review_due(r) or r.get("review_due", "")),
+             ("md.engine", text("md.engine_seed", lang, version=str(r.get("engine_version", "")),
+                                seed=str(r.get("seed", ""))))]
     if r.get("supersedes"):
-        facts.append(("Supersedes", Markdown(", ".join(md_code(i) for i in r["supersedes"]))))
+        facts.append(("md.supersedes", Markdown(", ".join(md_code(i) for i in r["supersedes"]))))
     if r.get("superseded_by"):
-        facts.append(("Superseded by", md_code(r["superseded_by"])))
-    return lines + _table(["", ""], [[k, v] for k, v in facts])
+        facts.append(("md.superseded_by", md_code(r["superseded_by"])))
+    return lines + _table(["", ""], [[text(k, lang), v] for k, v in facts])
 
 
-def _thresholds(r: dict[str, Any]) -> list[str]:
+def _thresholds(r: dict[str, Any], lang: str) -> list[str]:
     t = r.get("thresholds", {})
-    rows = [["scenario", t.get("scenario", "")],
-            ["capability bar", f"{_num(t.get('bar'), 2)} at {_num(t.get('confidence'), 2)} "
-                               "confidence"],
-            ["target ROI", _num(t.get("target_roi"), 2)],
-            ["GO", f"{t.get('go_roi_quantile', '?').upper()} ROI >= target and P(NMB > 0) >= "
-                   f"{_num(t.get('go_min_p_positive'), 2)}; margin of safety >= "
-                   f"{_num(t.get('min_margin_of_safety'), 2)}"],
-            ["GO WITH CONDITIONS", f"{t.get('conditions_roi_quantile', '?').upper()} ROI >= "
-                                   "target"],
-            ["STOP", f"{t.get('stop_roi_quantile', '?').upper()} ROI < target"],
-            ["rubric version", t.get("version", "")]]
-    return ["## Thresholds", ""] + _table(["threshold", "value"], rows)
+
+    def q(name: str) -> str:
+        return str(t.get(name, "?")).upper()
+
+    rows = [[text("md.scenario", lang), t.get("scenario", "")],
+            [text("md.capability_bar", lang),
+             text("md.bar_value", lang, bar=_num(t.get("bar"), 2),
+                  confidence=_num(t.get("confidence"), 2))],
+            [text("md.target_roi", lang), _num(t.get("target_roi"), 2)],
+            ["GO", text("md.go_rule", lang, q=q("go_roi_quantile"),
+                        p=_num(t.get("go_min_p_positive"), 2),
+                        margin=_num(t.get("min_margin_of_safety"), 2))],
+            ["GO WITH CONDITIONS", text("md.conditions_rule", lang,
+                                        q=q("conditions_roi_quantile"))],
+            ["STOP", text("md.stop_rule", lang, q=q("stop_roi_quantile"))],
+            [text("md.rubric_version", lang), t.get("version", "")]]
+    return [f"## {text('md.thresholds', lang)}", ""] + _table(
+        labels(lang, "md.threshold", "md.value"), rows)
 
 
-def _kills(r: dict[str, Any]) -> list[str]:
+def _kills(r: dict[str, Any], said: _Said) -> list[str]:
+    lang = said.lang
     kills = r.get("kill_criteria", [])
+    heading = f"## {text('md.kill_criteria', lang)}"
     if not kills:
-        return ["## Kill criteria", "", "_none (no model was chosen)_", ""]
-    rows = [[f"{k['metric']} {k['comparator']} {k['threshold']:g}", f"{k.get('window_days')} days",
-             k.get("action", ""), k.get("deadline", ""), k.get("note", "")] for k in kills]
-    return ["## Kill criteria", ""] + _table(["criterion", "window", "action", "review by",
-                                              "why"], rows)
+        return [heading, "", f"_{text('md.no_kills', lang)}_", ""]
+    rows = [[f"{k['metric']} {k['comparator']} {k['threshold']:g}",
+             text("md.days", lang, days=str(k.get("window_days"))),
+             named("action", str(k.get("action", "")), lang), k.get("deadline", ""),
+             said.kill_note(k)] for k in kills]
+    return [heading, ""] + _table(labels(lang, "md.criterion", "md.window", "md.action",
+                                          "md.review_by", "md.why_column"), rows)
 
 
-def _growth(r: dict[str, Any]) -> tuple[str, str, str]:
+def _growth(r: dict[str, Any], lang: str) -> tuple[str, str, str]:
     """Labels for monthly figures when traffic grows (all empty when it does not): the
     estimate's (month 0), the economics' (the amortization-period average), and a note."""
     spec = r.get("spec", {})
     if not grows(spec.get("load", {}).get("monthly_growth", 0.0)):
         return "", "", ""
-    average = average_label(spec.get("costs", {}).get("amortize_months", 12))
-    return (f" ({MONTH_0})", " (amortization average)",
-            f"Traffic grows each month: monthly cost is {MONTH_0}; NMB, ROI and the "
-            f"alternatives are monthly figures, {average}.")
+    month_0 = MONTH_0 if lang == "en" else text("md.month_0", lang)
+    average = (average_label(spec.get("costs", {}).get("amortize_months", 12)) if lang == "en"
+               else text("md.average_label", lang,
+                         months=str(spec.get("costs", {}).get("amortize_months", 12))))
+    return (f" ({month_0})", f" ({text('md.amortization_average', lang)})",
+            text("md.growth_note", lang, month_0=month_0, average=average))
 
 
-def _cases(o: dict[str, Any]) -> str:
+def _cases(o: dict[str, Any], lang: str) -> str:
     """What more graded cases would do for an INCONCLUSIVE check (empty otherwise)."""
     if o.get("cases_needed"):
-        return f"; ~{_num(o['cases_needed'])} more cases to decide"
+        return text("md.cases_needed", lang, cases=_num(o["cases_needed"]))
     why = undecided_reason(str(o.get("status", "")), int(o.get("k", 0)), int(o.get("n", 0)),
                            float(o.get("bar", 0.0)), None)
-    return f"; {why}" if why else ""
+    if why and lang != "en":  # the same choice as Check.undecided_message
+        why = text("capability.on_bar" if why == RATE_ON_BAR else "capability.beyond_max",
+                   lang, cases=MAX_CASES)
+    return text("md.undecided", lang, why=why) if why else ""
 
 
-def _candidate(c: dict[str, Any], currency: str, r: dict[str, Any]) -> list[str]:
+def _candidate(c: dict[str, Any], currency: str, r: dict[str, Any], lang: str) -> list[str]:
     cap = c.get("capability", {})
     o = cap.get("overall", {})
-    month_0, average, _ = _growth(r)
+    month_0, average, _ = _growth(r, lang)
     marks = part_marks_text(c.get("tokens", {}))
-    rows = [["cost per call", f"{_num(c.get('cost_per_call'))} {currency}"],
-            [f"monthly cost{month_0}", f"{_num(c.get('monthly_cost'), 2)} {currency}"],
-            ["tokens in / out per call", f"{_num(c.get('input_tokens_per_call'))} / "
-                                         f"{_num(c.get('output_tokens_per_call'))}"
-                                         + (f" ({marks})" if marks else "")],
-            ["price row", c.get("price_row", "")],
-            ["capability", f"{cap.get('status', '?')}: {o.get('k', 0)}/{o.get('n', 0)} passed, "
-                           f"interval {_num(o.get('low'), 2)}–{_num(o.get('high'), 2)} vs bar "
-                           f"{_num(o.get('bar'), 2)} (suite {cap.get('suite') or '—'})"
-                           + _cases(o)]]
+    rows = [[text("md.cost_per_call", lang), f"{_num(c.get('cost_per_call'))} {currency}"],
+            [text("md.monthly_cost", lang) + month_0,
+             f"{_num(c.get('monthly_cost'), 2)} {currency}"],
+            [text("md.tokens_per_call", lang), f"{_num(c.get('input_tokens_per_call'))} / "
+                                               f"{_num(c.get('output_tokens_per_call'))}"
+                                               + (f" ({marks})" if marks else "")],
+            [text("md.price_row", lang), c.get("price_row", "")],
+            [text("md.capability", lang),
+             text("md.capability_value", lang, status=str(cap.get("status", "?")),
+                  k=str(o.get("k", 0)), n=str(o.get("n", 0)), low=_num(o.get("low"), 2),
+                  high=_num(o.get("high"), 2), bar=_num(o.get("bar"), 2),
+                  suite=str(cap.get("suite") or "—")) + _cases(o, lang)]]
     for tier, t in cap.get("tiers", {}).items():
-        rows.append([f"  {tier}", f"{t['status']}: {t['k']}/{t['n']} vs bar {_num(t['bar'], 2)}"])
+        rows.append([f"  {tier}", text("md.tier_value", lang, status=str(t["status"]),
+                                       k=str(t["k"]), n=str(t["n"]), bar=_num(t["bar"], 2))])
     d = c.get("distribution")
     if d:
-        rows += [[f"NMB / month{average} P10 · P50 · P90",
+        rows += [[text("md.nmb_quantiles", lang, average=average),
                   " · ".join(_num(d["nmb"][q]) for q in ("p10", "p50", "p90"))],
-                 ["ROI P10 · P50 · P90", " · ".join(_num(d["roi"][q], 2) for q in
-                                                    ("p10", "p50", "p90"))],
-                 ["P(NMB > 0)", f"{float(d['p_positive']):.0%}"]]
+                 [text("md.roi_quantiles", lang), " · ".join(_num(d["roi"][q], 2) for q in
+                                                             ("p10", "p50", "p90"))],
+                 [text("md.p_positive", lang), f"{float(d['p_positive']):.0%}"]]
     point = c.get("point", {})
-    rows += [["cost per success", f"{_num(point.get('cost_per_success'))} (max "
-                                  f"{_num(point.get('max_cost_per_success'))} at the target ROI)"],
-             ["break-even", f"{_num(point.get('break_even_tasks'))} tasks/month"]]
+    rows += [[text("md.cost_per_success", lang),
+              text("md.cost_per_success_value", lang,
+                   cost=_num(point.get("cost_per_success")),
+                   max=_num(point.get("max_cost_per_success")))],
+             [text("md.break_even", lang),
+              text("md.tasks_per_month", lang, tasks=_num(point.get("break_even_tasks")))]]
     if c.get("excluded"):
-        rows.append(["excluded", c["excluded"]])
-    rows += [["warning", w] for w in c.get("warnings", [])]
+        rows.append([text("md.excluded", lang), c["excluded"]])
+    rows += [[text("md.warning", lang), w] for w in c.get("warnings", [])]
     return [f"### {md_text(c['model'])}", ""] + _table(["", ""], rows)
 
 
-def _prices(r: dict[str, Any]) -> list[str]:
+def _alternatives(r: dict[str, Any], lang: str) -> list[str]:
+    _, average, _ = _growth(r, lang)
+    rows = [[named("alt", str(a["name"]), lang), _num(a["nmb"]), _num(a["roi"], 2),
+             a.get("note", "")] for a in r["outputs"]["alternatives"]]
+    return [f"## {text('md.alternatives', lang)}", ""] + _table(
+        [text("md.alternative", lang), text("md.nmb_month", lang, average=average), "ROI",
+         text("md.note", lang)], rows)
+
+
+def _prices(r: dict[str, Any], lang: str) -> list[str]:
     rows = [[p["id"], p.get("currency", ""), _num(p.get("input"), 4), _num(p.get("output"), 4),
-             p.get("effective_from", "undated"), p.get("verified_on", ""), p.get("origin", ""),
-             p.get("source", "")] for p in r.get("prices", [])]
-    lines = ["## Prices used", "", "Per 1M tokens.", ""]
-    lines += _table(["model", "currency", "input", "output", "effective from", "verified on",
-                     "origin", "source"], rows)
+             p.get("effective_from", text("md.undated", lang)), p.get("verified_on", ""),
+             p.get("origin", ""), p.get("source", "")] for p in r.get("prices", [])]
+    lines = [f"## {text('md.prices', lang)}", "", text("md.per_1m", lang), ""]
+    lines += _table(labels(lang, "md.model", "md.currency", "md.input", "md.output",
+                            "md.effective_from", "md.verified_on", "md.origin", "md.source"),
+                    rows)
     if r.get("fx"):
-        lines += _table(["FX", "rate", "date", "source"],
+        lines += _table(["FX", *labels(lang, "md.rate", "md.date", "md.source")],
                         [[f"1 {f['base']} = {f['quote']}", f["rate"], f["date"], f["source"]]
                          for f in r["fx"]])
     return lines
 
 
-def _evals(r: dict[str, Any]) -> list[str]:
+def _evals(r: dict[str, Any], lang: str) -> list[str]:
     e = r.get("evals", {})
     runs = sorted({i for t in e.get("tallies", []) for i in t.get("run_ids", [])})
-    rows = [["source", e.get("source", "")], ["suite", e.get("suite", "")],
-            ["suite hash", e.get("suite_hash", "—")], ["file sha256", e.get("sha256", "—")],
-            ["runs", ", ".join(runs) or "—"]]
-    return ["## Evals", ""] + _table(["", ""], rows)
+    rows = [[text("md.source", lang), e.get("source", "")],
+            [text("md.suite", lang), e.get("suite", "")],
+            [text("md.suite_hash", lang), e.get("suite_hash", "—")],
+            [text("md.file_sha256", lang), e.get("sha256", "—")],
+            [text("md.runs", lang), ", ".join(runs) or "—"]]
+    return [f"## {text('md.evals', lang)}", ""] + _table(["", ""], rows)
 
 
-def _log(r: dict[str, Any]) -> list[str]:
+def _log(r: dict[str, Any], lang: str) -> list[str]:
     lines = []
     if r.get("history"):
-        lines += ["## History", ""] + _table(
-            ["date", "from", "to", "note"],
+        lines += [f"## {text('md.history', lang)}", ""] + _table(
+            labels(lang, "md.date", "md.from", "md.to", "md.note"),
             [[h.get("date"), h.get("from"), h.get("to"), h.get("note", "")] for h in r["history"]])
     if r.get("reviews"):
-        lines += ["## Reviews", ""] + _table(
-            ["date", "engine", "reproduction", "flags"],
+        lines += [f"## {text('md.reviews', lang)}", ""] + _table(
+            labels(lang, "md.date", "md.engine_column", "md.reproduction", "md.flags"),
             [[v.get("date"), v.get("engine_version", ""), v.get("reproduction", ""),
-              "; ".join(f"{f['kind']}: {f['message']}" for f in v.get("flags", [])) or "none"]
+              "; ".join(f"{f['kind']}: {f['message']}" for f in v.get("flags", []))
+              or text("md.none", lang)]
              for v in r["reviews"]])
     return lines
 
 
-TOKEN_NOTE = ("Token counts per prompt part: = exact (tiktoken), ~ estimated (calibrated factor), "
-              "· given in the spec.")
-
-
-def to_markdown(r: dict[str, Any]) -> str:
+def to_markdown(r: dict[str, Any], lang: str = "en") -> str:
     """The record as a Markdown page: verdict, thresholds, drivers, kill criteria, a table per
-    candidate, assumptions, and the price rows with their sources."""
+    candidate, assumptions, and the price rows with their sources. Labels and the core's
+    sentences are in `lang` (from the stored messages); user text and ids stay as written."""
     out = r["outputs"]
+    said = _Said(r, lang)
     currency = r.get("spec", {}).get("currency", "")
-    lines = _header(r)
-    lines += ["## Why", ""] + _bullets(out.get("reasons", []))
+    none = text("md.none", lang)
+    lines = [f"## {text('md.why', lang)}", ""] + _bullets(said.outputs("reasons"), none)
     if out.get("conditions"):
-        lines += ["## Conditions", ""] + _bullets(out["conditions"])
+        lines += [f"## {text('md.conditions', lang)}", ""] + _bullets(said.outputs("conditions"),
+                                                                       none)
     if out.get("spike"):
-        lines += ["## Research spike", ""] + _table(["", ""], [[k.replace("_", " "), v]
-                                                              for k, v in out["spike"].items()])
-    lines += _thresholds(r)
-    lines += ["## Top drivers", ""] + _bullets(out.get("drivers", []), "no simulation")
-    lines += _kills(r)
-    _, average, growth_note = _growth(r)
-    lines += [f"## Candidates ({md_text(currency)})", "", TOKEN_NOTE, ""]
+        lines += [f"## {text('md.spike', lang)}", ""] + _table(
+            ["", ""], [[named("spike", k, lang), v] for k, v in said.spike().items()])
+    lines += _thresholds(r, lang)
+    lines += [f"## {text('md.drivers', lang)}", ""] + _bullets(
+        said.outputs("drivers"), text("md.no_simulation", lang))
+    lines += _kills(r, said)
+    _, _, growth_note = _growth(r, lang)
+    lines += [f"## {text('md.candidates', lang, currency=md_text(currency))}", "",
+              text("md.token_note", lang), ""]
     lines += [growth_note, ""] if growth_note else []
     for c in out.get("candidates", []):
-        lines += _candidate(c, currency, r)
+        lines += _candidate(c, currency, r, lang)
     if out.get("alternatives"):
-        lines += ["## Alternatives", ""] + _table(
-            ["alternative", f"NMB / month{average}", "ROI", "note"],
-            [[a["name"], _num(a["nmb"]), _num(a["roi"], 2), a.get("note", "")]
-             for a in out["alternatives"]])
-    lines += ["## Assumptions", ""] + _bullets(out.get("assumptions", []))
-    lines += _prices(r) + _evals(r) + _log(r)
-    lines.append(f"_Generated by scopecard from record {md_code(r.get('id', ''))}; amounts are "
-                 "estimates._")
-    return "\n".join(lines) + "\n"
+        lines += _alternatives(r, lang)
+    lines += [f"## {text('md.assumptions', lang)}", ""] + _bullets(out.get("assumptions", []),
+                                                                    none)
+    lines += _prices(r, lang) + _evals(r, lang) + _log(r, lang)
+    lines.append("_" + text("md.footer", lang, id=md_code(r.get("id", ""))) + "_")
+    # the note goes under the verdict, where the English sentences start
+    note = [f"_{text('md.recorded_in_english', lang)}_", ""] if said.english else []
+    return "\n".join(_header(r, lang) + note + lines) + "\n"
 
 
 # --- writing an export or a brief to a file a person names -------------------------------------

@@ -110,6 +110,31 @@ def text(key: str, lang: str = "en", **args: Any) -> str:
     return render(Message(key, args), lang)
 
 
+def labels(lang: str, *keys: str) -> list[str]:
+    """Labels or table headers by key, in `lang`."""
+    return [text(k, lang) for k in keys]
+
+
+def named(prefix: str, value: str, lang: str = "en") -> str:
+    """The word for `value` under `prefix` (`action.pause`, `alt.rules only`) in `lang`, or
+    `value` itself when no table has one (a name from the user or from a newer version)."""
+    key = f"{prefix}.{value}"
+    return text(key, lang) if key in table("en") else value
+
+
+def sentences(stored: Any, messages: Any, lang: str) -> tuple[list[str], bool]:
+    """A record's sentences in `lang`: the stored messages rendered, or, for English and for an
+    old record without messages, the stored English text. The flag says English text stood in
+    for a missing Chinese rendering."""
+    said = [str(s) for s in stored] if isinstance(stored, list) else []
+    if lang == "en":
+        return said, False
+    found = [from_json(m) for m in messages] if isinstance(messages, list) else []
+    if len(found) != len(said) or any(m is None for m in found):
+        return said, bool(said)
+    return [render(m, lang) for m in found if m is not None], False
+
+
 def fields(template: str) -> set[tuple[str, str]]:
     """The named fields of a template with their format specs (for the parity test)."""
     return {(name, spec or "") for _, name, spec, _ in string.Formatter().parse(template)

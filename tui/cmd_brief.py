@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from tui.args import workspace_of
+from tui.cmd_core import lang_of, lang_option
 from tui.output import json_text
 
 
@@ -18,6 +19,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--out", type=Path, metavar="FILE", help="write to a file instead of stdout")
     p.add_argument("--force", action="store_true",
                    help="replace FILE if it is a regular file (never a decision record)")
+    lang_option(p)
     p.set_defaults(handler=cmd_brief)
 
 
@@ -27,8 +29,9 @@ def cmd_brief(args: argparse.Namespace) -> int:
     from rubrics.records import read_record, record_path
 
     ws = workspace_of(args)
-    data = brief(read_record(record_path(ws.decisions, args.id)), args.side)
-    text = json_text(data) if args.format == "json" else brief_markdown(data)
+    lang = lang_of(args)
+    data = brief(read_record(record_path(ws.decisions, args.id)), args.side, lang)
+    text = json_text(data) if args.format == "json" else brief_markdown(data, lang)
     if args.out:
         write_export(args.out, text, ws.decisions, args.force)
         print(f"written: {args.out}")

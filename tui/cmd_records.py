@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.args import iso_date, workspace_of
+from tui.cmd_core import lang_of, lang_option
 from tui.output import print_json
 
 STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.records
@@ -36,6 +37,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
                    help="write to FILE (atomically) and print its path; default stdout")
     p.add_argument("--force", action="store_true",
                    help="replace FILE if it is a regular file (never a decision record)")
+    lang_option(p)
     p.set_defaults(handler=cmd_export)
 
     for name, status, text in (("accept", "accepted", "accept a proposed record"),
@@ -162,7 +164,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     from rubrics.export import to_json, to_markdown, write_export
 
     r = _load(args)
-    text = to_json(r) if args.format == "json" else to_markdown(r)
+    text = to_json(r) if args.format == "json" else to_markdown(r, lang_of(args))
     if args.out is None:
         print(text, end="")
         return 0
