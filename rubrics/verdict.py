@@ -322,7 +322,8 @@ def _kill_criteria(spec: Spec, chosen: CandidateResult | None, meets: list[Candi
     if chosen is None:
         return []
     cur = spec.currency
-    nxt = meets[1].estimate.model if len(meets) > 1 else None
+    # the fallback must be a model one can still switch to: never one the vendor has retired
+    nxt = next((m.estimate.model for m in meets[1:] if not m.estimate.row.retired(today)), None)
     f = chosen.point
     kills = [
         Kill("cost_per_success", ">", _derived("cost_per_success", f.max_cost_per_success, 6), 7,

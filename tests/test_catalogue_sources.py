@@ -308,3 +308,15 @@ def test_all_models_table_leaves_out_retired_models_the_spec_does_not_name(capsy
     ids = {c["model"] for c in json.loads(capsys.readouterr().out)["all_models"]}
     assert "deepseek/deepseek-chat" in ids and "deepseek/deepseek-flash" in ids
     assert "deepseek/deepseek-reasoner" not in ids and "deepseek/deepseek-v4-flash" not in ids
+
+
+def test_kill_criterion_never_switches_to_a_retired_model(capsys):
+    """The example's only other model that MEETS is deepseek/deepseek-chat, retired on
+    2026-07-24: the cost kill criterion pauses instead of switching to it."""
+    from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC
+
+    assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS), "--json"]) == 0
+    kills = json.loads(capsys.readouterr().out)["kill_criteria"]
+    cost = next(k for k in kills if k["metric"] == "cost_per_success")
+    assert cost["action"] == "pause"
+    assert "deepseek/deepseek-chat" not in cost["note"]
