@@ -14,21 +14,18 @@ from typing import Any
 from rich.style import Style
 from rich.text import Text
 
-# C0 controls and DEL become their Unicode "control picture" (ESC shows as ␛), so an odd title
-# can still be recognised and fixed; C1 controls (0x9b is an 8-bit CSI) and the bidirectional
-# overrides, which reorder what the terminal draws, become the replacement character.
-_PICTURES = {c: 0x2400 + c for c in range(0x20)} | {0x7F: 0x2421}
-_OTHERS = {c: 0xFFFD for c in [*range(0x80, 0xA0), *range(0x202A, 0x202F),
-                                 *range(0x2066, 0x206A)]}
-_ONE_LINE = str.maketrans(_PICTURES | _OTHERS)
-_LINES = str.maketrans({k: v for k, v in (_PICTURES | _OTHERS).items()
-                        if chr(k) not in "\n\t"})
+from rubrics.mdtext import visible
+
+# Controls are shown as rubrics.mdtext.visible shows them on the command line (ESC as ␛); a line of
+# a table or a title also shows its newlines and tabs as pictures.
+_BREAKS = str.maketrans({"\n": "\u240a", "\t": "\u2409"})
 
 
 def clean(value: object, one_line: bool = False) -> str:
     """`value` as text with its control characters replaced by visible symbols (newlines and
     tabs kept unless `one_line`: a table cell or a title has room for one line only)."""
-    return str(value).translate(_ONE_LINE if one_line else _LINES)
+    text = visible(str(value))
+    return text.translate(_BREAKS) if one_line else text
 
 
 def plain(value: object, style: str | Style = "", one_line: bool = False) -> Text:
