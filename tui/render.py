@@ -8,8 +8,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING
 
 from rubrics.messages import Message, msg, render, text
-from rubrics.numbers import amount, money
-from rubrics.numbers import compact as compact  # the screens and widgets import it from here
+from rubrics.numbers import amount, compact, money
 from rubrics.report import MONTH_0, average_label, grows, row_mark
 
 if TYPE_CHECKING:  # annotations only: the commands import this module for `table` too

@@ -31,11 +31,11 @@ from textual.widgets import (
 )
 
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
+from rubrics.numbers import amount, compact, money
 from rubrics.report import grows, row_mark
 from tui import i18n
 from tui.i18n import t
 from tui.plain import clean, notify, plain
-from tui.render import amount, compact, money
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import (

@@ -16,10 +16,10 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from rubrics.numbers import money
 from tui import i18n
 from tui.i18n import t
 from tui.plain import clean, notify, plain
-from tui.render import money
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import candidates, currency, num

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.widget import Widget
 
+from rubrics.numbers import compact
 from tui.plain import clean
-from tui.render import compact
 
 LABEL_WIDTH = 24
 FIGURE_WIDTH = 16  # " -123k .. 1.2M"

@@ -13,7 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from tui.render import compact
+from rubrics.numbers import compact
 
 Y_LABEL_WIDTH = 10
 
