@@ -97,6 +97,12 @@ def _tokenizers() -> Finding:
 def _eval_store(ws: Workspace) -> Finding:
     if not ws.evals_db.exists():
         return Finding("eval store", "ok", "no eval store yet; `scopecard evals import FILE` makes one")
+    from rubrics.evals.health import check_file
+
+    try:  # the store's own check first: a 0-byte or foreign file opens in SQLite as empty
+        check_file(ws.evals_db)
+    except InputError as e:
+        return Finding("eval store", "fail", str(e), "see the message")
     try:
         with sqlite3.connect(f"file:{ws.evals_db}?mode=ro", uri=True) as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]

@@ -44,3 +44,16 @@ def test_a_stale_refreshed_catalogue_is_flagged(isolated: Path, capsys):
 def test_text_output(isolated: Path, capsys):
     assert main(["doctor"]) == 0
     assert "[ok  ] workspace" in capsys.readouterr().out
+
+
+def test_a_zero_byte_eval_store_fails_the_check(tmp_path: Path) -> None:
+    """SQLite opens a 0-byte file as an empty database; doctor asks the store's own check,
+    which says the results are gone."""
+    from rubrics.doctor import _eval_store
+    from estimators.paths import Workspace
+
+    ws = Workspace(tmp_path)
+    ws.evals_db.parent.mkdir(parents=True, exist_ok=True)
+    ws.evals_db.write_bytes(b"")
+    finding = _eval_store(ws)
+    assert finding.level == "fail" and "0 bytes" in finding.detail
