@@ -49,8 +49,8 @@ def test_text_output(isolated: Path, capsys):
 def test_a_zero_byte_eval_store_fails_the_check(tmp_path: Path) -> None:
     """SQLite opens a 0-byte file as an empty database; doctor asks the store's own check,
     which says the results are gone."""
-    from rubrics.doctor import _eval_store
     from estimators.paths import Workspace
+    from rubrics.doctor import _eval_store
 
     ws = Workspace(tmp_path)
     ws.evals_db.parent.mkdir(parents=True, exist_ok=True)
