@@ -75,14 +75,15 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def create_exclusive(path: Path, data: bytes) -> bool:
+def create_exclusive(path: Path, data: bytes, sync: bool = True) -> bool:
     """Write `path` atomically only if it does not exist yet; False when it already does
     (whatever it is: a file, a folder, a link, a pipe).
 
     os.link refuses an existing target, so two writers racing for one name cannot both win
-    and neither can overwrite the other.
+    and neither can overwrite the other. `sync=False` leaves the flush to the caller (one
+    `os.sync()` after a batch): a killed process loses nothing either way.
     """
-    tmp = _write_temp(path, data)
+    tmp = _write_temp(path, data, sync)
     try:
         os.link(tmp, path)
         return True

@@ -21,6 +21,11 @@ class Workspace:
         return self.root / "decisions"
 
     @property
+    def cache_dir(self) -> Path:
+        """Indexes rebuilt from the files (never shared: the workspace's .gitignore lists it)."""
+        return self.root / ".cache"
+
+    @property
     def evals_db(self) -> Path:
         return self.root / "evals.sqlite"
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from estimators import ENGINE_VERSION
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, load_catalogue
 from estimators.safefile import read_capped
 from rubrics.estimate import Estimate, Progress, estimate
 from rubrics.evals.results import Tally
-from rubrics.records import record_dict, write_record
+from rubrics.record import SCHEMA, toml_safe
+from rubrics.record_store import RecordStore
 from rubrics.report import monthly_basis, part_marks, row_mark
 from rubrics.routes_apply import with_route_costs
 from rubrics.spec import MAX_SPEC_BYTES, PROMPT_PARTS, Spec, load_spec
@@ -86,6 +89,97 @@ def spec_for_record(spec: Spec, texts: dict[str, str]) -> dict[str, Any]:
     return data
 
 
+def _check_dict(c: Any) -> dict[str, Any]:
+    return {"k": c.k, "n": c.n, "errors": c.errors, "bar": c.bar, "confidence": c.confidence,
+            "low": round(c.low, 6), "high": round(c.high, 6), "status": c.status.value,
+            "cases_needed": c.cases_needed}
+
+
+def record_dict(d: Decision, spec_data: dict[str, Any], evals_source: dict[str, Any],
+                created: dt.datetime) -> dict[str, Any]:
+    """The full record of a decision as plain data."""
+    est = d.estimate
+    t = est.traffic
+    rows = {r.estimate.row.id: r.estimate.row for r in d.candidates}
+    fx = {id(row): row for r in d.candidates for row in r.estimate.fx.rows}
+    candidates = []
+    for r in d.candidates:
+        e = r.estimate
+        f = r.point
+        candidates.append({
+            "model": e.model,
+            "price_row": f"{e.row.id} @ {e.row.effective_from or 'undated'} ({e.row.origin})",
+            "excluded": e.excluded,
+            "warnings": e.warnings,
+            "tokens": e.counts_json(),
+            "tokens_exact": e.tokens_exact,
+            "input_tokens_per_call": e.shape.input_per_call,
+            "output_tokens_per_call": e.shape.output_per_call,
+            "cost_per_call": e.cost_per_call,
+            "cost_per_call_native": e.call.per_call,
+            "native_currency": e.call.currency,
+            "fx_rate": e.fx.rate,
+            "monthly_cost": e.monthly_cost,
+            "peak_tpm": e.peak_tpm,
+            "capability": {
+                "suite": r.capability.suite, "status": r.capability.status.value,
+                "run_ids": list(r.capability.run_ids),
+                "overall": _check_dict(r.capability.overall),
+                "tiers": {k: _check_dict(v) for k, v in r.capability.tiers.items()},
+            },
+            "point": {k: getattr(f, k) for k in (
+                "p", "tasks_per_month", "value_per_task", "ai_cost", "fixed_cost", "nmb", "roi",
+                "cost_per_task", "cost_per_success", "max_cost_per_success", "break_even_tasks",
+                "payback_months", "break_even_p")},
+            "distribution": None if r.distribution is None else {
+                "nmb": r.distribution.nmb, "roi": r.distribution.roi,
+                "monthly_ai_cost": r.distribution.monthly_ai_cost,
+                "p_positive": r.distribution.p_positive,
+                "tornado": [{"input": n, "nmb_low": lo, "nmb_high": hi}
+                            for n, lo, hi in r.distribution.tornado],
+            },
+        })
+    return toml_safe({
+        "schema": SCHEMA,
+        "title": d.spec.title,
+        "created": created,
+        "engine_version": ENGINE_VERSION,
+        "seed": d.seed,
+        "as_of": est.as_of,
+        "review_due": est.as_of + dt.timedelta(days=d.spec.commit.review_after_days),
+        "spec": spec_data,
+        "prices": [row.model_dump(mode="json", exclude_none=True) for row in rows.values()],
+        "fx": [r.model_dump(mode="json") for r in fx.values()],
+        "evals": evals_source,
+        "thresholds": {
+            "bar": d.bar, "confidence": d.confidence, "target_roi": d.spec.commit.target_roi,
+            "interval": d.spec.quality.interval,
+            "scenario": d.scenario.name, **asdict(d.rubric), "preset": asdict(d.scenario),
+        },
+        "outputs": {
+            "verdict": d.verdict.value,
+            "chosen": d.chosen,
+            "reasons": [str(m) for m in d.reasons],
+            "conditions": [str(m) for m in d.conditions],
+            "drivers": [str(m) for m in d.drivers],
+            "spike": {k: str(m) for k, m in d.spike.items()},
+            # the same sentences as message keys with arguments, to render in any language
+            "messages": {"reasons": [m.to_json() for m in d.reasons],
+                         "conditions": [m.to_json() for m in d.conditions],
+                         "drivers": [m.to_json() for m in d.drivers],
+                         "spike": {k: m.to_json() for k, m in d.spike.items()}},
+            "assumptions": est.notes,
+            "load": {"tasks_per_day": t.tasks_per_day, "tasks_per_month": t.tasks_per_month,
+                     "calls_per_day": t.calls_per_day, "calls_per_month": t.calls_per_month,
+                     "avg_qps": t.avg_qps, "peak_qps": t.peak_qps},
+            "candidates": candidates,
+            "alternatives": [asdict(a) for a in d.alternatives],
+        },
+        "kill_criteria": [{**asdict(k), "note": str(k.note), "note_message": k.note.to_json()}
+                          for k in d.kill_criteria],
+    })
+
+
 def decide_spec(spec_path: Path, ws: Workspace, evals: Path | list[Path] | None = None,
                 seed: int | None = None, today: dt.date | None = None,
                 progress: Progress | None = None,
@@ -119,5 +213,6 @@ def _labelled(record: dict[str, Any], est: Estimate) -> dict[str, Any]:
 
 
 def save_record(ws: Workspace, record: dict[str, Any], day: dt.date | None = None) -> Path:
-    """Write a record into the workspace's decisions/ folder."""
-    return write_record(ws.decisions, record, day or dt.date.today())
+    """File a record in the workspace (`decisions/<id>/decision.toml`); returns that file."""
+    state = RecordStore(ws).create(record, day or dt.date.today())
+    return RecordStore(ws).decision_file(state.id)

@@ -16,7 +16,7 @@ import tomli_w
 
 from estimators.paths import Workspace
 from rubrics.pipeline import decide_spec, save_record
-from rubrics.records import read_record
+from rubrics.record_store import RecordStore
 
 DAY = dt.date(2026, 3, 1)  # before test/alpha's price cut (effective 2026-06-01)
 
@@ -87,8 +87,8 @@ def make_record(home: Path, verdict: str = "GO", title: str = "Ticket triage",
     ws = Workspace(home)
     decision, record = decide_spec(spec, ws, evals, seed=7, today=day)
     assert decision.verdict.value == verdict, decision.reasons
-    path = save_record(ws, record, day)
-    return path.stem, read_record(path)
+    record_id = save_record(ws, record, day).parent.name
+    return record_id, RecordStore(ws).get(record_id).as_dict()
 
 
 def test_every_kind_gives_its_verdict(test_workspace: Path) -> None:

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tui import cmd_brief, cmd_core, cmd_doctor, cmd_evals, cmd_prices, cmd_records
+from tui import cmd_brief, cmd_core, cmd_doctor, cmd_evals, cmd_prices, cmd_records, cmd_workspace
 from tui.output import (
     EXIT_BAD_INPUT,
     EXIT_BROKEN_PIPE,
@@ -16,7 +16,7 @@ from tui.output import (
     visible_output,
 )
 
-MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor, cmd_records]
+MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor, cmd_records, cmd_workspace]
 WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
 
 
