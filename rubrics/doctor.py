@@ -38,12 +38,12 @@ def _workspace(ws: Workspace) -> Finding:
 
 
 def _decisions(ws: Workspace) -> Finding:
-    from rubrics.records import list_records
+    from rubrics.record_store import RecordStore
 
-    records = list_records(ws.decisions)
+    records = RecordStore(ws).summaries() or []
     broken = [r for r in records if r.error]
     if broken:
-        names = ", ".join(f"{r.path.name} ({r.error})" for r in broken[:3])
+        names = ", ".join(f"{r.id} ({r.error})" for r in broken[:3])
         return Finding("decisions", "warn", f"{len(broken)} of {len(records)} files unreadable: "
                        f"{names}", "move them out of decisions/ or restore them from git")
     return Finding("decisions", "ok", f"{len(records)} records readable")

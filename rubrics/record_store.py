@@ -153,16 +153,19 @@ class RecordStore:
         self.migrate()
         if not self.root.is_dir():
             return []
+        # a folder without its decision.toml is a create that was killed before the rename:
+        # not a decision (yet); a symbolic link is listed, with its error
         names = [e.name for e in os.scandir(self.root)
-                 if not e.name.startswith(".") and e.is_dir(follow_symlinks=False)
-                 and (self.root / e.name / "decision.toml").exists()]
+                 if not e.name.startswith(".") and (_linked_id(self.root / e.name) or e.is_dir()
+                 and (self.root / e.name / "decision.toml").exists())]
         return sorted(names, reverse=True)
 
     def resolve(self, record_id: str) -> str:
         """The id of a decision named by its id or a unique prefix of it (`2026-12-02-faq`);
         InputError naming the candidates otherwise."""
         self.migrate()
-        if ID_PATTERN.fullmatch(record_id) and self.decision_file(record_id).exists():
+        if ID_PATTERN.fullmatch(record_id) and (self.decision_file(record_id).exists()
+                                                 or self.folder(record_id).is_symlink()):
             return record_id
         if "/" in record_id or record_id.startswith("."):
             check_id(record_id)
@@ -282,6 +285,9 @@ class RecordStore:
     def get(self, record_id: str) -> DecisionState:
         """A decision with its events and reviews; InputError when a file of it is bad."""
         record_id = self.resolve(record_id)
+        if self.folder(record_id).is_symlink():
+            raise InputError("a symbolic link; decisions must be folders of the workspace",
+                             file=str(self.folder(record_id)))
         record = self.load_record(self.decision_file(record_id))
         if record.id != record_id:
             raise InputError(f"the decision's id is {record.id!r}, its folder {record_id!r}",
@@ -423,7 +429,13 @@ class RecordStore:
                               error="not a decision of this workspace's layout "
                                     "(decisions/<id>/decision.toml)")
                 for n in sorted(os.listdir(self.root))
-                if (self.root / n).is_file() and not n.startswith(".")]
+                if not n.startswith(".") and not (self.root / n).is_dir()
+                and not _linked_id(self.root / n)]
+
+
+def _linked_id(path: Path) -> bool:
+    """A symbolic link named like a decision: listed as one, with its error."""
+    return path.is_symlink() and bool(ID_PATTERN.fullmatch(path.name))
 
 
 def check_transition(record_id: str, current: str, to: str) -> None:

@@ -1,5 +1,5 @@
-"""The home list's first read (issue #14, app half): records never read before are read by child
-processes in batches, shown as they arrive, and the result is exactly `list_records`'."""
+"""The home list's first read: decisions never read before (a fresh clone) are read in batches,
+shown as they arrive, and the result is exactly the store's list; the next start is warm."""
 
 from __future__ import annotations
 
@@ -12,75 +12,71 @@ from typing import Any
 
 import pytest
 
+import rubrics.record_store as record_store
 from estimators.paths import Workspace
-from rubrics.records import cache_file, index_path, list_records, record_files
+from rubrics.record_store import RecordStore
 from tests.test_app_workspace import (
     seed_workspace,
     write_corrupt_record,
     write_example_record,
 )
-from tui.screens import record_list
 
 COPIES = 6
 
 
 @pytest.fixture
 def ws(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    """COPIES records never read (no caches, no index), one corrupt file, and batches of two
-    read in parallel from the first unread record on."""
+    """COPIES decisions never read (no index), one corrupt, read in batches of two."""
     ws = seed_workspace(tmp_path / "ws")
     first = write_example_record(ws)
+    record_id = first.parent.name
     text = first.read_text("utf-8")
     for i in range(2, COPIES + 1):
-        new_id = f"{first.stem}-{i}"
-        (ws.decisions / f"{new_id}.toml").write_text(
-            text.replace(f'id = "{first.stem}"', f'id = "{new_id}"'), encoding="utf-8")
+        new_id = f"{record_id[:-7]}-{i}{record_id[-7:]}"
+        (ws.decisions / new_id).mkdir()
+        (ws.decisions / new_id / "decision.toml").write_text(
+            text.replace(f'id = "{record_id}"', f'id = "{new_id}"'), encoding="utf-8")
     write_corrupt_record(ws)
-    monkeypatch.setattr(record_list, "BATCHED_MIN", 1)
-    monkeypatch.setattr(record_list, "BATCH", 2)
+    monkeypatch.setattr(record_store, "BATCH", 2)
     return ws
 
 
-def load(ws: Workspace) -> tuple[list[Any], list[tuple[list[Any], int, int]]]:
-    shown: list[tuple[list[Any], int, int]] = []
-    out = record_list.load_summaries(ws.decisions, lambda b, d, n: shown.append((b, d, n)),
-                                     lambda: False)
+def load(ws: Workspace) -> tuple[list[Any], list[tuple[list[Any], int]]]:
+    shown: list[tuple[list[Any], int]] = []
+    out = RecordStore(ws).summaries(lambda b, n: shown.append((b, n)))
     assert out is not None
     return out, shown
 
 
 def expected(ws: Workspace) -> list[Any]:
-    """What list_records gives for the same files, read from a fresh copy of the folder."""
+    """The list of the same files, read from a fresh copy of the folder."""
     copy = Workspace(Path(tempfile.mkdtemp()))
     try:
         shutil.copytree(ws.decisions, copy.decisions)
-        return [s.id for s in list_records(copy.decisions)]
+        return [s.id for s in RecordStore(copy).summaries() or []]
     finally:
         shutil.rmtree(copy.root)
 
 
-def test_first_read_comes_in_batches_in_list_order(ws, monkeypatch):
+def test_first_read_comes_in_batches_in_list_order(ws):
     out, shown = load(ws)
     ids = [s.id for s in out]
     assert ids == expected(ws)
-    assert [s.id for batch, _, _ in shown for s in batch] == ids  # every record, in order
-    assert [(len(b), d, n) for b, d, n in shown] == [(2, 2, 7), (2, 4, 7), (2, 6, 7), (1, 7, 7)]
-    assert next(s for s in out if s.id.endswith("broken")).error
-    assert all(os.path.exists(cache_file(p)) for p in record_files(ws.decisions)
-               if not p.stem.endswith("broken"))
-    assert index_path(ws.decisions).exists()  # the next start is warm
+    assert [s.id for batch, _ in shown for s in batch] == ids  # every decision, in order
+    assert [(len(b), n) for b, n in shown] == [(2, 7), (2, 7), (2, 7), (1, 7)]
+    assert next(s for s in out if "broken" in s.id).error
+    assert RecordStore(ws).index_file.exists()  # the next start is warm
 
 
-def test_records_read_before_are_not_read_again(ws, monkeypatch):
-    list_records(ws.decisions)  # every readable record now has its cache
-    monkeypatch.setattr(record_list, "BATCHED_MIN", 2)  # the corrupt file never gets one
+def test_records_read_before_are_not_read_again(ws):
+    RecordStore(ws).summaries()
     out, shown = load(ws)
     assert shown == []
     assert [s.id for s in out] == expected(ws)
 
 
-def test_read_only_workspace_lists_once(ws, monkeypatch):
-    """No cache and no index can be written: the batches are the list (nothing read twice)."""
+def test_read_only_workspace_still_lists(ws, monkeypatch):
+    """No index can be written: the list is read from the files every time."""
     real = tempfile.mkstemp
 
     def refuse(*args: Any, dir: Any = None, **kwargs: Any) -> Any:
@@ -89,20 +85,15 @@ def test_read_only_workspace_lists_once(ws, monkeypatch):
         return real(*args, dir=dir, **kwargs)
 
     monkeypatch.setattr(tempfile, "mkstemp", refuse)
-    summarized: list[Path] = []
-    real_batch = record_list.summarize_batch
-    monkeypatch.setattr(record_list, "summarize_batch",
-                        lambda paths: summarized.extend(paths) or real_batch(paths))
-    out, _ = load(ws)
+    out, shown = load(ws)
     assert [s.id for s in out] == expected(ws)
-    assert len(summarized) == COPIES + 1
-    assert not index_path(ws.decisions).exists()
+    assert sum(len(b) for b, _ in shown) == COPIES + 1
+    assert not RecordStore(ws).index_file.exists()
 
 
-def test_cancelled_read_stops_and_returns_nothing(ws, monkeypatch):
+def test_cancelled_read_stops_and_returns_nothing(ws):
     shown: list[Any] = []
-    out = record_list.load_summaries(ws.decisions, lambda b, d, n: shown.append(b),
-                                     lambda: bool(shown))
+    out = RecordStore(ws).summaries(lambda b, n: shown.append(b), lambda: bool(shown))
     assert out is None and len(shown) == 1
 
 

@@ -91,22 +91,22 @@ def _example_record() -> tuple[str, bytes]:
         ws = seed_workspace(Path(tmp))
         _, record = decide_spec(EXAMPLE_SPEC, ws, EXAMPLE_EVALS, seed=SEED, today=TODAY)
         path = save_record(ws, record, TODAY)
-        return path.name, path.read_bytes()
+        return path.parent.name, path.read_bytes()
 
 
 def write_example_record(ws: Workspace) -> Path:
-    """Put the example's record into a workspace's decisions/."""
-    name, data = _example_record()
-    path = ws.decisions / name
+    """Put the example's record into a workspace's decisions/; returns its decision file."""
+    record_id, data = _example_record()
+    path = ws.decisions / record_id / "decision.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path
 
 
 def write_corrupt_record(ws: Workspace) -> Path:
-    path = ws.decisions / "2026-01-01-broken.toml"
+    path = ws.decisions / "2026-01-01-broken-000000" / "decision.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text('schema = "scopecard.decision/1"\ntitle = "unterminated\n', encoding="utf-8")
+    path.write_text('schema = "scopecard.decision/2"\ntitle = "unterminated\n', encoding="utf-8")
     return path
 
 

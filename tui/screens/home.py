@@ -19,7 +19,7 @@ from tui.screens.record_view import display_path
 from tui.widgets.table import MeasuredTable
 
 if TYPE_CHECKING:
-    from rubrics.records import RecordSummary
+    from rubrics.record_store import RecordSummary
 
 COLUMNS = ("id", "title", "verdict", "status", "due", "flags")
 VERDICT_STYLE = {"GO": "green", "GO WITH CONDITIONS": "yellow", "RESEARCH SPIKE": "blue",
@@ -96,16 +96,19 @@ class HomeScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, group="records")
     def _load(self) -> None:
-        from tui.screens.record_list import load_summaries
+        from rubrics.record_store import RecordStore
 
         app: Any = self.app
         worker = get_current_worker()
+        done = 0
 
-        def show(batch: list[RecordSummary], done: int, total: int) -> None:
+        def show(batch: list[RecordSummary], total: int) -> None:
+            nonlocal done
+            done += len(batch)
             if not worker.is_cancelled:
                 app.call_from_thread(self._batch, batch, done, total)
 
-        summaries = load_summaries(app.workspace.decisions, show, lambda: worker.is_cancelled)
+        summaries = RecordStore(app.workspace).summaries(show, lambda: worker.is_cancelled)
         if summaries is not None and not worker.is_cancelled:
             app.call_from_thread(self._loaded, summaries)
 
@@ -216,7 +219,7 @@ class HomeScreen(Screen[None]):
 
         if (s := self._usable()) is not None:
             path = s.path
-            self.app.push_screen(ExportDialog(path.stem),
+            self.app.push_screen(ExportDialog(path.parent.name),
                                  lambda fmt: export_record(self.app, path, fmt))
 
     def action_filter(self) -> None:

@@ -196,11 +196,11 @@ class ResultsScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="decide")
     def _open(self) -> None:
         from estimators.errors import InputError
-        from rubrics.records import read_record
 
+        app: Any = self.app
         assert self.record_path is not None
         try:
-            record = read_record(self.record_path)
+            record = lifecycle.read(app.workspace, self.record_path)
         except InputError as e:
             self.app.call_from_thread(self._failed, str(e))
             return
@@ -482,7 +482,7 @@ class ResultsScreen(Screen[None]):
         self._confirm_status("rejected", t("confirm.reject", id=self._record_id()))
 
     def _record_id(self) -> str:
-        return self.record_path.stem if self.record_path else ""
+        return self.record_path.parent.name if self.record_path else ""
 
     def _confirm_status(self, status: str, question: str) -> None:
         from tui.screens.confirm import ConfirmDialog
@@ -518,7 +518,7 @@ class ResultsScreen(Screen[None]):
 
         if self.record_path is not None:
             path = self.record_path
-            self.app.push_screen(ExportDialog(path.stem),
+            self.app.push_screen(ExportDialog(path.parent.name),
                                  lambda fmt: export_record(self.app, path, fmt))
 
     def action_back(self) -> None:

@@ -137,7 +137,7 @@ class ReviewScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.title = t("review.title")
-        self.sub_title = clean(self.record_path.stem, one_line=True)
+        self.sub_title = clean(self.record_path.parent.name, one_line=True)
         app: Any = self.app
         app.steady_cursors(self)
         self.query_one("#actuals", Input).focus()
@@ -149,11 +149,10 @@ class ReviewScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="review")
     def _review(self, save: bool) -> None:
         from estimators.errors import InputError
-        from rubrics.records import read_record
 
         app: Any = self.app
         try:
-            before = read_record(self.record_path)
+            before = lifecycle.read(app.workspace, self.record_path)
             rv = lifecycle.review(app.workspace, self.record_path, app.today, save,
                                   self._actuals())
         except (InputError, OSError) as e:
@@ -194,7 +193,7 @@ class ReviewScreen(Screen[None]):
         from tui.screens.export import ExportDialog, export_record
 
         path = self.record_path
-        self.app.push_screen(ExportDialog(path.stem),
+        self.app.push_screen(ExportDialog(path.parent.name),
                              lambda fmt: export_record(self.app, path, fmt))
 
     def action_back(self) -> None:

@@ -90,7 +90,7 @@ def save_spec(data: dict[str, Any], folder: Path, day: dt.date) -> Path:
     import tomli_w
 
     from estimators.atomic import create_exclusive
-    from rubrics.records import slugify
+    from rubrics.record_store import slugify
     from rubrics.spec import Spec, parse_spec
 
     text = tomli_w.dumps(Spec.model_validate(spec_data(data)).to_toml_dict())
