@@ -12,13 +12,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import gc
 import io
 import json
 import math
+import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from itertools import chain, repeat
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -289,7 +293,11 @@ def _strings(value: Any, where: str) -> Iterator[tuple[str, str]]:
 
 def _refuse_secrets(text: str, fmt: str, payload: Any, file: str) -> None:
     """Refuse a file holding a key-shaped string, naming the field but never the key."""
-    kind = find_secret(text)
+    # Exports repeat the same few strings (models, projects, dates) hundreds of thousands of
+    # times: scan each distinct CSV cell, or each comma-separated piece of JSON, once. A key
+    # never holds a comma, so any match lies inside one piece, each starting its own line.
+    pieces = chain.from_iterable(payload) if fmt in (LITELLM_CSV, PLAIN_CSV) else text.split(",")
+    kind = find_secret("\n".join(set(pieces)))
     if kind is None:
         return
     where = None
@@ -350,13 +358,46 @@ def _model(value: object, file: str, where: str) -> str:
     return model
 
 
+def _openai_result(r: Any, file: str, at: str
+                   ) -> tuple[str, int, int, int, int, str | None, str | None, str | None]:
+    """(model, requests, input, cached, output, project, key, variant) of one usage result.
+
+    The common case (plain ints, text or null ids) is checked in one expression; anything
+    else goes through the field-by-field checks, which name the bad field.
+    """
+    if type(r) is dict and r.get("object") == "organization.usage.completions.result":
+        get = r.get
+        model, req, total, out = get("model"), get("num_model_requests"), get("input_tokens"), \
+            get("output_tokens")
+        cached, project, key = get("input_cached_tokens", 0), get("project_id"), get("api_key_id")
+        if (type(model) is str and model and type(req) is int and type(total) is int
+                and type(cached) is int and type(out) is int
+                and 0 <= cached <= total <= MAX_COUNT and 0 <= req <= MAX_COUNT
+                and 0 <= out <= MAX_COUNT and (project is None or type(project) is str)
+                and (key is None or type(key) is str) and get("batch") is not True
+                and get("service_tier") is None and get("user_id") is None):
+            return model, req, total, cached, out, project or None, key or None, None
+    r = _result(r, "organization.usage.completions.result", file, at)
+    total = _count(r.get("input_tokens"), file, f"{at}.input_tokens")
+    cached = _opt_count(r.get("input_cached_tokens"), file, f"{at}.input_cached_tokens")
+    _cached_within(cached, 0, total, file, at)
+    groups = ("batch" if r.get("batch") is True else None,
+              _opt_str(r.get("service_tier"), file, f"{at}.service_tier"),
+              _opt_str(r.get("user_id"), file, f"{at}.user_id"))
+    return (_model(r.get("model"), file, f"{at}.model"),
+            _count(r.get("num_model_requests"), file, f"{at}.num_model_requests"), total, cached,
+            _count(r.get("output_tokens"), file, f"{at}.output_tokens"),
+            _opt_str(r.get("project_id"), file, f"{at}.project_id"),
+            _opt_str(r.get("api_key_id"), file, f"{at}.api_key_id"),
+            ",".join(g for g in groups if g) or None)
+
+
 def read_openai_usage(doc: dict[str, Any], file: str, currencies: Collection[str]
                       ) -> tuple[list[UsageRow], list[CostRow], Page]:
     """An OpenAI /v1/organization/usage/completions page (buckets of per-model results).
 
     OpenAI's input_tokens already include input_cached_tokens, so they are taken as they are.
     """
-    kind = "organization.usage.completions.result"
     rows: list[UsageRow] = []
     starts, ends = [], []
     for loc, start, end, results in _buckets(doc, file, "start_time", "end_time", _unix):
@@ -364,22 +405,9 @@ def read_openai_usage(doc: dict[str, Any], file: str, currencies: Collection[str
         ends.append(end)
         for j, raw in enumerate(results):
             at = f"{loc}.results[{j}]"
-            r = _result(raw, kind, file, at)
-            total = _count(r.get("input_tokens"), file, f"{at}.input_tokens")
-            cached = _opt_count(r.get("input_cached_tokens"), file, f"{at}.input_cached_tokens")
-            _cached_within(cached, 0, total, file, at)
-            batch = r.get("batch")
-            variant = ",".join(v for v in ("batch" if batch is True else None,
-                                           _opt_str(r.get("service_tier"), file, f"{at}.service_tier"),
-                                           _opt_str(r.get("user_id"), file, f"{at}.user_id"))
-                               if v) or None
-            rows.append(UsageRow(
-                start, end, _model(r.get("model"), file, f"{at}.model"),
-                _count(r.get("num_model_requests"), file, f"{at}.num_model_requests"),
-                total, cached, 0, _count(r.get("output_tokens"), file, f"{at}.output_tokens"),
-                None, None, _opt_str(r.get("project_id"), file, f"{at}.project_id"),
-                _opt_str(r.get("api_key_id"), file, f"{at}.api_key_id"), None, variant,
-                OPENAI_USAGE, file, at))
+            model, req, total, cached, out, project, key, variant = _openai_result(raw, file, at)
+            rows.append(UsageRow(start, end, model, req, total, cached, 0, out, None, None,
+                                 project, key, None, variant, OPENAI_USAGE, file, at))
     return rows, [], _page(doc, OPENAI_USAGE, file, starts, ends)
 
 
@@ -630,26 +658,93 @@ def read_plain_csv(table: list[list[str]], file: str, currencies: Collection[str
     if extra:
         _fail(f"unknown column {', '.join(extra)}; the columns are {', '.join(PLAIN_COLUMNS)} "
               f"and optionally {', '.join(PLAIN_OPTIONAL)}", file, "row 1")
+    body = [c for c in table[1:] if c]  # csv.reader gives [] for a blank line
+    numbers = range(2, len(body) + 2) if len(body) == len(table) - 1 else \
+        [n for n, c in enumerate(table[1:], 2) if c]
+    rows = _plain_columns(header, body, numbers, file, currencies)
+    # None: some value is off; the row-by-row reader names the first bad row and cell.
+    return (rows if rows is not None else _plain_rows(header, body, numbers, file, currencies)), \
+        [], None
+
+
+def _digit_column(cells: tuple[str, ...]) -> list[int] | None:
+    """A column of counts as ints when every cell is 1-15 ASCII digits, else None."""
+    if not all(cells) or max(map(len, cells), default=0) > 15:
+        return None
+    joined = "".join(cells)
+    return list(map(int, cells)) if joined.isdigit() and joined.isascii() else None
+
+
+def _cost_column(costs: tuple[str, ...], currencies: tuple[str, ...], allowed: Collection[str]
+                 ) -> list[float | None] | None:
+    """Costs as floats (None where both cost and currency are empty), else None if any is off."""
+    if list(map(bool, costs)) != list(map(bool, currencies)) or "_" in "".join(costs):
+        return None
+    if not set(currencies) - {""} <= set(allowed):
+        return None
+    try:
+        values = [float(x) if x else None for x in costs]
+    except ValueError:
+        return None
+    given = [v for v in values if v is not None]
+    if not all(map(math.isfinite, given)) or min(given, default=0.0) < 0:
+        return None
+    return values
+
+
+def _plain_columns(header: list[str], body: list[list[str]], numbers: Iterable[int], file: str,
+                   allowed: Collection[str]) -> list[UsageRow] | None:
+    """The plain CSV checked column by column (C-speed for a year of rows), or None when any
+    cell is off."""
+    if set(map(len, body)) - {len(header)}:
+        return None
+    n = len(body)
+    cols = dict(zip(header, zip(*body, strict=True), strict=True)) if body else {h: () for h in header}
+    dates, models, *counts = (cols[c] for c in PLAIN_COLUMNS[:6])
+    ints = [_digit_column(col) for col in counts]
+    costs = _cost_column(cols["cost"], cols["currency"], allowed)
+    if not all(models) or costs is None or any(i is None for i in ints):
+        return None
+    requests, total, cached, output = ints
+    if (max(requests + total + cached + output, default=0) > MAX_COUNT  # type: ignore[operator]
+            or not all(map(operator.le, cached, total))):  # type: ignore[arg-type]
+        return None
+    days: dict[str, tuple[dt.datetime, dt.datetime]] = {}
+    try:
+        for day in set(dates):
+            _plain_day(day, days, file, "")
+    except InputError:
+        return None
+    spans = list(map(days.__getitem__, dates))
+    none: list[str | None] = [None] * n
+    def optional(name: str) -> list[str | None]:
+        return [x or None for x in cols[name]] if name in cols else none
+    return list(map(UsageRow, map(operator.itemgetter(0), spans), map(operator.itemgetter(1), spans),
+                    models, requests, total, cached, repeat(0, n), output, costs,  # type: ignore[arg-type]
+                    [c or None for c in cols["currency"]], optional("project"), none,
+                    optional("tag"), none, repeat(PLAIN_CSV, n), repeat(file, n),
+                    [f"row {i}" for i in numbers]))
+
+
+def _plain_rows(header: list[str], body: list[list[str]], numbers: Iterable[int], file: str,
+                currencies: Collection[str]) -> list[UsageRow]:
+    """The plain CSV row by row: slow, but names the first bad row and cell."""
     ix = {name: header.index(name) for name in header}
     i_date, i_model, i_req, i_in, i_cached, i_out, i_cost, i_cur = (ix[c] for c in PLAIN_COLUMNS)
     i_tag, i_project = ix.get("tag"), ix.get("project")
     width = len(header)
     days: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     rows = []
-    for n, c in enumerate(table[1:], 2):
+    for n, c in zip(numbers, body, strict=True):
         where = f"row {n}"
         if len(c) != width:
-            if not any(c):
-                continue
             _fail(f"has {len(c)} cells; the header has {width}", file, where)
         start, end = _plain_day(c[i_date], days, file, where)
         model = c[i_model]
         if not model:
             _fail("model is empty", file, where)
-        total = _text_count(c[i_in], file, where, "input_tokens")
-        cached = _text_count(c[i_cached], file, where, "cached_input_tokens")
-        if cached > total:
-            _cached_within(cached, 0, total, file, where)
+        requests, total, cached, output = _plain_counts(
+            c[i_req], c[i_in], c[i_cached], c[i_out], file, where)
         money, cur = c[i_cost], c[i_cur]
         if money or cur:
             if not (money and cur):
@@ -657,12 +752,32 @@ def read_plain_csv(table: list[list[str]], file: str, currencies: Collection[str
             if cur not in currencies:
                 _currency(cur, currencies, file, where)
         rows.append(UsageRow(
-            start, end, model, _text_count(c[i_req], file, where, "requests"), total, cached, 0,
-            _text_count(c[i_out], file, where, "output_tokens"),
+            start, end, model, requests, total, cached, 0, output,
             _text_cost(money, file, where, "cost") if money else None, cur or None,
             (c[i_project] or None) if i_project is not None else None, None,
             (c[i_tag] or None) if i_tag is not None else None, None, PLAIN_CSV, file, where))
-    return rows, [], None
+    return rows
+
+
+def _plain_counts(requests: str, total: str, cached: str, output: str, file: str, where: str
+                  ) -> tuple[int, int, int, int]:
+    """The four counts of a plain-CSV row, checked at once (the common case is one test)."""
+    try:
+        # ASCII digits only: no sign, space, underscore or other script's digits, which int()
+        # would accept; an empty cell fails int().
+        if not ((joined := requests + total + cached + output).isdigit() and joined.isascii()):
+            raise ValueError
+        counts = int(requests), int(total), int(cached), int(output)
+    except ValueError:
+        counts = (0, 0, 0, 0)
+    if max(counts) > MAX_COUNT or counts == (0, 0, 0, 0):
+        counts = tuple(_text_count(text, file, where, column)  # type: ignore[assignment]
+                       for text, column in ((requests, "requests"), (total, "input_tokens"),
+                                            (cached, "cached_input_tokens"),
+                                            (output, "output_tokens")))
+    if counts[2] > counts[1]:
+        _cached_within(counts[2], 0, counts[1], file, where)
+    return counts
 
 
 _READERS: dict[str, Callable[[Any, str, Collection[str]],
@@ -707,6 +822,24 @@ def _check_chain(pages: list[Page]) -> list[str]:
     return warnings
 
 
+_start = operator.attrgetter("start")
+_end = operator.attrgetter("end")
+
+
+def _on_one_grid(rows: list[UsageRow] | list[CostRow] | list[UsageRow | CostRow]) -> bool:
+    """True when every bucket has the same width and starts a whole number of widths after
+    the first (daily rows of a year: 365 distinct spans to look at, not 365,000 rows)."""
+    spans = set(zip(map(_start, rows), map(_end, rows), strict=True))
+    if not spans:
+        return True
+    widths = {end - start for start, end in spans}
+    if len(widths) != 1:
+        return False
+    width = widths.pop()
+    origin = min(start for start, _ in spans)
+    return all((start - origin) % width == dt.timedelta(0) for start, _ in spans)
+
+
 def _describe(row: UsageRow | CostRow) -> str:
     """The series a row belongs to, in words ("model gpt-4o, project proj_1")."""
     if isinstance(row, UsageRow):
@@ -720,13 +853,19 @@ def _describe(row: UsageRow | CostRow) -> str:
 def _check_overlaps(rows: Iterable[UsageRow | CostRow], key: Callable[[Any], tuple[Any, ...]],
                     what: str) -> None:
     """Refuse two buckets of the same series (model, project, key, ...) that overlap in time."""
+    rows = list(rows)
+    if _on_one_grid(rows):
+        # Buckets of one width on one grid overlap only when they are the same bucket.
+        keyed = list(zip(map(key, rows), map(_start, rows), strict=True))
+        if len(set(keyed)) == len(keyed):
+            return
     series: dict[tuple[Any, ...], list[UsageRow | CostRow]] = {}
     for row in rows:
         series.setdefault(key(row), []).append(row)
     for items in series.values():
         if len(items) < 2:
             continue
-        items.sort(key=lambda r: r.start)
+        items.sort(key=_start)
         last = items[0]
         for row in items[1:]:
             if row.start < last.end:
@@ -740,13 +879,9 @@ def _check_overlaps(rows: Iterable[UsageRow | CostRow], key: Callable[[Any], tup
                 last = row
 
 
-def _usage_key(row: UsageRow) -> tuple[Any, ...]:
-    return (row.format.split("-")[0], row.model, row.project, row.api_key_id, row.tag,
-            row.variant)
-
-
-def _cost_key(row: CostRow) -> tuple[Any, ...]:
-    return (row.format, row.model, row.project, row.line_item)
+# The series a bucket belongs to; rows of different vendors' exports never overlap each other.
+_usage_key = operator.attrgetter("format", "model", "project", "api_key_id", "tag", "variant")
+_cost_key = operator.attrgetter("format", "model", "project", "line_item")
 
 
 def _request_ids(fmt: str, payload: Any) -> Iterator[tuple[str, str]]:
@@ -762,6 +897,22 @@ def _request_ids(fmt: str, payload: Any) -> Iterator[tuple[str, str]]:
                 yield cells[col], f"row {n}"
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a bulk read.
+
+    A year of rows is hundreds of thousands of objects that all live on; the collector would
+    walk them again and again (doubling the read time) and find nothing to free.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_usage(paths: Iterable[Path | str], currencies: Collection[str] | None = None
                ) -> UsageSeries:
     """Read usage files into one series; any bad file is an InputError (nothing is returned).
@@ -770,6 +921,12 @@ def read_usage(paths: Iterable[Path | str], currencies: Collection[str] | None =
     Pages of the OpenAI and Anthropic APIs are joined across files; a missing page is a
     warning, a page or bucket given twice an error naming both files.
     """
+    with _gc_paused():
+        return _read_usage(paths, currencies)
+
+
+def _read_usage(paths: Iterable[Path | str], currencies: Collection[str] | None
+                ) -> UsageSeries:
     allowed = convertible_currencies() if currencies is None else currencies
     series = UsageSeries()
     pages: list[Page] = []
