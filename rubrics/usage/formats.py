@@ -334,15 +334,34 @@ def _buckets(doc: dict[str, Any], file: str, start_key: str, end_key: str,
         yield loc, start, end, results
 
 
-def _page(doc: dict[str, Any], fmt: str, file: str, starts: list[dt.datetime],
-          ends: list[dt.datetime]) -> Page:
+def _page(doc: dict[str, Any], fmt: str, file: str,
+          spans: list[tuple[dt.datetime, dt.datetime]]) -> Page:
     """The page's place in its chain (has_more/next_page as documented, null on the last)."""
     has_more = doc.get("has_more", False)
     if not isinstance(has_more, bool):
         _fail(f"must be true or false; got {_shown(has_more)}", file, "has_more")
     next_page = _opt_str(doc.get("next_page"), file, "next_page")
-    return Page(file, fmt, min(starts, default=None), max(ends, default=None), has_more,
+    return Page(file, fmt, min((s for s, _ in spans), default=None),
+                max((e for _, e in spans), default=None), has_more,
                 next_page if has_more else None)
+
+
+def _results(doc: dict[str, Any], file: str, start_key: str, end_key: str,
+             to_time: Callable[[object, str, str], dt.datetime],
+             spans: list[tuple[dt.datetime, dt.datetime]]
+             ) -> Iterator[tuple[str, dt.datetime, dt.datetime, Any]]:
+    """(locator, start, end, result) of every result of an API page; bucket spans go to
+    `spans` for the page chain."""
+    for loc, start, end, results in _buckets(doc, file, start_key, end_key, to_time):
+        spans.append((start, end))
+        for j, result in enumerate(results):
+            yield f"{loc}.results[{j}]", start, end, result
+
+
+def _object(value: Any, file: str, at: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        _fail(f"a result must be an object; got {_shown(value)}", file, at)
+    return value
 
 
 def _result(result: Any, kind: str, file: str, loc: str) -> dict[str, Any]:
@@ -399,16 +418,12 @@ def read_openai_usage(doc: dict[str, Any], file: str, currencies: Collection[str
     OpenAI's input_tokens already include input_cached_tokens, so they are taken as they are.
     """
     rows: list[UsageRow] = []
-    starts, ends = [], []
-    for loc, start, end, results in _buckets(doc, file, "start_time", "end_time", _unix):
-        starts.append(start)
-        ends.append(end)
-        for j, raw in enumerate(results):
-            at = f"{loc}.results[{j}]"
-            model, req, total, cached, out, project, key, variant = _openai_result(raw, file, at)
-            rows.append(UsageRow(start, end, model, req, total, cached, 0, out, None, None,
-                                 project, key, None, variant, OPENAI_USAGE, file, at))
-    return rows, [], _page(doc, OPENAI_USAGE, file, starts, ends)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    for at, start, end, raw in _results(doc, file, "start_time", "end_time", _unix, spans):
+        model, req, total, cached, out, project, key, variant = _openai_result(raw, file, at)
+        rows.append(UsageRow(start, end, model, req, total, cached, 0, out, None, None,
+                             project, key, None, variant, OPENAI_USAGE, file, at))
+    return rows, [], _page(doc, OPENAI_USAGE, file, spans)
 
 
 def read_openai_costs(doc: dict[str, Any], file: str, currencies: Collection[str]
@@ -416,23 +431,19 @@ def read_openai_costs(doc: dict[str, Any], file: str, currencies: Collection[str
     """An OpenAI /v1/organization/costs page: amount.value in amount.currency (lower case)."""
     kind = "organization.costs.result"
     costs: list[CostRow] = []
-    starts, ends = [], []
-    for loc, start, end, results in _buckets(doc, file, "start_time", "end_time", _unix):
-        starts.append(start)
-        ends.append(end)
-        for j, raw in enumerate(results):
-            at = f"{loc}.results[{j}]"
-            r = _result(raw, kind, file, at)
-            amount = r.get("amount")
-            if not isinstance(amount, dict):
-                _fail(f"amount must be an object with value and currency; got {_shown(amount)}",
-                      file, f"{at}.amount")
-            costs.append(CostRow(
-                start, end, _json_cost(amount.get("value"), file, f"{at}.amount.value", None),
-                _currency(amount.get("currency"), currencies, file, f"{at}.amount.currency"),
-                None, _opt_str(r.get("project_id"), file, f"{at}.project_id"),
-                _opt_str(r.get("line_item"), file, f"{at}.line_item"), OPENAI_COSTS, file, at))
-    return [], costs, _page(doc, OPENAI_COSTS, file, starts, ends)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    for at, start, end, raw in _results(doc, file, "start_time", "end_time", _unix, spans):
+        r = _result(raw, kind, file, at)
+        amount = r.get("amount")
+        if not isinstance(amount, dict):
+            _fail(f"amount must be an object with value and currency; got {_shown(amount)}",
+                  file, f"{at}.amount")
+        costs.append(CostRow(
+            start, end, _json_cost(amount.get("value"), file, f"{at}.amount.value", None),
+            _currency(amount.get("currency"), currencies, file, f"{at}.amount.currency"),
+            None, _opt_str(r.get("project_id"), file, f"{at}.project_id"),
+            _opt_str(r.get("line_item"), file, f"{at}.line_item"), OPENAI_COSTS, file, at))
+    return [], costs, _page(doc, OPENAI_COSTS, file, spans)
 
 
 # ---- Anthropic ----------------------------------------------------------------------------------
@@ -463,25 +474,20 @@ def read_anthropic_usage(doc: dict[str, Any], file: str, currencies: Collection[
     their sum. The report counts no requests (requests is None).
     """
     rows: list[UsageRow] = []
-    starts, ends = [], []
-    for loc, start, end, results in _buckets(doc, file, "starting_at", "ending_at", _stamp):
-        starts.append(start)
-        ends.append(end)
-        for j, r in enumerate(results):
-            at = f"{loc}.results[{j}]"
-            if not isinstance(r, dict):
-                _fail(f"a result must be an object; got {_shown(r)}", file, at)
-            uncached = _count(r.get("uncached_input_tokens"), file, f"{at}.uncached_input_tokens")
-            reads = _opt_count(r.get("cache_read_input_tokens"), file, f"{at}.cache_read_input_tokens")
-            writes = _cache_creation(r, file, at)
-            rows.append(UsageRow(
-                start, end, _model(r.get("model"), file, f"{at}.model"), None,
-                uncached + reads + writes, reads, writes,
-                _count(r.get("output_tokens"), file, f"{at}.output_tokens"), None, None,
-                _opt_str(r.get("workspace_id"), file, f"{at}.workspace_id"),
-                _opt_str(r.get("api_key_id"), file, f"{at}.api_key_id"), None,
-                _anthropic_variant(r, file, at), ANTHROPIC_USAGE, file, at))
-    return rows, [], _page(doc, ANTHROPIC_USAGE, file, starts, ends)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    for at, start, end, raw in _results(doc, file, "starting_at", "ending_at", _stamp, spans):
+        r = _object(raw, file, at)
+        uncached = _count(r.get("uncached_input_tokens"), file, f"{at}.uncached_input_tokens")
+        reads = _opt_count(r.get("cache_read_input_tokens"), file, f"{at}.cache_read_input_tokens")
+        writes = _cache_creation(r, file, at)
+        rows.append(UsageRow(
+            start, end, _model(r.get("model"), file, f"{at}.model"), None,
+            uncached + reads + writes, reads, writes,
+            _count(r.get("output_tokens"), file, f"{at}.output_tokens"), None, None,
+            _opt_str(r.get("workspace_id"), file, f"{at}.workspace_id"),
+            _opt_str(r.get("api_key_id"), file, f"{at}.api_key_id"), None,
+            _anthropic_variant(r, file, at), ANTHROPIC_USAGE, file, at))
+    return rows, [], _page(doc, ANTHROPIC_USAGE, file, spans)
 
 
 def _cents(value: object, file: str, where: str) -> float:
@@ -499,24 +505,19 @@ def read_anthropic_costs(doc: dict[str, Any], file: str, currencies: Collection[
                          ) -> tuple[list[UsageRow], list[CostRow], Page]:
     """An Anthropic /v1/organizations/cost_report page (amounts in cents, as text)."""
     costs: list[CostRow] = []
-    starts, ends = [], []
-    for loc, start, end, results in _buckets(doc, file, "starting_at", "ending_at", _stamp):
-        starts.append(start)
-        ends.append(end)
-        for j, r in enumerate(results):
-            at = f"{loc}.results[{j}]"
-            if not isinstance(r, dict):
-                _fail(f"a result must be an object; got {_shown(r)}", file, at)
-            parts = (_opt_str(r.get(k), file, f"{at}.{k}")
-                     for k in ("description", "cost_type", "token_type", "service_tier",
-                               "context_window"))
-            costs.append(CostRow(
-                start, end, _cents(r.get("amount"), file, f"{at}.amount"),
-                _currency(r.get("currency", "USD"), currencies, file, f"{at}.currency"),
-                _opt_str(r.get("model"), file, f"{at}.model"),
-                _opt_str(r.get("workspace_id"), file, f"{at}.workspace_id"),
-                " / ".join(p for p in parts if p) or None, ANTHROPIC_COSTS, file, at))
-    return [], costs, _page(doc, ANTHROPIC_COSTS, file, starts, ends)
+    spans: list[tuple[dt.datetime, dt.datetime]] = []
+    for at, start, end, raw in _results(doc, file, "starting_at", "ending_at", _stamp, spans):
+        r = _object(raw, file, at)
+        parts = (_opt_str(r.get(k), file, f"{at}.{k}")
+                 for k in ("description", "cost_type", "token_type", "service_tier",
+                           "context_window"))
+        costs.append(CostRow(
+            start, end, _cents(r.get("amount"), file, f"{at}.amount"),
+            _currency(r.get("currency", "USD"), currencies, file, f"{at}.currency"),
+            _opt_str(r.get("model"), file, f"{at}.model"),
+            _opt_str(r.get("workspace_id"), file, f"{at}.workspace_id"),
+            " / ".join(p for p in parts if p) or None, ANTHROPIC_COSTS, file, at))
+    return [], costs, _page(doc, ANTHROPIC_COSTS, file, spans)
 
 
 # ---- LiteLLM ------------------------------------------------------------------------------------
