@@ -379,23 +379,8 @@ def _model(value: object, file: str, where: str) -> str:
 
 def _openai_result(r: Any, file: str, at: str
                    ) -> tuple[str, int, int, int, int, str | None, str | None, str | None]:
-    """(model, requests, input, cached, output, project, key, variant) of one usage result.
-
-    The common case (plain ints, text or null ids) is checked in one expression; anything
-    else goes through the field-by-field checks, which name the bad field.
-    """
-    if type(r) is dict and r.get("object") == "organization.usage.completions.result":
-        get = r.get
-        model, req, total, out = get("model"), get("num_model_requests"), get("input_tokens"), \
-            get("output_tokens")
-        cached, project, key = get("input_cached_tokens", 0), get("project_id"), get("api_key_id")
-        if (type(model) is str and model and type(req) is int and type(total) is int
-                and type(cached) is int and type(out) is int
-                and 0 <= cached <= total <= MAX_COUNT and 0 <= req <= MAX_COUNT
-                and 0 <= out <= MAX_COUNT and (project is None or type(project) is str)
-                and (key is None or type(key) is str) and get("batch") is not True
-                and get("service_tier") is None and get("user_id") is None):
-            return model, req, total, cached, out, project or None, key or None, None
+    """(model, requests, input, cached, output, project, key, variant) of one usage result,
+    checked field by field so that an error names the bad field."""
     r = _result(r, "organization.usage.completions.result", file, at)
     total = _count(r.get("input_tokens"), file, f"{at}.input_tokens")
     cached = _opt_count(r.get("input_cached_tokens"), file, f"{at}.input_cached_tokens")
@@ -411,6 +396,45 @@ def _openai_result(r: Any, file: str, at: str
             ",".join(g for g in groups if g) or None)
 
 
+_OPENAI_COUNTS = operator.itemgetter("num_model_requests", "input_tokens", "output_tokens")
+_OPENAI_IDS = operator.itemgetter("model", "project_id", "api_key_id")
+_NONE_TYPES = {str, type(None)}
+
+
+def _openai_bucket(results: list[Any], start: dt.datetime, end: dt.datetime, file: str,
+                   loc: str) -> list[UsageRow] | None:
+    """A bucket's results checked column by column (the common case: ints, text ids, no batch,
+    tier or user grouping), or None when anything needs the result-by-result checks."""
+    if set(map(type, results)) - {dict}:
+        return None
+    try:
+        counts = list(zip(*map(_OPENAI_COUNTS, results), strict=True))
+        ids = list(zip(*map(_OPENAI_IDS, results), strict=True))
+    except KeyError:
+        return None
+    get = operator.methodcaller
+    cached = list(map(get("get", "input_cached_tokens", 0), results))
+    if not counts:
+        return []
+    (requests, total, output), (models, projects, keys) = counts, ids
+    flat = (*requests, *total, *output, *cached)
+    if (set(map(type, flat)) != {int} or min(flat) < 0 or max(flat) > MAX_COUNT
+            or not all(map(operator.le, cached, total))
+            or set(map(type, models)) != {str} or not all(models)
+            or set(map(type, projects)) - _NONE_TYPES or set(map(type, keys)) - _NONE_TYPES
+            or set(map(get("get", "object"), results)) != {"organization.usage.completions.result"}
+            or set(map(get("get", "batch"), results)) - {None, False}
+            or set(map(get("get", "service_tier"), results)) != {None}
+            or set(map(get("get", "user_id"), results)) != {None}):
+        return None
+    n = len(results)
+    return list(map(UsageRow, repeat(start, n), repeat(end, n), models, requests, total, cached,
+                    repeat(0, n), output, repeat(None, n), repeat(None, n),
+                    [p or None for p in projects], [k or None for k in keys], repeat(None, n),
+                    repeat(None, n), repeat(OPENAI_USAGE, n), repeat(file, n),
+                    [f"{loc}.results[{j}]" for j in range(n)]))
+
+
 def read_openai_usage(doc: dict[str, Any], file: str, currencies: Collection[str]
                       ) -> tuple[list[UsageRow], list[CostRow], Page]:
     """An OpenAI /v1/organization/usage/completions page (buckets of per-model results).
@@ -419,10 +443,17 @@ def read_openai_usage(doc: dict[str, Any], file: str, currencies: Collection[str
     """
     rows: list[UsageRow] = []
     spans: list[tuple[dt.datetime, dt.datetime]] = []
-    for at, start, end, raw in _results(doc, file, "start_time", "end_time", _unix, spans):
-        model, req, total, cached, out, project, key, variant = _openai_result(raw, file, at)
-        rows.append(UsageRow(start, end, model, req, total, cached, 0, out, None, None,
-                             project, key, None, variant, OPENAI_USAGE, file, at))
+    for loc, start, end, results in _buckets(doc, file, "start_time", "end_time", _unix):
+        spans.append((start, end))
+        fast = _openai_bucket(results, start, end, file, loc)
+        if fast is not None:
+            rows.extend(fast)
+            continue
+        for j, raw in enumerate(results):
+            at = f"{loc}.results[{j}]"
+            model, req, total, cached, out, project, key, variant = _openai_result(raw, file, at)
+            rows.append(UsageRow(start, end, model, req, total, cached, 0, out, None, None,
+                                 project, key, None, variant, OPENAI_USAGE, file, at))
     return rows, [], _page(doc, OPENAI_USAGE, file, spans)
 
 
