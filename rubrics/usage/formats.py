@@ -45,7 +45,6 @@ LITELLM_CSV = "litellm-csv"
 PLAIN_CSV = "plain-csv"
 FORMATS = (OPENAI_USAGE, OPENAI_COSTS, ANTHROPIC_USAGE, ANTHROPIC_COSTS, LITELLM_JSON, LITELLM_CSV,
            PLAIN_CSV)
-PAGED = frozenset({OPENAI_USAGE, OPENAI_COSTS, ANTHROPIC_USAGE, ANTHROPIC_COSTS})
 
 PLAIN_COLUMNS = ("date", "model", "requests", "input_tokens", "cached_input_tokens",
                  "output_tokens", "cost", "currency")
