@@ -1,0 +1,1 @@
+"""Real usage exports (OpenAI, Anthropic, LiteLLM, plain CSV) read into typed rows."""
