@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -195,7 +196,9 @@ class Distribution:
 
 
 def quantiles(x: np.ndarray) -> dict[str, float]:
-    return {k: float(np.percentile(x, q)) for k, q in QUANTILES.items()}
+    """The QUANTILES of x, in one pass (one partition instead of one per quantile)."""
+    values = np.percentile(x, list(QUANTILES.values()))
+    return {k: float(v) for k, v in zip(QUANTILES, values, strict=True)}
 
 
 def draw_inputs(spec: Spec, k: int, n: int, review_floor: float, seed: int,
@@ -258,6 +261,13 @@ def given_distributions(by_model: Mapping[str, Distribution]) -> Iterator[None]:
         _GIVEN.reset(token)
 
 
+@cache
+def p_swing(k: int, n: int) -> tuple[float, float]:
+    """The 10th and 90th percentiles of p's Beta(k + 1, n - k + 1) posterior (cached: each is
+    a numerical inversion, and the tornado of every what-if asks for the same ones)."""
+    return beta_ppf(0.1, k + 1, n - k + 1), beta_ppf(0.9, k + 1, n - k + 1)
+
+
 def tornado(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: float,
             review_floor: float) -> list[tuple[str, float, float]]:
     """NMB with one input at its low and at its high end, the others at likely; widest first.
@@ -272,7 +282,7 @@ def tornado(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: flo
         lo = candidate_figures(spec, cand, p_mid, {**base, path: r.low}, target_roi).nmb
         hi = candidate_figures(spec, cand, p_mid, {**base, path: r.high}, target_roi).nmb
         rows.append((path, float(lo), float(hi)))
-    p_lo, p_hi = beta_ppf(0.1, k + 1, n - k + 1), beta_ppf(0.9, k + 1, n - k + 1)
+    p_lo, p_hi = p_swing(k, n)
     rows.append(("p (success rate)",
                  float(candidate_figures(spec, cand, p_lo, base, target_roi).nmb),
                  float(candidate_figures(spec, cand, p_hi, base, target_roi).nmb)))
