@@ -19,6 +19,7 @@ Values are checked by the spec's own validation, so a refusal states the field's
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import re
@@ -186,19 +187,22 @@ class WhatIf:
     def _parse(self, changes: Mapping[str, Any]) -> _Parsed:
         """Check each change's path and value (InputError naming the path and what is allowed)
         and build the variant spec."""
-        data = self.spec.to_toml_dict()
-        spec = self.spec
+        data, spec = self.spec.to_toml_dict(), self.spec
+        # a change is tried on a copy and kept only when it changes something: an unchanged
+        # price must not turn a catalogue row into a spec override in the variant
         listed: list[Change] = []
         prices: dict[str, dict[str, float]] = {}
         passes: dict[str, int] = {}
         for path, raw in changes.items():
             value = raw.model_dump() if isinstance(raw, Range) else raw
+            trial, variant = copy.deepcopy(data), spec
             m = _CANDIDATE_PATH.match(path)
             if path in UNCERTAIN_FIELDS:
                 section, name = path.split(".")
-                data.setdefault(section, {})[name] = value
-                spec = _validated(data, path)
-                base, new = field_value(self.spec, path), field_value(spec, path)
+                trial.setdefault(section, {})[name] = value
+                variant = _validated(trial, path)
+                new = field_value(variant, path)
+                base = field_value(self.spec, path)
             elif m and m["what"] == "pass_rate":
                 model = self._model(m["model"], path)
                 k, n = self.kn[model]
@@ -207,20 +211,24 @@ class WhatIf:
                     raise InputError(f"{model} has no graded eval cases on suite "
                                      f"{spec.quality.suite!r}: a pass rate needs some; import "
                                      "eval results first", where=path)
-                base, passes[model] = k / n, round(new * n)
+                passed = round(new * n)
+                base, new = k / n, passed / n  # the rate the same n cases can show
+                if passed != k:
+                    passes[model] = passed
             elif m and m["what"].removeprefix("price.") in PRICE_FIELDS:
                 model = self._model(m["model"], path)
                 field = m["what"].removeprefix("price.")
                 i = [c.model for c in spec.candidates].index(model)
                 row = self._row(model)
-                entry = data["candidates"][i]
+                entry = trial["candidates"][i]
                 entry["price"] = {**_override_of(row, self.decision.estimate.as_of),
                                   **entry.get("price", {}), field: value}
-                spec = _validated(data, path)
-                price = spec.candidates[i].price
+                variant = _validated(trial, path)
+                price = variant.candidates[i].price
                 assert price is not None
                 base, new = getattr(row, field), getattr(price, field)
-                prices.setdefault(model, {})[field] = new
+                if new != base:
+                    prices.setdefault(model, {})[field] = new
             else:
                 hint = close_names(path, ALLOWED_PATHS)
                 raise InputError("unknown what-if input" + (f"; did you mean {' or '.join(hint)}?"
@@ -228,6 +236,7 @@ class WhatIf:
                                  + f"; allowed: {', '.join(ALLOWED_PATHS)}", where=path)
             if new != base:
                 listed.append(Change(path, base, new))
+                data, spec = trial, variant
         return _Parsed(spec, listed, prices, passes)
 
     def _model(self, model: str, path: str) -> str:

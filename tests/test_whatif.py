@@ -55,12 +55,16 @@ def test_no_change_gives_exactly_the_decided_figures(base: Base) -> None:
     """With no change (or a change to the value already there) the what-if reproduces decide:
     the same draws, to the last bit, the same verdict and chosen model."""
     decision, _, _, whatif = base
-    for changes in ({}, {"value.escape_rate": 0.2,
-                         "load.daily_active_users": Range(low=30000, likely=50000, high=70000)}):
+    same = {"value.escape_rate": 0.2,
+            "load.daily_active_users": Range(low=30000, likely=50000, high=70000),
+            f"candidates[{MINI}].pass_rate": 116 / 120, f"candidates[{MINI}].price.input": 0.15}
+    for changes in ({}, same):
         r = whatif.apply(changes)
         assert figures_of(r) == figures_of_decision(decision)
         assert (r.verdict, r.chosen, r.changes) == (decision.verdict, decision.chosen, [])
         assert [str(m) for m in r.decision.conditions] == [str(m) for m in decision.conditions]
+    # an unchanged price does not turn the catalogue row into an override in the variant
+    assert "price" not in whatif.to_spec_text(same)
 
 
 @settings(max_examples=15, deadline=None,
