@@ -12,8 +12,11 @@ period when the spec has monthly growth: tasks x mean((1 + g)^m, m = 0 .. amorti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -193,20 +196,31 @@ class Distribution:
 
 
 def quantiles(x: np.ndarray) -> dict[str, float]:
-    return {k: float(np.percentile(x, q)) for k, q in QUANTILES.items()}
+    """The QUANTILES of x, in one pass (one partition instead of one per quantile)."""
+    values = np.percentile(x, list(QUANTILES.values()))
+    return {k: float(v) for k, v in zip(QUANTILES, values, strict=True)}
 
 
-def simulate(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: float,
-             review_floor: float, seed: int, draws: int) -> Distribution:
-    """Monte Carlo over every ranged input and p ~ Beta(k + 1, n - k + 1); seeded."""
+def draw_inputs(spec: Spec, k: int, n: int, review_floor: float, seed: int,
+                draws: int) -> tuple[dict[str, Any], np.ndarray]:
+    """Seeded draws of every ranged input (the others at likely) and of p ~ Beta(k + 1, n - k + 1).
+
+    One generator draws the inputs in `ranged_fields` order, then p: the same seed gives the same
+    input draws for every candidate.
+    """
     rng = np.random.default_rng(seed)
-    base = point_values(spec, review_floor)
-    values: dict[str, Any] = dict(base)
+    values: dict[str, Any] = dict(point_values(spec, review_floor))
     for path in ranged_fields(spec):
         values[path] = draw_range(field_value(spec, path), rng, draws)
     if "value.review_share" in ranged_fields(spec):
         values["value.review_share"] = np.maximum(values["value.review_share"], review_floor)
-    p = rng.beta(k + 1, n - k + 1, draws)
+    return values, rng.beta(k + 1, n - k + 1, draws)
+
+
+def distribution(spec: Spec, cand: CandidateEstimate, values: Mapping[str, Any], p: np.ndarray,
+                 k: int, n: int, target_roi: float, review_floor: float) -> Distribution:
+    """Quantiles of one candidate's economics over given draws, with its tornado."""
+    draws = len(p)
     f = candidate_figures(spec, cand, p, values, target_roi)
     nmb = np.broadcast_to(f.nmb, (draws,))
     roi = np.broadcast_to(f.roi, (draws,))
@@ -216,6 +230,42 @@ def simulate(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: fl
         p_positive=float(np.mean(nmb > 0)),
         tornado=tornado(spec, cand, k, n, target_roi, review_floor),
     )
+
+
+def simulate(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: float,
+             review_floor: float, seed: int, draws: int) -> Distribution:
+    """Monte Carlo over every ranged input and p ~ Beta(k + 1, n - k + 1); seeded.
+
+    Inside `given_distributions(...)` a candidate named there gets that distribution instead.
+    """
+    given = _GIVEN.get()
+    if given is not None and cand.model in given:
+        return given[cand.model]
+    values, p = draw_inputs(spec, k, n, review_floor, seed, draws)
+    return distribution(spec, cand, values, p, k, n, target_roi, review_floor)
+
+
+# What-if analysis (rubrics/whatif.py) computes distributions incrementally from common random
+# numbers, then runs the unchanged verdict rules (rubrics.verdict.decide) on them through this.
+_GIVEN: ContextVar[Mapping[str, Distribution] | None] = ContextVar("given_distributions",
+                                                                   default=None)
+
+
+@contextmanager
+def given_distributions(by_model: Mapping[str, Distribution]) -> Iterator[None]:
+    """Within the block, `simulate` returns these distributions (keyed by candidate model)."""
+    token = _GIVEN.set(by_model)
+    try:
+        yield
+    finally:
+        _GIVEN.reset(token)
+
+
+@cache
+def p_swing(k: int, n: int) -> tuple[float, float]:
+    """The 10th and 90th percentiles of p's Beta(k + 1, n - k + 1) posterior (cached: each is
+    a numerical inversion, and the tornado of every what-if asks for the same ones)."""
+    return beta_ppf(0.1, k + 1, n - k + 1), beta_ppf(0.9, k + 1, n - k + 1)
 
 
 def tornado(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: float,
@@ -232,7 +282,7 @@ def tornado(spec: Spec, cand: CandidateEstimate, k: int, n: int, target_roi: flo
         lo = candidate_figures(spec, cand, p_mid, {**base, path: r.low}, target_roi).nmb
         hi = candidate_figures(spec, cand, p_mid, {**base, path: r.high}, target_roi).nmb
         rows.append((path, float(lo), float(hi)))
-    p_lo, p_hi = beta_ppf(0.1, k + 1, n - k + 1), beta_ppf(0.9, k + 1, n - k + 1)
+    p_lo, p_hi = p_swing(k, n)
     rows.append(("p (success rate)",
                  float(candidate_figures(spec, cand, p_lo, base, target_roi).nmb),
                  float(candidate_figures(spec, cand, p_hi, base, target_roi).nmb)))
