@@ -22,7 +22,7 @@ from rubrics.capacity import (
     tiers_in_record,
 )
 from rubrics.mdtext import md_text
-from rubrics.messages import labels, named, sentences, text
+from rubrics.messages import Message, from_json, labels, named, render, sentences, text
 from rubrics.scenarios import routes
 
 BUSINESS, VENDOR = "business", "vendor"
@@ -125,9 +125,20 @@ def business_brief(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
     return data
 
 
-def _rate_limit(record: dict[str, Any], candidate: dict[str, Any]) -> dict[str, Any]:
+def _said(value: Any, lang: str) -> str | None:
+    """A sentence from rubrics.capacity in `lang` when it comes as a message (a Message or its
+    JSON form); plain text is shown as written (English), None stays None."""
+    if value is None:
+        return None
+    said = value if isinstance(value, Message) else from_json(value)
+    return render(said, lang) if said is not None else str(value)
+
+
+def _rate_limit(record: dict[str, Any], candidate: dict[str, Any],
+                lang: str = "en") -> dict[str, Any]:
     """The candidate's peak need against its rate-limit tier, from what the record stores: the
-    load, the price row's published tiers and the tier the spec names."""
+    load, the price row's published tiers and the tier the spec names; its sentences in `lang`
+    where rubrics.capacity gives them as messages."""
     spec, model = record["spec"], candidate["model"]
     row: dict[str, Any] = next((r for r in record.get("prices", []) if r.get("id") == model), {})
     index, named = next(((i, c.get("rate_limit_tier")) for i, c in
@@ -139,14 +150,17 @@ def _rate_limit(record: dict[str, Any], candidate: dict[str, Any]) -> dict[str, 
                    f"spec.candidates[{index}].rate_limit_tier")
     data = capacity_json(cap)
     data["model"] = model
-    data["tier_basis_text"] = tier_basis_text(cap) if cap.tier else None
-    data["concurrency_text"] = concurrency_text(need)
+    # a message form of the summary, when capacity_json gives one beside the English text
+    data["summary"] = _said(data.pop("summary_message", None) or data["summary"], lang)
+    data["tier_basis_text"] = _said(tier_basis_text(cap), lang) if cap.tier else None
+    data["concurrency_text"] = _said(concurrency_text(need), lang)
     return data
 
 
 def vendor_brief(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
     """What a vendor needs to quote and plan capacity, and nothing else; its own words in
-    `lang` (the capacity section's sentences stay as rubrics.capacity writes them)."""
+    `lang` (the capacity section's sentences too, once rubrics.capacity gives them as
+    messages; until then as it writes them)."""
     spec, out = record["spec"], record["outputs"]
     need = spec.get("need", {})
     quality = spec.get("quality", {})
@@ -170,7 +184,7 @@ def vendor_brief(record: dict[str, Any], lang: str = "en") -> dict[str, Any]:
             "calls_per_day": load["calls_per_day"], "calls_per_month": load["calls_per_month"],
             "peak_tpm": profile["peak_tpm"],
             "peak_factor": _likely(spec["load"].get("peak_factor", 1)),
-            "rate_limit": _rate_limit(record, profile),
+            "rate_limit": _rate_limit(record, profile, lang),
         },
         "tokens_per_call": {
             "input": shape.input_per_call, "output": tokens["output"],
@@ -328,7 +342,7 @@ def vendor_markdown(v: dict[str, Any], lang: str = "en") -> str:
 
 def _rate_limit_markdown(r: dict[str, Any], lang: str) -> list[str]:
     """The capacity section's rate-limit lines: the answer, the tier and its source, and each
-    published limit against the need at peak (the sentences from rubrics.capacity as written)."""
+    published limit against the need at peak (the sentences as `_rate_limit` gives them)."""
     lines = [text("vendor.rate_limit", lang, model=md_text(r["model"]),
                   summary=md_text(r["summary"])), "", md_text(r["concurrency_text"]) + "."]
     if r["tier"] is None:

@@ -258,6 +258,8 @@ def _evals(r: dict[str, Any], lang: str) -> list[str]:
 
 
 def _log(r: dict[str, Any], lang: str) -> list[str]:
+    from rubrics.review import flag_text  # the review engine only for a reviewed record
+
     lines = []
     if r.get("history"):
         lines += [f"## {text('md.history', lang)}", ""] + _table(
@@ -266,8 +268,9 @@ def _log(r: dict[str, Any], lang: str) -> list[str]:
     if r.get("reviews"):
         lines += [f"## {text('md.reviews', lang)}", ""] + _table(
             labels(lang, "md.date", "md.engine_column", "md.reproduction", "md.flags"),
-            [[v.get("date"), v.get("engine_version", ""), v.get("reproduction", ""),
-              "; ".join(f"{f['kind']}: {f['message']}" for f in v.get("flags", []))
+            [[v.get("date"), v.get("engine_version", ""),
+              named("review.status", str(v.get("reproduction", "")), lang),
+              "; ".join(f"{f['kind']}: {flag_text(f, lang)}" for f in v.get("flags", []))
               or text("md.none", lang)]
              for v in r["reviews"]])
     return lines

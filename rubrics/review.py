@@ -42,6 +42,7 @@ from estimators.prices import Catalogue, FxRate, PriceRow
 from estimators.safefile import read_toml
 from rubrics.estimate import Estimate, estimate
 from rubrics.evals.results import Tally
+from rubrics.messages import Message, from_json, msg, plain, render, table
 from rubrics.records import (
     LIVE,
     Loaded,
@@ -84,6 +85,7 @@ class Newest:
     tallies: dict[tuple[str, str, str], Tally] | None
     suite_hash: str = ""
     why: str = ""
+    why_message: Message | None = None  # `why` as a message (else it is shown as written)
 
 
 TalliesSource = Callable[[str], Newest]
@@ -101,7 +103,15 @@ class _Tallies:
 @dataclass(frozen=True)
 class Flag:
     kind: str  # one of rubrics.records.FLAG_KINDS
-    message: str
+    message: str  # in English, as stored
+    # the sentence as data (rubrics.messages), stored next to `message` like a decision's
+    # sentences, so a review made in one language can be shown in the other
+    message_data: dict[str, Any] = field(default_factory=dict, hash=False)
+
+
+def _flag(kind: str, said: Message) -> Flag:
+    """A flag whose sentence is `said`: its English text and its data."""
+    return Flag(kind, str(said), said.to_json())
 
 
 @dataclass
@@ -109,6 +119,16 @@ class Reproduction:
     status: str  # "reproduced" | "engine changed" | "not reproducible"
     differences: list[str] = field(default_factory=list)
     note: str = ""
+    difference_messages: list[dict[str, Any]] = field(default_factory=list)
+    note_message: dict[str, Any] | None = None
+
+
+def _reproduction(status: str, note: Message | None = None,
+                  differences: list[Message] | None = None) -> Reproduction:
+    """A Reproduction whose note and differences are messages (English text beside them)."""
+    diffs = differences or []
+    return Reproduction(status, [str(d) for d in diffs], str(note) if note else "",
+                        [d.to_json() for d in diffs], note.to_json() if note else None)
 
 
 @dataclass
@@ -126,6 +146,11 @@ class TodayPrices:
     verdict: str | None = None  # the verdict under today's prices, when any price moved
     chosen: str | None = None
     note: str = ""
+    note_message: dict[str, Any] | None = None
+
+    def say(self, note: Message) -> None:
+        """Set the note (English text and message)."""
+        self.note, self.note_message = str(note), note.to_json()
 
 
 @dataclass
@@ -151,6 +176,11 @@ class NewestEvals:
     note: str = ""  # why there is nothing to show, e.g. "no eval store"
     candidates: list[ModelNow] = field(default_factory=list)
     cheaper: list[Cheaper] = field(default_factory=list)
+    note_message: dict[str, Any] | None = None
+
+    def say(self, note: Message) -> None:
+        """Set the note (English text and message)."""
+        self.note, self.note_message = str(note), note.to_json()
 
 
 @dataclass
@@ -268,17 +298,22 @@ def store_tallies(ws: Workspace, suite: str) -> Newest:
     """The newest tallies of `suite` from the workspace's eval store (compared on one case
     set, as `decide` does), or why there are none."""
     if not ws.evals_db.exists():
-        return Newest(None, why="no eval store")
+        return _no_tallies(msg("review.note.no_store"))
     try:
         from rubrics.evals.store import EvalStore
     except ImportError:
-        return Newest(None, why="no eval store (not in this build)")
+        return _no_tallies(msg("review.note.no_store_build"))
     try:
         with EvalStore(ws.evals_db) as store:
             tallies, suite_hash = store.suite_tallies(suite)
     except (InputError, sqlite3.Error) as e:
-        return Newest(None, why=f"eval store unreadable: {e}")
+        return _no_tallies(msg("review.note.store_unreadable", error=str(e)))
     return Newest(tallies, suite_hash)
+
+
+def _no_tallies(why: Message) -> Newest:
+    """No tallies, and why."""
+    return Newest(None, why=str(why), why_message=why)
 
 
 def _number(x: Any) -> float:
@@ -300,48 +335,55 @@ def _key(*parts: Any) -> str:
 
 # --- comparing ----------------------------------------------------------------------------------
 
-def differences(record: dict[str, Any], d: Decision) -> list[str]:
+def differences(record: dict[str, Any], d: Decision) -> list[Message]:
     """Where a recomputed decision differs from the stored outputs (empty: it reproduces)."""
     out = record["outputs"]
     diffs = []
     if out.get("verdict") != d.verdict.value:
-        diffs.append(f"verdict {out.get('verdict')} -> {d.verdict.value}")
+        diffs.append(msg("review.diff.verdict", then=str(out.get("verdict")),
+                         now=d.verdict.value))
     if out.get("chosen") != d.chosen:
-        diffs.append(f"chosen {out.get('chosen') or 'none'} -> {d.chosen or 'none'}")
+        none = msg("md.none")
+        diffs.append(msg("review.diff.chosen", then=out.get("chosen") or none,
+                         now=d.chosen or none))
     thresholds = record.get("thresholds", {})
     for name, now in (("bar", d.bar), ("confidence", d.confidence)):
         if name in thresholds and not _close(thresholds[name], now):
-            diffs.append(f"{name} {thresholds[name]} -> {now}")
+            diffs.append(msg("review.diff.change", name=name, then=str(thresholds[name]),
+                             now=str(now)))
     stored = {c["model"]: c for c in out.get("candidates", [])}
     for r in d.candidates:
         model = r.estimate.model
         c = stored.pop(model, None)
         if c is None:
-            diffs.append(f"{model}: not in the stored outputs")
+            diffs.append(msg("review.diff.missing", model=model))
             continue
         pairs = [("cost_per_call", c.get("cost_per_call"), r.estimate.cost_per_call),
                  ("monthly_cost", c.get("monthly_cost"), r.estimate.monthly_cost)]
         dist = c.get("distribution")
         if (dist is None) != (r.distribution is None):
-            diffs.append(f"{model}: simulated {'now' if dist is None else 'then'} only")
+            diffs.append(msg("review.diff.simulated_now" if dist is None
+                             else "review.diff.simulated_then", model=model))
         elif r.distribution is not None:
             for q in ("p10", "p50", "p90"):
                 pairs.append((f"NMB {q}", dist["nmb"][q], r.distribution.nmb[q]))
                 pairs.append((f"ROI {q}", dist["roi"][q], r.distribution.roi[q]))
-        diffs.extend(f"{model} {name}: {_number(then):.6g} -> {now:.6g}"
+        diffs.extend(msg("review.diff.figure", model=model, name=name, then=_number(then),
+                         now=now)
                      for name, then, now in pairs if then is None or not _close(then, now))
-    diffs.extend(f"{model}: stored but not recomputed" for model in stored)
+    diffs.extend(msg("review.diff.extra", model=model) for model in stored)
     return diffs
 
 
-def rule_changes(record: dict[str, Any], d: Decision) -> list[str]:
+def rule_changes(record: dict[str, Any], d: Decision) -> list[Message]:
     """Rubric thresholds and scenario preset values that differ from the record's."""
     thresholds = record.get("thresholds", {})
     preset = thresholds.get("preset", {})
-    changes = [f"rubric {name} {thresholds[name]} -> {now}"
+    changes = [msg("review.diff.rubric", name=name, then=str(thresholds[name]), now=str(now))
                for name, now in asdict(d.rubric).items()
                if name in thresholds and thresholds[name] != now]
-    changes += [f"scenario {d.scenario.name} {name} {preset[name]} -> {now}"
+    changes += [msg("review.diff.scenario", scenario=d.scenario.name, name=name,
+                    then=str(preset[name]), now=str(now))
                 for name, now in asdict(d.scenario).items()
                 if name in preset and preset[name] != now]
     return changes
@@ -415,9 +457,9 @@ class Reviewer:
         flags = []
         due = view["review_due"]
         if due and rv.status in LIVE and self.today >= dt.date.fromisoformat(due):
-            flags.append(Flag("review_due", f"review was due on {due}"))
-        if view["edited"]:
-            flags.append(Flag("edited", view["edited"]))
+            flags.append(_flag("review_due", msg("review.flag.review_due", due=str(due))))
+        if view["edited"]:  # rubrics.records.integrity's sentence, as it writes it
+            flags.append(_flag("edited", plain(str(view["edited"]))))
         rv.flags = flags + shared.flags
         return rv
 
@@ -428,8 +470,8 @@ class Reviewer:
         try:
             spec = self._cached("spec" + spec_key, lambda: record_spec(record))
         except (InputError, ValueError) as e:
-            out.reproduction = Reproduction("engine changed" if isinstance(e, ValueError)
-                                            else "not reproducible", note=_first_line(e))
+            out.reproduction = _reproduction("engine changed" if isinstance(e, ValueError)
+                                             else "not reproducible", plain(_first_line(e)))
             spec = None
         if spec is not None:
             out.next_due = self.today + dt.timedelta(days=spec.commit.review_after_days)
@@ -466,17 +508,16 @@ class Reviewer:
         try:
             d = self._cached(key, run)
         except InputError as e:
-            return Reproduction("not reproducible", note=e.message)
+            return _reproduction("not reproducible", plain(e.message))
         except ValueError as e:  # a stored price row the current engine refuses
-            return Reproduction("engine changed", note=_first_line(e))
-        note = (f"the record keeps no price for the embedding alternative {embedding}: "
-                "today's catalogue was used for it") if borrowed is not None else ""
+            return _reproduction("engine changed", plain(_first_line(e)))
+        note = msg("review.note.borrowed", model=embedding) if borrowed is not None else None
         diffs = differences(record, d)
         if not diffs:
-            return Reproduction("reproduced", note=note)
-        why = [f"recorded with engine {record.get('engine_version', '?')}, now {ENGINE_VERSION}",
-               *rule_changes(record, d), note]
-        return Reproduction("engine changed", diffs, "; ".join(w for w in why if w))
+            return _reproduction("reproduced", note)
+        why = [msg("review.note.engine", then=str(record.get("engine_version", "?")),
+                   now=ENGINE_VERSION), *rule_changes(record, d), *([note] if note else [])]
+        return _reproduction("engine changed", _joined(why), diffs)
 
     # 2. today's prices
     def _today_prices(self, record: dict[str, Any], spec: Spec, spec_key: str,
@@ -495,7 +536,7 @@ class Reviewer:
                                          None, None, e.message))
         result = TodayPrices(moves=list(missing))
         if not priced:
-            result.note = "no candidate has a price today"
+            result.say(msg("review.note.no_priced"))
             return result
         spec_now = spec.model_copy(update={"candidates": priced}) if missing else spec
         try:
@@ -503,7 +544,7 @@ class Reviewer:
                                          lambda: estimate(spec_now, NO_DIR, catalogue,
                                                           self.today))
         except InputError as e:
-            result.note = e.message
+            result.say(plain(e.message))
             return result
         moved = bool(missing)
         for c in est.candidates:
@@ -524,7 +565,7 @@ class Reviewer:
                                                 int(record["seed"])))
                 result.verdict, result.chosen = d.verdict.value, d.chosen
             except InputError as e:
-                result.note = e.message
+                result.say(plain(e.message))
         return result
 
     # 3. newest evals
@@ -536,7 +577,9 @@ class Reviewer:
         newest = self._store[suite]
         tallies = newest.tallies
         if tallies is None:
-            return NewestEvals(note=newest.why)
+            result = NewestEvals()
+            result.say(newest.why_message or plain(newest.why))
+            return result
         thresholds = record.get("thresholds", {})
         bar = float(thresholds.get("bar", 0.0))
         confidence = float(thresholds.get("confidence", 0.95))
@@ -567,10 +610,10 @@ class Reviewer:
         result.cheaper.sort(key=lambda c: c.cost_per_call)
         recorded = record.get("evals", {}).get("suite_hash", "")
         if not tallies:
-            result.note = f"the eval store has no results for suite {suite!r}"
+            result.say(msg("review.note.no_results", suite=suite))
         elif recorded and newest.suite_hash and newest.suite_hash != recorded:
-            result.note = (f"the newest results are on case set {newest.suite_hash[:12]}, the "
-                           f"record's on {recorded[:12]}: the cases differ")
+            result.say(msg("review.note.case_set", newest=newest.suite_hash[:12],
+                           recorded=recorded[:12]))
         return result
 
     def _price_models(self, spec: Spec, spec_key: str, models: list[str]) -> list[Estimate]:
@@ -598,30 +641,126 @@ class Reviewer:
     # flags (those of the record's own status and history: review_view)
     def _flags(self, chosen: str | None, rv: _Shared) -> list[Flag]:
         flags = []
-        if rv.reproduction and rv.reproduction.status == "engine changed":
-            detail = "; ".join(rv.reproduction.differences[:5]) or rv.reproduction.note
-            flags.append(Flag("engine_changed", f"the original inputs no longer give the stored "
-                                                f"outputs: {detail}"))
+        rep = rv.reproduction
+        if rep and rep.status == "engine changed":
+            detail = ([said for d in rep.difference_messages[:5] if (said := from_json(d))]
+                      or [from_json(rep.note_message) or plain(rep.note)])
+            flags.append(_flag("engine_changed", msg("review.flag.engine_changed",
+                                                     detail=_joined(detail))))
         for m in rv.today.moves if rv.today else []:
             if m.change is not None and abs(m.change) > self.threshold:
-                flags.append(Flag("price_moved", f"{m.model} cost per call {m.change:+.1%} "
-                                                 f"({m.recorded:.6g} -> {m.today:.6g})"))
-            elif m.today is None:
-                flags.append(Flag("price_moved", f"{m.model} has no price today: {m.note}"))
+                flags.append(_flag("price_moved", msg("review.flag.price_moved", model=m.model,
+                                                      change=m.change, recorded=m.recorded,
+                                                      today=m.today)))
+            elif m.today is None:  # the note is the catalogue's own sentence
+                flags.append(_flag("price_moved", msg("review.flag.no_price", model=m.model,
+                                                      note=plain(m.note))))
         for c in rv.evals.cheaper if rv.evals else []:
-            than = (f"cheaper than {chosen} ({c.chosen_cost_per_call:.6g})"
-                    if c.chosen_cost_per_call is not None else "and the record chose no model")
-            flags.append(Flag("cheaper_model", f"{c.model} now MEETS the bar ({c.k}/{c.n}) at "
-                                               f"{c.cost_per_call:.6g} per call, {than}"))
+            flags.append(_flag("cheaper_model", msg(
+                "review.flag.cheaper_none", model=c.model, k=c.k, n=c.n, cost=c.cost_per_call)
+                if c.chosen_cost_per_call is None else msg(
+                "review.flag.cheaper", model=c.model, k=c.k, n=c.n, cost=c.cost_per_call,
+                chosen=str(chosen), chosen_cost=c.chosen_cost_per_call)))
         for k in rv.kills:
             if k.met:
-                flags.append(Flag("kill_criterion", f"{k.metric} {k.actual:g} {k.comparator} "
-                                                    f"{k.threshold:g}: {k.action}"))
+                flags.append(_flag("kill_criterion", msg(
+                    "review.flag.kill", metric=k.metric, actual=k.actual,
+                    comparator=k.comparator, threshold=k.threshold, action=_action(k.action))))
         return flags
+
+
+def _action(action: str) -> Message:
+    """A kill criterion's action as a message (a name no table knows is shown as written)."""
+    key = f"action.{action}"
+    return msg(key) if key in table("en") else plain(action)
 
 
 def _first_line(e: Exception) -> str:
     return (getattr(e, "message", None) or str(e)).splitlines()[0]
+
+
+def _joined(parts: list[Message]) -> Message:
+    """Sentences joined by the language's semicolon (a list argument would join with commas)."""
+    if len(parts) == 1:
+        return parts[0]
+    return msg("review.semicolon", first=parts[0], rest=_joined(parts[1:]))
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+def _say(english: str, data: Any, lang: str) -> str:
+    """A stored sentence in `lang`: the English as stored, else its message rendered (the
+    English when there is no message data: a review saved before messages were kept)."""
+    said = from_json(data) if lang != "en" else None
+    return english if said is None else render(said, lang)
+
+
+def _status(status: str) -> Message:
+    """A record's or a reproduction's status word as a message (an unknown one as written)."""
+    for prefix in ("status", "review.status"):
+        if f"{prefix}.{status}" in table("en"):
+            return msg(f"{prefix}.{status}")
+    return plain(status)
+
+
+def flag_text(f: Flag | dict[str, Any], lang: str = "en") -> str:
+    """A flag's sentence in `lang` (a Flag, or a flag entry as stored in a record)."""
+    if isinstance(f, Flag):
+        return _say(f.message, f.message_data, lang)
+    return _say(str(f.get("message", "")), f.get("message_data"), lang)
+
+
+def review_lines(rv: Review, lang: str = "en") -> list[str]:
+    """One review for the terminal, line by line, in `lang` (English: as it always read)."""
+    if rv.error:  # the reader's own sentence
+        return [render(msg("review.error", id=rv.id, error=rv.error), lang)]
+    chosen = f" — {rv.chosen}" if rv.chosen else ""
+    lines = [f"{rv.id}  {rv.title}  [{render(_status(rv.status), lang)}]  {rv.verdict}{chosen}"]
+    rep = rv.reproduction
+    if rep is not None:
+        note = _say(rep.note, rep.note_message, lang)
+        lines.append("  " + render(msg("review.original_note" if note else "review.original",
+                                       status=_status(rep.status), note=note), lang))
+        stored: list[Any] = list(rep.difference_messages)
+        stored = stored or [None] * len(rep.differences)  # a review from before messages
+        lines += [f"      {_say(d, m, lang)}" for d, m in zip(rep.differences, stored,
+                                                             strict=True)]
+    if rv.today:
+        lines.append("  " + render(_today_line(rv), lang))
+    if rv.evals:
+        changed = [msg("review.evals_change", model=m.model, then=m.status_then,
+                       now=m.status_now, k=m.k, n=m.n)
+                   for m in rv.evals.candidates if m.status_then != m.status_now]
+        detail = (from_json(rv.evals.note_message) or plain(rv.evals.note) if rv.evals.note
+                  else _joined(changed) if changed else msg("review.evals_unchanged"))
+        lines.append("  " + render(msg("review.evals", detail=detail), lang))
+    checked = [msg("review.actual", metric=k.metric, actual=k.actual, comparator=k.comparator,
+                   threshold=k.threshold, state=msg("review.met" if k.met else "review.not_met"))
+               for k in rv.kills if k.actual is not None]
+    if checked:
+        lines.append("  " + render(msg("review.actuals", checks=_joined(checked)), lang))
+    lines += ([f"  ! {f.kind}: {flag_text(f, lang)}" for f in rv.flags]
+              or ["  " + render(msg("review.no_flags"), lang)])
+    if rv.saved:
+        lines.append("  " + render(msg("review.saved", date=str(rv.next_due)), lang))
+    return lines
+
+
+def _today_line(rv: Review) -> Message:
+    """The today's-prices line: each candidate's move, or why there are none, and the verdict
+    under today's prices when it was recomputed."""
+    today = rv.today
+    assert today is not None
+    moves: list[Message] = [msg("review.move", model=m.model, change=m.change)
+                            if m.change is not None else msg("review.no_price", model=m.model)
+                            for m in today.moves]
+    said: Any = moves or from_json(today.note_message) or plain(today.note)
+    if not today.verdict:
+        return msg("review.today", date=str(rv.date), moves=said)
+    if today.chosen:
+        return msg("review.today_chosen", date=str(rv.date), moves=said,
+                   verdict=today.verdict, chosen=today.chosen)
+    return msg("review.today_verdict", date=str(rv.date), moves=said, verdict=today.verdict)
 
 
 # --- saving -------------------------------------------------------------------------------------
@@ -629,7 +768,7 @@ def _first_line(e: Exception) -> str:
 def review_entry(rv: Review) -> dict[str, Any]:
     """The `[[reviews]]` entry of a review (TOML-ready: no None values)."""
     entry: dict[str, Any] = {"date": rv.date, "engine_version": ENGINE_VERSION,
-                             "flags": [{"kind": f.kind, "message": f.message} for f in rv.flags]}
+                             "flags": [_flag_entry(f) for f in rv.flags]}
     if rv.reproduction:
         entry["reproduction"] = rv.reproduction.status
     if rv.today:
@@ -643,6 +782,14 @@ def review_entry(rv: Review) -> dict[str, Any]:
         entry["actuals"] = dict(rv.actuals)
     if rv.next_due:
         entry["next_due"] = rv.next_due
+    return entry
+
+
+def _flag_entry(f: Flag) -> dict[str, Any]:
+    """A flag as stored: kind, English text and, when it has one, its message data."""
+    entry: dict[str, Any] = {"kind": f.kind, "message": f.message}
+    if f.message_data:
+        entry["message_data"] = f.message_data
     return entry
 
 

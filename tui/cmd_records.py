@@ -22,11 +22,13 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--as-of", metavar="DATE", type=iso_date,
                    help="date --due is judged on (default today)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    lang_option(p)
     p.set_defaults(handler=cmd_list)
 
     p = sub.add_parser("show", parents=[common], help="one decision record")
     p.add_argument("id", help="record id, e.g. 2026-11-24-support-faq-answers")
     p.add_argument("--json", action="store_true", help="the whole record as JSON")
+    lang_option(p)
     p.set_defaults(handler=cmd_show)
 
     p = sub.add_parser("export", parents=[common],
@@ -46,6 +48,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         p = sub.add_parser(name, parents=[common], help=text)
         p.add_argument("id", help="record id")
         p.add_argument("--note", default="", help="why (kept in the record's history)")
+        lang_option(p)
         p.set_defaults(handler=cmd_status, status=status)
 
     p = sub.add_parser("supersede", parents=[common],
@@ -53,6 +56,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("old", help="the record being replaced")
     p.add_argument("new", help="the accepted record that replaces it")
     p.add_argument("--note", default="", help="why (kept in the record's history)")
+    lang_option(p)
     p.set_defaults(handler=cmd_supersede)
 
     p = sub.add_parser("review", parents=[common],
@@ -67,6 +71,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--actuals", type=Path, metavar="FILE.toml", help="actuals as a TOML file")
     p.add_argument("--as-of", metavar="DATE", type=iso_date, help="review date (default today)")
     p.add_argument("--dry-run", action="store_true", help="do not append the review entry")
+    lang_option(p)
     p.set_defaults(handler=cmd_review)
 
     p = sub.add_parser("record-schema", parents=[common],
@@ -93,8 +98,10 @@ def _load(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_list(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from rubrics.messages import named, text
     from rubrics.records import LIVE, list_records
 
+    lang = lang_of(args)
     today = _today(args)
     rows = list_records(workspace_of(args).decisions)
     if args.status:
@@ -105,59 +112,77 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json([{**asdict(r), "path": str(r.path)} for r in rows])
         return 0
     if not rows:
-        print("no records" + (" match" if args.status or args.due else
-                              "; create one with `scopecard decide`"))
+        print(text("records.none_match" if args.status or args.due else "records.none_yet",
+                   lang))
         return 0
     width = max(len(r.id) for r in rows)
     for r in rows:
         if r.error:
-            print(f"{r.id:<{width}}  ERROR  {r.error}")
+            print(f"{r.id:<{width}}  {text('records.error', lang, error=r.error)}")
             continue
-        due = f"review {r.review_due}" + (" (due)" if r.status in LIVE and r.review_due
-                                          and r.review_due <= today else "")
-        flags = f"  flags: {', '.join(r.flags)}" if r.flags else ""
-        print(f"{r.id:<{width}}  {r.status:<10}  {r.verdict:<18}  {r.chosen or '-':<28}  {due}"
+        due = text("records.review_on", lang, date=str(r.review_due)) + (
+            text("records.due", lang) if r.status in LIVE and r.review_due
+            and r.review_due <= today else "")
+        flags = f"  {text('records.flags', lang, kinds=', '.join(r.flags))}" if r.flags else ""
+        status = named("status", r.status, lang)
+        print(f"{r.id:<{width}}  {status:<10}  {r.verdict:<18}  {r.chosen or '-':<28}  {due}"
               f"{flags}")
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
     from rubrics.export import plain
-    from rubrics.records import integrity, next_review_due
 
     r = _load(args)
     if args.json:
         print_json(plain(r))
         return 0
+    print("\n".join(show_lines(r, args.id, lang_of(args))))
+    return 0
+
+
+def show_lines(r: dict[str, Any], record_id: str, lang: str = "en") -> list[str]:
+    """A record for the terminal, in `lang`: its sentences from the stored messages (an old
+    record's English as stored); titles, notes, ids and metric names as written."""
+    from rubrics.messages import named, sentences, text
+    from rubrics.records import integrity, next_review_due
+
     out = r["outputs"]
-    print(f"{r['title']}  [{r['status']}]  {args.id}")
-    print(f"VERDICT: {out['verdict']}" + (f" — {out['chosen']}" if out.get("chosen") else ""))
-    for line in out.get("reasons", []):
-        print(f"  - {line}")
-    for line in out.get("conditions", []):
-        print(f"  condition: {line}")
-    print(f"created {r['created']}, prices as of {r['as_of']}, engine {r['engine_version']}, "
-          f"seed {r['seed']}; next review {next_review_due(r)}")
+    messages = out.get("messages") or {}
+    lines = [f"{r['title']}  [{named('status', r['status'], lang)}]  {record_id}",
+             text("records.verdict", lang, verdict=out["verdict"])
+             + (f" — {out['chosen']}" if out.get("chosen") else "")]
+    lines += [f"  - {s}" for s in sentences(out.get("reasons", []), messages.get("reasons"),
+                                            lang)[0]]
+    lines += ["  " + text("records.condition", lang, text=s)
+              for s in sentences(out.get("conditions", []), messages.get("conditions"), lang)[0]]
+    lines.append(text("records.facts", lang, created=str(r["created"]), as_of=str(r["as_of"]),
+                      engine=str(r["engine_version"]), seed=str(r["seed"]),
+                      due=str(next_review_due(r))))
     for c in out.get("candidates", []):
         cap = c["capability"]
-        print(f"  {c['model']:<32} {c['cost_per_call']:.6g}/call  {c['monthly_cost']:,.2f}/month"
-              f"  {cap['status']} {cap['overall']['k']}/{cap['overall']['n']}")
-    for k in r.get("kill_criteria", []):
-        print(f"  kill: {k['metric']} {k['comparator']} {k['threshold']:g} for "
-              f"{k['window_days']} days -> {k['action']}")
-    for link in ("supersedes", "superseded_by"):
-        if r.get(link):
-            print(f"{link.replace('_', ' ')}: {r[link]}")
-    for h in r.get("history", []):
-        print(f"  {h['date']}: {h['from']} -> {h['to']}" + (f" ({h['note']})" if h.get("note")
-                                                           else ""))
+        lines.append(f"  {c['model']:<32} {text('records.per_call', lang, cost=c['cost_per_call'])}"
+                     f"  {text('records.per_month', lang, cost=c['monthly_cost'])}"
+                     f"  {cap['status']} {cap['overall']['k']}/{cap['overall']['n']}")
+    lines += ["  " + text("records.kill", lang, metric=k["metric"], comparator=k["comparator"],
+                          threshold=k["threshold"], days=k["window_days"],
+                          action=named("action", k["action"], lang))
+              for k in r.get("kill_criteria", [])]
+    lines += [text(f"records.{link}", lang, id=str(r[link]))
+              for link in ("supersedes", "superseded_by") if r.get(link)]
+    lines += ["  " + text("records.history_note" if h.get("note") else "records.history", lang,
+                          date=str(h["date"]), then=named("status", str(h["from"]), lang),
+                          now=named("status", str(h["to"]), lang), note=h.get("note", ""))
+              for h in r.get("history", [])]
     for v in r.get("reviews", []):
-        kinds = ", ".join(f["kind"] for f in v.get("flags", [])) or "no flags"
-        print(f"  reviewed {v['date']}: {v.get('reproduction', '?')}; {kinds}")
+        kinds = ", ".join(f["kind"] for f in v.get("flags", [])) or text("review.no_flags", lang)
+        lines.append("  " + text("records.reviewed", lang, date=str(v["date"]), flags=kinds,
+                                 reproduction=named("review.status",
+                                                    str(v.get("reproduction", "?")), lang)))
     problem = integrity(r)
-    if problem:
-        print(f"WARNING: {problem}")
-    return 0
+    if problem:  # rubrics.records' own sentence
+        lines.append(text("records.warning", lang, problem=problem))
+    return lines
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -175,17 +200,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from rubrics.lifecycle import set_status
+    from rubrics.messages import named, text
 
+    lang = lang_of(args)
     data = set_status(workspace_of(args).decisions, args.id, args.status, args.note)
-    print(f"{args.id}: {data['history'][-1]['from']} -> {data['status']}")
+    print(text("records.status_changed", lang, id=args.id,
+               then=named("status", str(data["history"][-1]["from"]), lang),
+               now=named("status", str(data["status"]), lang)))
     return 0
 
 
 def cmd_supersede(args: argparse.Namespace) -> int:
     from rubrics.lifecycle import supersede
+    from rubrics.messages import text
 
     supersede(workspace_of(args).decisions, args.old, args.new, args.note)
-    print(f"{args.old}: accepted -> superseded by {args.new}")
+    print(text("records.superseded", lang_of(args), old=args.old, new=args.new))
     return 0
 
 
@@ -203,42 +233,21 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.json:
         print_json([asdict(rv) for rv in reviews])
         return 0
+    lang = lang_of(args)
     if not reviews:
-        print("no proposed or accepted records to review")
+        from rubrics.messages import text
+
+        print(text("review.none", lang))
     for rv in reviews:
-        print(review_text(rv))
+        print(review_text(rv, lang))
     return 0
 
 
-def review_text(rv: Any) -> str:
-    """One review for the terminal."""
-    if rv.error:
-        return f"{rv.id}: ERROR {rv.error}\n"
-    lines = [f"{rv.id}  {rv.title}  [{rv.status}]  {rv.verdict}"
-             + (f" — {rv.chosen}" if rv.chosen else "")]
-    rep = rv.reproduction
-    lines.append(f"  original inputs: {rep.status}" + (f" ({rep.note})" if rep.note else ""))
-    lines += [f"      {d}" for d in rep.differences]
-    if rv.today:
-        moves = ", ".join(f"{m.model} {m.change:+.1%}" if m.change is not None
-                          else f"{m.model} no price" for m in rv.today.moves)
-        now = f"; verdict now {rv.today.verdict}" + (f" — {rv.today.chosen}" if rv.today.chosen
-                                                     else "") if rv.today.verdict else ""
-        lines.append(f"  today's prices ({rv.date}): {moves or rv.today.note}{now}")
-    if rv.evals:
-        changed = [f"{m.model} {m.status_then} -> {m.status_now} ({m.k}/{m.n})"
-                   for m in rv.evals.candidates if m.status_then != m.status_now]
-        lines.append("  newest evals: " + (rv.evals.note or "; ".join(changed)
-                                           or "capability unchanged"))
-    checked = [k for k in rv.kills if k.actual is not None]
-    if checked:
-        lines.append("  actuals: " + "; ".join(
-            f"{k.metric} {k.actual:g} ({k.comparator} {k.threshold:g}: "
-            f"{'MET' if k.met else 'not met'})" for k in checked))
-    lines += [f"  ! {f.kind}: {f.message}" for f in rv.flags] or ["  no flags"]
-    if rv.saved:
-        lines.append(f"  review saved; next due {rv.next_due}")
-    return "\n".join(lines) + "\n"
+def review_text(rv: Any, lang: str = "en") -> str:
+    """One review for the terminal, in `lang`."""
+    from rubrics.review import review_lines
+
+    return "\n".join(review_lines(rv, lang)) + "\n"
 
 
 def cmd_record_schema(args: argparse.Namespace) -> int:
