@@ -20,22 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import math
-import multiprocessing as mp
 import operator
 import os
-import signal
 import sqlite3
-import sys
-import threading
 from collections.abc import Callable, Hashable
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from estimators import ENGINE_VERSION
-from estimators.atomic import Append, append_all
 from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, FxRate, PriceRow
@@ -43,28 +37,8 @@ from estimators.safefile import read_toml
 from rubrics.estimate import Estimate, estimate
 from rubrics.evals.results import Tally
 from rubrics.messages import Message, from_json, msg, plain, render, table
-from rubrics.records import (
-    LIVE,
-    Loaded,
-    appended,
-    cache_append,
-    checked_fragment,
-    index_entry,
-    index_written,
-    journal_paths,
-    load_record,
-    record_files,
-    record_lock,
-    record_path,
-    record_view,
-    review_cache_line,
-    review_inputs,
-    review_op,
-    rewrite_record,
-    summary_json,
-    unchanged,
-    view_after_review,
-)
+from rubrics.record import LIVE, DecisionState, ReviewEntry
+from rubrics.record_store import RecordStore
 from rubrics.scenarios import rubric
 from rubrics.spec import METRIC_RANGES, PROMPT_PARTS, Candidate, Spec
 from rubrics.verdict import Decision, capability_of, decide
@@ -76,6 +50,9 @@ MAX_ACTUALS_BYTES = 100_000
 MAX_CANDIDATES = 50  # a spec's limit: models from the eval store are priced in chunks of this
 NO_DIR = Path("/nonexistent")  # a record's prompts are inlined: nothing is read from disk
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
+# The parts of a decision `review` recomputes from; its computations get these and nothing else.
+REVIEW_INPUTS = ("spec", "prices", "fx", "evals", "as_of", "seed", "outputs", "thresholds",
+                 "kill_criteria", "engine_version")
 
 
 @dataclass(frozen=True)
@@ -266,6 +243,11 @@ def _actual(key: str, value: Any, metric: str) -> float:
         raise InputError(f"actual {key} {e}") from None
 
 
+def review_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    """The REVIEW_INPUTS of a decision's data."""
+    return {k: data[k] for k in REVIEW_INPUTS if k in data}
+
+
 def record_spec(record: dict[str, Any]) -> Spec:
     """The record's spec as a Spec (prompt texts inlined; their file hashes set aside)."""
     data = dict(record["spec"])
@@ -416,7 +398,6 @@ class Reviewer:
         self._catalogue: Catalogue | None = None
         self._store: dict[str, Newest] = {}
         self._memo: dict[Hashable, Any] = {}
-        self._fragments: dict[Hashable, Any] = {}  # review fragments and cache ops by entry
 
     def catalogue(self) -> Catalogue:
         """Today's workspace catalogue (loaded once per run)."""
@@ -438,28 +419,26 @@ class Reviewer:
             raise hit
         return hit
 
-    def review(self, record: dict[str, Any], record_id: str) -> Review:
-        """All four recomputations of one parsed record, and the flags they raise."""
-        return self.review_view(record_view(record), record_id, lambda: record)
-
-    def review_view(self, view: dict[str, Any], record_id: str,
-                    data: Callable[[], dict[str, Any]]) -> Review:
-        """The review of a record from its `record_view`; `data` gives its parse, and is called
-        only when no record with the same REVIEW_INPUTS was recomputed in this run."""
-        key = ("review", view["key"])
+    def review_state(self, state: DecisionState) -> Review:
+        """All four recomputations of one decision, and the flags they raise. Decisions whose
+        REVIEW_INPUTS are equal share one computation in a run."""
+        inputs = review_inputs(state.record.data())
+        key = ("review", _key(inputs))
         shared = self._memo.get(key)
         if shared is None:
-            shared = self._memo[key] = self._recompute(review_inputs(data()))
-        rv = Review(id=record_id, date=self.today, title=view["title"], status=view["status"],
-                    verdict=view["verdict"], chosen=view["chosen"], next_due=shared.next_due,
+            shared = self._memo[key] = self._recompute(inputs)
+        outputs = state.record.outputs
+        rv = Review(id=state.id, date=self.today, title=state.record.title, status=state.status,
+                    verdict=outputs.verdict, chosen=outputs.chosen, next_due=shared.next_due,
                     reproduction=shared.reproduction, today=shared.today, evals=shared.evals,
                     kills=shared.kills, actuals=dict(self.actuals))
         flags = []
-        due = view["review_due"]
-        if due and rv.status in LIVE and self.today >= dt.date.fromisoformat(due):
+        due = state.next_review_due()
+        if state.status in LIVE and self.today >= due:
             flags.append(_flag("review_due", msg("review.flag.review_due", due=str(due))))
-        if view["edited"]:  # rubrics.records.integrity's sentence, as it writes it
-            flags.append(_flag("edited", plain(str(view["edited"]))))
+        edited = state.integrity()
+        if edited:  # rubrics.record's sentence, as it writes it
+            flags.append(_flag("edited", plain(edited)))
         rv.flags = flags + shared.flags
         return rv
 
@@ -793,247 +772,36 @@ def _flag_entry(f: Flag) -> dict[str, Any]:
     return entry
 
 
-# A part of a run: its reviews and the index entries of the files it wrote.
-Part = tuple[list[Review], dict[str, list[Any]]]
-
-# Reviews appended per journal and sync (a journal entry is ~150 bytes; a review ~1 KB).
-STAGE_CHUNK = 10_000
-
-
-@dataclass
-class _Staged:
-    """A review ready to save: what to append to the record (None: the file's layout needs a
-    re-dump, done under the lock), and what to record once it is appended."""
-
-    rv: Review
-    path: Path
-    identity: list[int]
-    entry: dict[str, Any]
-    append: Append | None = None
-    cache_line: bytes = b""
-    summary: dict[str, Any] | None = None
-    loaded: Loaded | None = None  # kept only for a re-dump
-
-
-def _fragment(reviewer: Reviewer, entry: dict[str, Any]) -> tuple[bytes, dict[str, Any], str]:
-    """The checked [[reviews]] fragment of an entry, its parse and its key, once per distinct
-    entry in a run (repr tells a date from a string and 1 from 1.0, so equal reprs are the same
-    TOML)."""
-    key = repr(entry)
-    if key not in reviewer._fragments:
-        reviewer._fragments[key] = checked_fragment(entry)
-    return (*reviewer._fragments[key], key)
-
-
-def _stage(reviewer: Reviewer, loaded: Loaded, rv: Review) -> _Staged:
-    """Plan the append of the record's new review as TOML text (nothing is written yet)."""
-    entry = review_entry(rv)
-    fragment, parsed, key = _fragment(reviewer, entry)
-    plan = appended(loaded.raw, loaded.view["reviews"], loaded.hits, fragment)
-    if plan is None:
-        return _Staged(rv, loaded.path, loaded.identity, entry, loaded=loaded)
-    suffix, last, hits = plan
-    view = view_after_review(loaded.view, parsed)
-    line = b""
-    if loaded.cached:
-        hasher = loaded.hasher.copy()
-        hasher.update(suffix)
-        if (key, last) not in reviewer._fragments:
-            reviewer._fragments[key, last] = review_op(parsed, last)
-        op = reviewer._fragments[key, last]
-        line = review_cache_line(loaded, hasher.hexdigest().encode(), view, hits, op)
-    return _Staged(rv, loaded.path, loaded.identity, entry,
-                   Append(str(loaded.path), len(loaded.raw), loaded.sha.decode(), suffix), line,
-                   summary_json(loaded.path, view))
-
-
-def _add_review(entry: dict[str, Any], data: dict[str, Any]) -> None:
-    """Append a review entry to a record's data (the change of a re-dump)."""
-    data.setdefault("reviews", []).append(entry)
-
-
-def _commit(decisions: Path, staged: list[_Staged], side: int | None) -> dict[str, list[Any]]:
-    """Save a batch of staged reviews under the records lock: appended all or none, with one
-    sync for the lot; a record changed since it was read is re-read and re-dumped instead.
-    Returns the index entries of the files written.
-
-    `side` None: the lock is taken here. 0 or 1: the run holds it for its two processes, which
-    may commit at once (to files of their own), each with its own journal."""
-    written: dict[str, list[Any]] = {}
-    with record_lock(decisions) if side is None else nullcontext():
-        ready: list[_Staged] = []
-        redo: list[_Staged] = []
-        for s in staged:
-            (ready if s.append is not None and unchanged(s.path, s.identity) else redo).append(s)
-        stats = append_all(journal_paths(decisions)[side or 0],
-                           [s.append for s in ready if s.append is not None])
-        for s in ready:
-            st = stats.get(str(s.path))
-            if st is None:  # changed between the check and the append
-                redo.append(s)
-                continue
-            if s.cache_line:  # after the sync: the cache need not be durable, only checked
-                cache_append(s.path, s.cache_line)
-            entry = index_entry(s.path, summary=s.summary, st=st)
-            if entry:
-                written[s.path.name] = entry
-            s.rv.saved = True
-        for s in redo:
-            known = (s.loaded.raw, s.loaded.data) if s.loaded is not None else None
-            data = rewrite_record(s.path, partial(_add_review, s.entry), known=known)
-            entry = index_entry(s.path, data)
-            if entry:
-                written[s.path.name] = entry
-            s.rv.saved = True
-    return written
-
-
-def _record_data(loaded: Loaded) -> dict[str, Any]:
-    """A loaded record's parse: review_view asks for it only when its inputs are new to the run,
-    and a cached record is then replayed or parsed."""
-    return loaded.data
-
-
-def _review_paths(reviewer: Reviewer, paths: list[Path], ids: list[str] | None, save: bool,
-                  decisions: Path, side: int | None = None) -> Part:
-    """Review `paths` in order, saving in batches; returns the reviews and the index entries of
-    the files written."""
-    today = reviewer.today
-    reviews: list[Review] = []
-    written: dict[str, list[Any]] = {}  # index entries, not records: 10,000 records won't fit
-    staged: list[_Staged] = []
-    for path in paths:
-        # ids may repeat (record_files' names cannot): save before reading one again
-        if len(staged) >= STAGE_CHUNK or (ids and path in {s.path for s in staged}):
-            written.update(_commit(decisions, staged, side))
-            staged = []
-        try:
-            loaded = load_record(path)
-        except InputError as e:
-            if ids is not None:
-                raise
-            reviews.append(Review(id=path.stem, date=today, error=e.message))
-            continue
-        try:
-            view = loaded.view
-            if ids is None and view["status"] not in LIVE:
-                continue  # rejected, superseded and deprecated records are history, not reviewed
-            rv = reviewer.review_view(view, path.stem, partial(_record_data, loaded))
-        except (KeyError, TypeError, ValueError, AttributeError) as e:
-            if ids is not None:
-                raise InputError(f"malformed record: {e}", file=str(path)) from None
-            reviews.append(Review(id=path.stem, date=today, error=f"malformed record: {e}"))
-            continue
-        if save:
-            staged.append(_stage(reviewer, loaded, rv))
-        reviews.append(rv)
-    if staged:
-        written.update(_commit(decisions, staged, side))
-    return reviews, written
-
-
-PARALLEL_MIN = 2000  # records: below this, forking a second process does not pay
-
-
-def _can_fork() -> bool:
-    """A second process by fork: it inherits the loaded engine and the run's settings without
-    pickling them. Forking a process that runs other threads (the app) is unsafe."""
-    return (os.cpu_count() or 1) > 1 and "fork" in mp.get_all_start_methods() \
-        and threading.active_count() == 1
-
-
-PR_SET_PDEATHSIG = 1  # prctl(2) option, from <linux/prctl.h>
-
-
-def _die_with(parent: int) -> None:
-    """In a forked child: be killed (SIGKILL) when `parent` dies, on Linux.
-
-    The child shares the run's records lock, and it must keep it: it appends under it, and a
-    child that let go while still appending could be interleaved with the next lock holder's
-    changes. So the lock has to die with the run: the child dies with its parent. A parent
-    killed before prctl took effect has already left the child an orphan: getppid() tells."""
-    if sys.platform.startswith("linux"):
-        try:
-            import ctypes
-
-            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        except (OSError, AttributeError):
-            pass  # no prctl: a send to a dead parent still fails (see _in_two) and ends it
-    if os.getppid() != parent:
-        os._exit(1)
-
-
-def _in_two(mine: Callable[[], Part], theirs: Callable[[], Part]) -> tuple[Part, Part]:
-    """mine() here and theirs() in a forked child, at once; the child's result comes back
-    pickled. A computation whose inputs both halves share is done once on each side.
-
-    The child never outlives the parent (`_die_with`), and it closes its copy of the pipe's
-    reading end: a send to a parent that is gone then fails at once (EPIPE) instead of
-    waiting for ever for a reader that is the child itself."""
-    ctx = mp.get_context("fork")
-    receiver, sender = ctx.Pipe(duplex=False)
-    parent = os.getpid()
-
-    def child() -> None:
-        _die_with(parent)
-        receiver.close()
-        try:
-            out: tuple[str, Any] = ("ok", theirs())
-        except BaseException as e:  # noqa: BLE001 - every failure goes back to the parent
-            out = ("error", e)
-        try:
-            sender.send(out)
-        except Exception:  # an exception that does not pickle
-            sender.send(("error", RuntimeError(f"review process failed: {out[1]!r}")))
-
-    proc = ctx.Process(target=child, daemon=True)
-    proc.start()
-    sender.close()
-    try:
-        here = mine()
-    finally:  # also when this side failed: the child's records are saved or cleaned up first
-        try:
-            status, there = receiver.recv()
-        except EOFError:
-            status, there = "error", RuntimeError("the second review process died")
-        proc.join()
-    if status == "error":
-        raise there
-    return here, there
-
-
 def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
                    actuals: dict[str, float] | None = None, save: bool = True,
                    tallies_source: TalliesSource | None = None) -> list[Review]:
-    """Review the named records (bad ids raise), or every live record when `ids` is None
-    (unreadable files are reported in their Review and the rest go on).
+    """Review the named decisions (bad ids raise), or every live one when `ids` is None
+    (unreadable ones are reported in their Review and the rest go on).
 
-    Saving appends each review to its file as TOML text (the rest of the file is left byte for
-    byte), in batches: all or none, one sync for the lot (estimators.atomic.append_all), so a
-    crash leaves every record either as it was or with its new review. A review of many
-    records runs in two processes.
+    Saving files each review as its own new file beside its decision
+    (`RecordStore.add_review`): nothing is edited, so a crash leaves whole files only and
+    reviews made at once, here or in another clone, never collide. One sync for the lot.
     """
+    store = RecordStore(ws)
     reviewer = Reviewer(ws, today, actuals, tallies_source)
-    if ids is None:
-        paths = record_files(ws.decisions)
-    else:
-        paths = [record_path(ws.decisions, i) for i in ids]
-
-    if ids is None and len(paths) >= PARALLEL_MIN and _can_fork():
-        half = len(paths) // 2
-
-        def side(i: int, part: list[Path]) -> Callable[[], Part]:
-            return lambda: _review_paths(reviewer, part, ids, save, ws.decisions, i)
-
-        # The run holds the records lock for both processes (the child shares it), so each
-        # saves its half when it is ready, at once, each with its own journal; reads lock
-        # only the file they read, so neither waits for the other's batch either.
-        with record_lock(ws.decisions):
-            (reviews, written), (more, written_more) = _in_two(side(0, paths[:half]),
-                                                               side(1, paths[half:]))
-        reviews += more
-        written.update(written_more)
-    else:
-        reviews, written = _review_paths(reviewer, paths, ids, save, ws.decisions)
-    index_written(ws.decisions, written)
+    targets = store.ids() if ids is None else [store.resolve(i) for i in ids]
+    reviews: list[Review] = []
+    for record_id in targets:
+        try:
+            state = store.get(record_id)
+        except InputError as e:
+            if ids is not None:
+                raise
+            reviews.append(Review(id=record_id, date=today, error=e.message))
+            continue
+        if ids is None and state.status not in LIVE:
+            continue  # rejected, superseded and deprecated decisions are history
+        rv = reviewer.review_state(state)
+        if save:
+            store.add_review(record_id, ReviewEntry.model_validate(review_entry(rv)),
+                             sync=False)
+            rv.saved = True
+        reviews.append(rv)
+    if save and reviews:
+        os.sync()
     return reviews
