@@ -44,7 +44,7 @@ from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.safefile import read_capped, read_toml
 from rubrics.evals import health
-from rubrics.evals.native_csv import COLUMNS
+from rubrics.evals.native_csv import native_csv_bytes
 from rubrics.evals.results import EvalResult
 from rubrics.evals.safeio import DEFAULT_LIMITS, Limits
 from rubrics.evals.store import EvalStore, ImportReport, RunRemoval, RunReport, _move_aside
@@ -484,7 +484,7 @@ def _export(ws: Workspace, store: EvalStore, stamp: str, limits: Limits) -> list
         names[run.source_sha256] = run.source_name
     note = f"migrated from evals.sqlite on {stamp[:8]}"
     for sha in sorted(by_source):
-        data = _native_csv(by_source[sha])
+        data = native_csv_bytes(by_source[sha])
         new_sha = hashlib.sha256(data).hexdigest()
         sidecar = ws.evals_dir / f"{new_sha}.toml"
         if sidecar.exists():
@@ -493,19 +493,3 @@ def _export(ws: Workspace, store: EvalStore, stamp: str, limits: Limits) -> list
         create_exclusive(sidecar, _sidecar_bytes(kept.name, "native", "", "", False, "",
                                                  names[sha], note))
     return notes
-
-
-def _native_csv(results: list[EvalResult]) -> bytes:
-    """Results as a native CSV (the runner's format); errored cases say `error`."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for r in results:
-        passed = "error" if r.passed is None else str(int(r.passed))
-        score = "" if r.score is None else repr(r.score)
-        w.writerow([r.case_id, r.suite, r.model, r.vendor, r.difficulty, r.kind, passed, score,
-                    r.run_id, r.timestamp])
-    return buf.getvalue().encode()

@@ -22,9 +22,7 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
-import io
 import ipaddress
 import json
 import os
@@ -42,7 +40,8 @@ from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.redact import mask_secrets
 from rubrics.evals.files import import_file, open_store
-from rubrics.evals.native_csv import COLUMNS
+from rubrics.evals.native_csv import native_csv_bytes
+from rubrics.evals.results import fast_result
 from rubrics.evals.store import ImportReport
 from rubrics.evals.suites import Suite, SuiteCase, load_suite
 
@@ -479,18 +478,10 @@ async def _run_cases(plan: RunPlan, key: str | None,
 
 def results_csv(plan: RunPlan) -> bytes:
     """The native results CSV of every finished case, in suite order."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for case in plan.cases:
-        o = plan.done.get(case.id)
-        if o is None:
-            continue
-        passed = "error" if o.passed is None else str(int(o.passed))
-        score = "" if o.score is None else f"{o.score:g}"
-        w.writerow([case.id, plan.suite.name, plan.model, plan.vendor, case.difficulty, case.kind,
-                    passed, score, plan.run_id, o.timestamp])
-    return buf.getvalue().encode()
+    return native_csv_bytes(
+        fast_result(case.id, plan.suite.name, plan.model, plan.vendor, case.difficulty,
+                    case.kind, o.passed, o.score, plan.run_id, o.timestamp)
+        for case in plan.cases if (o := plan.done.get(case.id)) is not None)
 
 
 def execute(plan: RunPlan, workspace: Workspace, progress: ProgressFn | None = None) -> RunSummary:
