@@ -238,7 +238,7 @@ def _sidecar_bytes(data_name: str, fmt: str, suite: str, suite_file: str, allow_
 def import_file(ws: Workspace, path: Path | str, format: str | None = None,
                 suite: str | None = None, *, allow_partial: bool = False,
                 metric: str | None = None, limits: Limits = DEFAULT_LIMITS,
-                note: str = "", notify: Notify | None = None) -> ImportReport:
+                notify: Notify | None = None) -> ImportReport:
     """Import one eval file into the workspace: check it, keep it in evals/, then cache it.
 
     Bad input raises InputError before anything is written. A file already kept (same
@@ -268,7 +268,7 @@ def import_file(ws: Workspace, path: Path | str, format: str | None = None,
         kept = _keep_data(ws, sha, data)
         created = create_exclusive(sidecar, _sidecar_bytes(
             kept.name, pending.report.format, suite_name, suite_ref, allow_partial,
-            metric or "", path.name, note))
+            metric or "", path.name, ""))
         try:
             return store.commit_import(pending, kept=[sidecar.name])
         except BaseException:
