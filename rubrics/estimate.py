@@ -199,6 +199,29 @@ def fx_message(conv: Conversion) -> Message:
                rate=conv.rate, path=path, date=str(conv.date))
 
 
+def price_candidate(spec: Spec, i: int, row: PriceRow, counts: dict[str, PartCount],
+                    t: Traffic, as_of: dt.date, convert: Callable[[float], Conversion],
+                    source: str | None = None) -> CandidateEstimate:
+    """Candidate `i` priced on `row` from its token `counts`: cost per call (`convert` takes it
+    into the spec's currency), monthly cost, capacity against its rate-limit tier, warnings and
+    the hard constraint that rules it out, if one does."""
+    shape = shape_of(spec, counts)
+    call = cost_per_call(shape, row)
+    fx = convert(call.per_call)
+    tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
+    latency = spec.constraints.max_p95_latency_ms  # Little's law for requests in flight
+    cap = capacity(row.id, tiers_of(row), Need(t.peak_qps, tpm, latency), row.source,
+                   spec.candidates[i].rate_limit_tier, f"candidates[{i}].rate_limit_tier", source)
+    warnings: list[str] = [raise_limit_text(cap)] if cap.status == "over" else []
+    if end_of_life := lifecycle_message(row, as_of):
+        warnings.append(end_of_life)
+    return CandidateEstimate(
+        model=spec.candidates[i].model, row=row, counts=counts, shape=shape, call=call, fx=fx,
+        currency=spec.currency, cost_per_call=fx.amount,
+        monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, capacity=cap,
+        warnings=warnings, excluded=hard_constraint_problem(spec, row, shape))
+
+
 def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | None = None,
              progress: Progress | None = None, prompt_roots: Sequence[Path] = (),
              source: str | None = None) -> Estimate:
@@ -211,30 +234,17 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
     texts = prompt_texts(spec, base_dir, prompt_roots, source)
     t = traffic(load_of(spec))
     rates = RateSet(catalogue.fx, as_of)
-    latency = spec.constraints.max_p95_latency_ms  # Little's law for requests in flight
     out: list[CandidateEstimate] = []
     for i, row in enumerate(rows_for(spec, catalogue, as_of)):
         counts = count_parts(spec, texts, row, progress)
-        shape = shape_of(spec, counts)
-        call = cost_per_call(shape, row)
-        try:
-            fx = rates.convert(call.per_call, row.currency, spec.currency)
-        except InputError as e:
-            raise InputError(e.message, where=f"candidates[{i}] / currency") from None
-        tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
-        cap = capacity(row.id, tiers_of(row), Need(t.peak_qps, tpm, latency), row.source,
-                       spec.candidates[i].rate_limit_tier, f"candidates[{i}].rate_limit_tier",
-                       source)
-        warnings: list[str] = [raise_limit_text(cap)] if cap.status == "over" else []
-        if end_of_life := lifecycle_message(row, as_of):
-            warnings.append(end_of_life)
-        out.append(CandidateEstimate(
-            model=spec.candidates[i].model, row=row, counts=counts, shape=shape, call=call, fx=fx,
-            currency=spec.currency, cost_per_call=fx.amount,
-            monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, capacity=cap,
-            warnings=warnings,
-            excluded=hard_constraint_problem(spec, row, shape),
-        ))
+
+        def convert(amount: float, i: int = i, row: PriceRow = row) -> Conversion:
+            try:
+                return rates.convert(amount, row.currency, spec.currency)
+            except InputError as e:
+                raise InputError(e.message, where=f"candidates[{i}] / currency") from None
+
+        out.append(price_candidate(spec, i, row, counts, t, as_of, convert, source))
     return Estimate(spec=spec, as_of=as_of, traffic=t, candidates=out, texts=texts)
 
 
