@@ -168,13 +168,6 @@ class Conversion:
                 f"{STALE_AFTER_DAYS} days): pin a current rate with [[fx]] in prices.local.toml "
                 "or refresh the catalogue")
 
-    def describe(self) -> str:
-        """One line naming the rate, its path, date and origin, e.g. for a price note."""
-        if not self.rows:
-            return f"{self.frm} (no conversion)"
-        pin = ", local pin" if self.local else ""
-        return f"{self.frm}->{self.to} at {self.rate:.6g} ({self.path}{pin}, {self.date})"
-
     def to_json(self) -> dict[str, Any] | None:
         """The conversion as plain data (None when no conversion was needed)."""
         if not self.rows:

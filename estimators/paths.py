@@ -21,12 +21,23 @@ class Workspace:
         return self.root / "decisions"
 
     @property
+    def evals_dir(self) -> Path:
+        """Imported eval files and their sidecars: the truth, shared (e.g. through git)."""
+        return self.root / "evals"
+
+    @property
     def cache_dir(self) -> Path:
-        """Indexes rebuilt from the files (never shared: the workspace's .gitignore lists it)."""
+        """Caches rebuilt from the files; never shared (the workspace .gitignore names it)."""
         return self.root / ".cache"
 
     @property
     def evals_db(self) -> Path:
+        """The SQLite eval store: a cache of evals/, rebuilt when missing, stale or damaged."""
+        return self.cache_dir / "evals.sqlite"
+
+    @property
+    def legacy_evals_db(self) -> Path:
+        """Where the eval store was before evals/ existed; migrated into evals/ once."""
         return self.root / "evals.sqlite"
 
     @property

@@ -206,17 +206,26 @@ class PriceRow(_Strict):
 RETIREMENT_NOTICE_DAYS = 180
 
 
-def lifecycle_warning(row: PriceRow, as_of: dt.date) -> str | None:
-    """What a candidate's user must know about its end of life on `as_of`, if anything."""
+def lifecycle_state(row: PriceRow, as_of: dt.date) -> tuple[str, dt.date] | None:
+    """The end of life to warn about on `as_of`: ("retired" | "retires" | "deprecated", date)."""
     then = as_of + dt.timedelta(days=RETIREMENT_NOTICE_DAYS)
     if row.retired_on and row.retired_on <= as_of:
-        text = f"retired on {row.retired_on}: the vendor may refuse or re-route calls to {row.id}"
-    elif row.retired_on and row.retired_on <= then:
-        text = f"retires on {row.retired_on}"
-    elif row.deprecated_on and row.deprecated_on <= then:
-        text = f"deprecated on {row.deprecated_on}"
-    else:
+        return "retired", row.retired_on
+    if row.retired_on and row.retired_on <= then:
+        return "retires", row.retired_on
+    if row.deprecated_on and row.deprecated_on <= then:
+        return "deprecated", row.deprecated_on
+    return None
+
+
+def lifecycle_warning(row: PriceRow, as_of: dt.date) -> str | None:
+    """What a candidate's user must know about its end of life on `as_of`, if anything (English;
+    rubrics.estimate.lifecycle_message says the same in any language)."""
+    if (state := lifecycle_state(row, as_of)) is None:
         return None
+    kind, day = state
+    text = {"retired": f"retired on {day}: the vendor may refuse or re-route calls to {row.id}",
+            "retires": f"retires on {day}", "deprecated": f"deprecated on {day}"}[kind]
     return text + (f"; successor: {row.successor}" if row.successor else "")
 
 

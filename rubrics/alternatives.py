@@ -23,6 +23,7 @@ from rubrics.economics import (
     one_time_total,
 )
 from rubrics.estimate import CandidateEstimate
+from rubrics.messages import sentence
 from rubrics.spec import Spec, likely
 
 
@@ -33,7 +34,7 @@ class Alternative:
     roi: float
     monthly_cost: float
     one_time: float
-    note: str
+    note: str  # a `Sentence`: English text that renders in any language
 
 
 def _alt(name: str, f: Figures, one_time: float, note: str) -> Alternative:
@@ -46,7 +47,7 @@ def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values:
     converted as of the estimate's date like the candidates."""
     a = spec.alternatives
     months = spec.costs.amortize_months
-    out = [Alternative("do nothing", 0.0, 0.0, 0.0, 0.0, "keep today's process")]
+    out = [Alternative("do nothing", 0.0, 0.0, 0.0, 0.0, sentence("alt_note.nothing"))]
     coverage = likely(a.rules_coverage)
     rules_one_time, rules_monthly = likely(a.rules_one_time), likely(a.rules_monthly)
     tasks = None
@@ -58,7 +59,7 @@ def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values:
         rules = figures(tasks * coverage, 0.0, 1.0, rules_values, rules_one_time, rules_monthly,
                         months, target_roi)
         out.append(_alt("rules only", rules, rules_one_time,
-                        f"logic handles {coverage:.0%} of tasks; the rest get no help"))
+                        sentence("alt_note.rules", coverage=coverage)))
         ai = candidate_figures(spec, chosen, p, values, target_roi)
         rest = figures(tasks * (1 - coverage), float(ai.cost_per_task), p, values,
                        one_time_total(values), monthly_fixed_total(values), months, target_roi)
@@ -67,7 +68,7 @@ def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values:
         out.append(Alternative(
             "rules + AI", combined_nmb, combined_nmb / combined_cost if combined_cost else 0.0,
             combined_cost, rules_one_time + one_time_total(values),
-            f"logic first on {coverage:.0%}, {chosen.model} on the rest"))
+            sentence("alt_note.rules_ai", coverage=coverage, model=chosen.model)))
     if a.embedding_model and tasks is not None and likely(a.embedding_coverage) > 0:
         row = catalogue.lookup(a.embedding_model, as_of)
         fx = RateSet(catalogue.fx, as_of).convert(1.0, row.currency, spec.currency)
@@ -77,5 +78,5 @@ def alternatives(spec: Spec, chosen: CandidateEstimate | None, p: float, values:
         emb = figures(tasks, emb_cost, share, emb_values, values["costs.one_time"],
                       values["costs.monthly_fixed"], months, target_roi)
         out.append(_alt("embeddings only", emb, values["costs.one_time"],
-                        f"{a.embedding_model} retrieval answers {share:.0%} of tasks"))
+                        sentence("alt_note.embeddings", model=a.embedding_model, share=share)))
     return out

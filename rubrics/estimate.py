@@ -12,11 +12,12 @@ import numpy as np
 
 from estimators.cost import CallCost, CallShape, context_problem, cost_per_call
 from estimators.errors import InputError
-from estimators.fx import Conversion, RateSet
-from estimators.prices import Catalogue, PriceRow, lifecycle_warning
+from estimators.fx import STALE_AFTER_DAYS, Conversion, RateSet
+from estimators.prices import Catalogue, PriceRow, lifecycle_state
 from estimators.tokens import count_tokens, tokenizer_for
 from estimators.traffic import Load, Traffic, peak_tpm, traffic
 from rubrics.capacity import Capacity, Need, capacity, raise_limit_text, tiers_of
+from rubrics.messages import Message, Sentence, msg, plain, sentence
 from rubrics.spec import PROMPT_PARTS, Spec, likely, prompt_texts
 
 Progress = Callable[[str, int, int], None]  # (label, done, total)
@@ -42,7 +43,7 @@ class CandidateEstimate:
     monthly_cost: float
     peak_tpm: float
     capacity: Capacity  # peak need against the vendor's rate-limit tier
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # `Sentence`s, stored as English text
     excluded: str | None = None  # why a hard constraint rules this candidate out
 
     @property
@@ -80,7 +81,8 @@ class Estimate:
         """Stale-rate warnings of the candidates' conversions, once each. They are shown, never
         made verdict conditions: a USD report that needs no conversion would otherwise judge
         differently from a EUR one."""
-        return list(dict.fromkeys(c.fx.warning for c in self.candidates if c.fx.warning))
+        said = [stale_fx_message(c.fx) for c in self.candidates if c.fx.warning]
+        return list(dict.fromkeys(said))
 
 
 def load_of(spec: Spec) -> Load:
@@ -151,17 +153,73 @@ def shape_of(spec: Spec, counts: dict[str, PartCount]) -> CallShape:
 
 
 def hard_constraint_problem(spec: Spec, row: PriceRow, shape: CallShape) -> str | None:
-    """Why a candidate is ruled out by residency, latency or context length, if it is."""
+    """Why a candidate is ruled out by residency, latency or context length, if it is (a
+    `Sentence`, except the context check's English text from estimators.cost)."""
     need = spec.constraints.data_residency
     if need and row.regions and not set(need) & set(row.regions):
-        return (f"data residency: must serve from {', '.join(need)}; {row.id} serves from "
-                f"{', '.join(row.regions)}")
+        return sentence("excl.residency", need=", ".join(need), model=row.id,
+                        regions=", ".join(row.regions))
     if need and not row.regions:
-        return f"data residency: must serve from {', '.join(need)}; {row.id}'s regions are unknown"
+        return sentence("excl.residency_unknown", need=", ".join(need), model=row.id)
     limit = spec.constraints.max_p95_latency_ms
     if limit and row.p95_latency_ms and row.p95_latency_ms > limit:
-        return f"p95 latency {row.p95_latency_ms:,} ms exceeds the limit of {limit:,.0f} ms"
+        return sentence("excl.latency", latency=row.p95_latency_ms, limit=limit)
     return context_problem(shape, row)
+
+
+def lifecycle_message(row: PriceRow, as_of: dt.date) -> Sentence | None:
+    """What a candidate's user must know about its end of life on `as_of`, if anything."""
+    if (state := lifecycle_state(row, as_of)) is None:
+        return None
+    kind, day = state
+    said = msg(f"life.{kind}", date=str(day), model=row.id)
+    return Sentence(msg("life.successor", warning=said, successor=row.successor)
+                    if row.successor else said)
+
+
+def stale_fx_message(conv: Conversion) -> Sentence:
+    """The warning when a conversion uses a rate older than STALE_AFTER_DAYS."""
+    assert conv.date is not None
+    return sentence("fx.stale", frm=conv.frm, to=conv.to, date=str(conv.date),
+                    days=(conv.as_of - conv.date).days, as_of=str(conv.as_of),
+                    limit=STALE_AFTER_DAYS)
+
+
+def fx_message(conv: Conversion) -> Message:
+    """The rate of a conversion, its path, date and origin, e.g. for a price note."""
+    if not conv.rows:
+        return msg("fx.none", frm=conv.frm)
+    path = plain(conv.path)
+    for prefix, key in (("cross via ", "fx.cross_via"), ("via ", "fx.via")):
+        if conv.path.startswith(prefix):
+            path = msg(key, via=conv.path.removeprefix(prefix))
+    if conv.path in ("direct", "inverse"):
+        path = msg(f"fx.{conv.path}")
+    return msg("fx.local" if conv.local else "fx.rate", frm=conv.frm, to=conv.to,
+               rate=conv.rate, path=path, date=str(conv.date))
+
+
+def price_candidate(spec: Spec, i: int, row: PriceRow, counts: dict[str, PartCount],
+                    t: Traffic, as_of: dt.date, convert: Callable[[float], Conversion],
+                    source: str | None = None) -> CandidateEstimate:
+    """Candidate `i` priced on `row` from its token `counts`: cost per call (`convert` takes it
+    into the spec's currency), monthly cost, capacity against its rate-limit tier, warnings and
+    the hard constraint that rules it out, if one does."""
+    shape = shape_of(spec, counts)
+    call = cost_per_call(shape, row)
+    fx = convert(call.per_call)
+    tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
+    latency = spec.constraints.max_p95_latency_ms  # Little's law for requests in flight
+    cap = capacity(row.id, tiers_of(row), Need(t.peak_qps, tpm, latency), row.source,
+                   spec.candidates[i].rate_limit_tier, f"candidates[{i}].rate_limit_tier", source)
+    warnings: list[str] = [raise_limit_text(cap)] if cap.status == "over" else []
+    if end_of_life := lifecycle_message(row, as_of):
+        warnings.append(end_of_life)
+    return CandidateEstimate(
+        model=spec.candidates[i].model, row=row, counts=counts, shape=shape, call=call, fx=fx,
+        currency=spec.currency, cost_per_call=fx.amount,
+        monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, capacity=cap,
+        warnings=warnings, excluded=hard_constraint_problem(spec, row, shape))
 
 
 def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | None = None,
@@ -176,30 +234,17 @@ def estimate(spec: Spec, base_dir: Path, catalogue: Catalogue, as_of: dt.date | 
     texts = prompt_texts(spec, base_dir, prompt_roots, source)
     t = traffic(load_of(spec))
     rates = RateSet(catalogue.fx, as_of)
-    latency = spec.constraints.max_p95_latency_ms  # Little's law for requests in flight
     out: list[CandidateEstimate] = []
     for i, row in enumerate(rows_for(spec, catalogue, as_of)):
         counts = count_parts(spec, texts, row, progress)
-        shape = shape_of(spec, counts)
-        call = cost_per_call(shape, row)
-        try:
-            fx = rates.convert(call.per_call, row.currency, spec.currency)
-        except InputError as e:
-            raise InputError(e.message, where=f"candidates[{i}] / currency") from None
-        tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
-        cap = capacity(row.id, tiers_of(row), Need(t.peak_qps, tpm, latency), row.source,
-                       spec.candidates[i].rate_limit_tier, f"candidates[{i}].rate_limit_tier",
-                       source)
-        warnings = [raise_limit_text(cap)] if cap.status == "over" else []
-        if end_of_life := lifecycle_warning(row, as_of):
-            warnings.append(end_of_life)
-        out.append(CandidateEstimate(
-            model=spec.candidates[i].model, row=row, counts=counts, shape=shape, call=call, fx=fx,
-            currency=spec.currency, cost_per_call=fx.amount,
-            monthly_cost=fx.amount * t.calls_per_month, peak_tpm=tpm, capacity=cap,
-            warnings=warnings,
-            excluded=hard_constraint_problem(spec, row, shape),
-        ))
+
+        def convert(amount: float, i: int = i, row: PriceRow = row) -> Conversion:
+            try:
+                return rates.convert(amount, row.currency, spec.currency)
+            except InputError as e:
+                raise InputError(e.message, where=f"candidates[{i}] / currency") from None
+
+        out.append(price_candidate(spec, i, row, counts, t, as_of, convert, source))
     return Estimate(spec=spec, as_of=as_of, traffic=t, candidates=out, texts=texts)
 
 

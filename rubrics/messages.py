@@ -56,6 +56,8 @@ def plain(text: str) -> Message:
 def _json(value: Any) -> Any:
     if isinstance(value, Message):
         return value.to_json()
+    if isinstance(value, Sentence):
+        return value.message.to_json()
     if isinstance(value, (list, tuple)):
         return [_json(v) for v in value]
     return value
@@ -83,8 +85,8 @@ class _Formatter(string.Formatter):
         self.lang = lang
 
     def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Message):
-            return render(value, self.lang)
+        if isinstance(value, (Message, Sentence)):
+            return say(value, self.lang)
         if isinstance(value, Mapping) and (m := from_json(value)) is not None:
             return render(m, self.lang)
         if isinstance(value, (list, tuple)):
@@ -103,6 +105,36 @@ def render(message: Message, lang: str = "en") -> str:
         return _Formatter(lang).vformat(template, (), dict(message.args))
     except (KeyError, ValueError, TypeError, IndexError):  # a damaged stored argument
         return f"{message.key} {dict(message.args)}"
+
+
+class Sentence(str):
+    """A core sentence kept as its English text, so that records and `--json` store a plain
+    string as before, which still carries its message for `say` to render in any language."""
+
+    message: Message
+
+    def __new__(cls, message: Message) -> Sentence:
+        said = super().__new__(cls, render(message, "en"))
+        said.message = message
+        return said
+
+    def __reduce__(self) -> tuple[type[Sentence], tuple[Message]]:
+        """Copies and pickles are made from the message (dataclasses.asdict deep-copies)."""
+        return Sentence, (self.message,)
+
+
+def sentence(key: str, **args: Any) -> Sentence:
+    """`msg(key, **args)` as a `Sentence`."""
+    return Sentence(Message(key, args))
+
+
+def say(value: Message | str, lang: str = "en") -> str:
+    """A message or a `Sentence` in `lang`; any other text (data, user text) as is."""
+    if isinstance(value, Message):
+        return render(value, lang)
+    if isinstance(value, Sentence):
+        return render(value.message, lang)
+    return value
 
 
 def text(key: str, lang: str = "en", **args: Any) -> str:
@@ -143,13 +175,15 @@ def fields(template: str) -> set[tuple[str, str]]:
 
 def detect_language(flag: str | None = None, environ: Mapping[str, str] | None = None,
                     preferred: str | None = None) -> str:
-    """`--lang` wins; else the first locale variable that is set decides (zh* -> Chinese); else
-    `preferred` (a spec's `[output] lang`); else English."""
+    """`--lang` wins; else `preferred` (a spec's `[output] lang`, chosen for this feature);
+    else the first locale variable that is set decides (zh* -> Chinese); else English."""
     if flag in LANGUAGES:
         return flag
+    if preferred in LANGUAGES:
+        return preferred
     env = os.environ if environ is None else environ
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(var)
         if value and value not in ("C", "POSIX", "C.UTF-8"):
             return "zh" if value.lower().startswith("zh") else "en"
-    return preferred if preferred in LANGUAGES else "en"
+    return "en"

@@ -55,13 +55,12 @@ def evals_for(ws: Workspace, spec: Spec, files: list[Path],
               suite_file: Path | None = None) -> tuple[dict[tuple[str, str, str], Tally],
                                                        dict[str, Any]]:
     """Import `files` into the workspace's eval store, then the spec suite's tallies from it."""
-    from rubrics.evals.store import EvalStore
+    from rubrics.evals.files import import_file, open_store
 
     ws.root.mkdir(parents=True, exist_ok=True)
     suite = spec.quality.suite
-    with EvalStore(ws.evals_db) as store:
-        imported = [store.import_file(f, suite=str(suite_file) if suite_file else None)
-                    for f in files]
+    imported = [import_file(ws, f, suite=str(suite_file) if suite_file else None) for f in files]
+    with open_store(ws) as store:
         tallies, suite_hash = store.suite_tallies(suite) if suite else ({}, "")
     rows = [{"model": m, "difficulty": d, "k": t.k, "n": t.n, "errors": t.errors,
              "approximate": t.approximate, "run_ids": list(t.run_ids)}

@@ -279,14 +279,14 @@ def record_tallies(record: dict[str, Any], suite: str) -> dict[tuple[str, str, s
 def store_tallies(ws: Workspace, suite: str) -> Newest:
     """The newest tallies of `suite` from the workspace's eval store (compared on one case
     set, as `decide` does), or why there are none."""
-    if not ws.evals_db.exists():
+    if not (ws.evals_dir.is_dir() or ws.legacy_evals_db.exists()):
         return _no_tallies(msg("review.note.no_store"))
     try:
-        from rubrics.evals.store import EvalStore
+        from rubrics.evals.files import open_store
     except ImportError:
         return _no_tallies(msg("review.note.no_store_build"))
     try:
-        with EvalStore(ws.evals_db) as store:
+        with open_store(ws) as store:
             tallies, suite_hash = store.suite_tallies(suite)
     except (InputError, sqlite3.Error) as e:
         return _no_tallies(msg("review.note.store_unreadable", error=str(e)))

@@ -288,6 +288,13 @@ class Commit(_Strict):
     review_after_days: int = Field(default=90, ge=1, le=3650)
 
 
+class Output(_Strict):
+    """How the feature's results are shown: `lang` ("en" or "zh") is the language of the
+    sentences when no --lang is given (it beats the locale: chosen for this feature)."""
+
+    lang: Literal["en", "zh"] | None = None
+
+
 class Spec(_Strict):
     schema_: Literal["scopecard.spec/1"] = Field(alias="schema")
     title: str = Field(min_length=1, max_length=200)
@@ -304,6 +311,7 @@ class Spec(_Strict):
     candidates: list[Candidate] = Field(min_length=1, max_length=50)
     commit: Commit = Field(default_factory=Commit)
     kill_criteria: list[KillCriterion] = Field(default_factory=list)  # replaces the generated ones
+    output: Output | None = None
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

@@ -28,7 +28,7 @@ from rubrics.capability import Check, Status, check, combine
 from rubrics.economics import Distribution, Figures, candidate_figures, point_values, posterior_mean, simulate
 from rubrics.estimate import CandidateEstimate, Estimate
 from rubrics.evals.results import Tally
-from rubrics.messages import Message, msg, plain
+from rubrics.messages import Message, msg, plain, table
 from rubrics.scenarios import Rubric, Scenario, routes, rubric, scenario
 from rubrics.spec import METRIC_RANGES, KillCriterion, Spec, likely
 
@@ -157,7 +157,7 @@ def decide(est: Estimate, tallies: dict[tuple[str, str, str], Tally], catalogue:
     for r in results:
         if r.estimate.excluded:
             reasons.append(msg("verdict.excluded", model=r.estimate.model,
-                               why=plain(str(r.estimate.excluded))))
+                               why=r.estimate.excluded))
 
     if not eligible:
         verdict = Verdict.STOP
@@ -237,7 +237,7 @@ def economic_verdict(spec: Spec, chosen: CandidateResult, alts: list[Alternative
     if sc.human_review:
         conditions.append(msg("cond.human_review", share=sc.min_review_share,
                               scenario=msg(f"scenario.{sc.name}")))
-    conditions.extend(msg("cond.warning", model=name, warning=plain(w))
+    conditions.extend(msg("cond.warning", model=name, warning=w)
                       for w in chosen.estimate.warnings)
     cap = spec.commit.max_monthly_spend
     if cap is not None and d.monthly_ai_cost["p90"] > cap:
@@ -298,8 +298,15 @@ def _drivers(result: CandidateResult | None) -> list[Message]:
     """The top three inputs by NMB swing."""
     if result is None or result.distribution is None:
         return []
-    return [msg("driver", input=name, low=lo, high=hi)
+    return [msg("driver", input=input_label(name), low=lo, high=hi)
             for name, lo, hi in result.distribution.tornado[:3]]
+
+
+def input_label(name: str) -> Message:
+    """The human name of an economic input (a spec field path or `p (success rate)`); the path
+    itself when the tables have no name for it."""
+    key = f"input.{name}"
+    return msg(key) if key in table("en") else plain(name)
 
 
 def _spike(spec: Spec, est: Estimate, question: Message) -> dict[str, Message]:

@@ -29,11 +29,10 @@ from typing import Any
 
 import numpy as np
 
-from estimators.cost import cost_per_call
 from estimators.errors import InputError, close_names
-from estimators.prices import Catalogue, PriceRow, lifecycle_warning
-from estimators.traffic import peak_tpm, traffic
-from rubrics.capacity import Need, capacity, raise_limit_text, tiers_of
+from estimators.fx import Conversion
+from estimators.prices import Catalogue, PriceRow
+from estimators.traffic import traffic
 from rubrics.economics import (
     UNCERTAIN_FIELDS,
     distribution,
@@ -42,13 +41,7 @@ from rubrics.economics import (
     field_value,
     given_distributions,
 )
-from rubrics.estimate import (
-    Estimate,
-    PartCount,
-    hard_constraint_problem,
-    load_of,
-    shape_of,
-)
+from rubrics.estimate import Estimate, PartCount, load_of, price_candidate
 from rubrics.evals.results import Tally
 from rubrics.spec import METRIC_RANGES, Range, Spec, likely
 from rubrics.verdict import Decision, Verdict, decide
@@ -273,26 +266,17 @@ class WhatIf:
         made (only numbers given in the spec are taken anew) and changed prices."""
         base = self.decision.estimate
         t = traffic(load_of(spec))
-        latency = spec.constraints.max_p95_latency_ms
         out = []
         for i, c in enumerate(base.candidates):
             row = c.row.model_copy(update=prices.get(c.model, {}))
             counts = {part: PartCount(likely(given), "given", "stated in the spec")
                       if (given := getattr(spec.prompt, f"{part}_tokens", None)) is not None
                       else count for part, count in c.counts.items()}
-            shape = shape_of(spec, counts)
-            call = cost_per_call(shape, row)
-            fx = replace(c.fx, amount=call.per_call * c.fx.rate)
-            tpm = peak_tpm(t.peak_qps, shape.input_per_call + shape.output_per_call)
-            cap = capacity(row.id, tiers_of(row), Need(t.peak_qps, tpm, latency), row.source,
-                           spec.candidates[i].rate_limit_tier, f"candidates[{i}].rate_limit_tier")
-            warnings = [raise_limit_text(cap)] if cap.status == "over" else []
-            if end_of_life := lifecycle_warning(row, base.as_of):
-                warnings.append(end_of_life)
-            out.append(replace(c, row=row, counts=counts, shape=shape, call=call, fx=fx,
-                               cost_per_call=fx.amount, monthly_cost=fx.amount * t.calls_per_month,
-                               peak_tpm=tpm, capacity=cap, warnings=warnings,
-                               excluded=hard_constraint_problem(spec, row, shape)))
+
+            def convert(amount: float, fx: Conversion = c.fx) -> Conversion:
+                return replace(fx, amount=amount * fx.rate)  # the decided rate
+
+            out.append(price_candidate(spec, i, row, counts, t, base.as_of, convert))
         return replace(base, spec=spec, traffic=t, candidates=out)
 
 

@@ -46,14 +46,18 @@ def test_text_output(isolated: Path, capsys):
     assert "[ok  ] workspace" in capsys.readouterr().out
 
 
-def test_a_zero_byte_eval_store_fails_the_check(tmp_path: Path) -> None:
+def test_a_zero_byte_eval_store_is_named(tmp_path: Path) -> None:
     """SQLite opens a 0-byte file as an empty database; doctor asks the store's own check,
-    which says the results are gone."""
+    which says it is 0 bytes. The store is now a cache of evals/ (rebuilt without asking), so
+    a 0-byte cache is a warning; an old root store, which still holds the only copy, fails."""
     from estimators.paths import Workspace
     from rubrics.doctor import _eval_store
 
     ws = Workspace(tmp_path)
     ws.evals_db.parent.mkdir(parents=True, exist_ok=True)
     ws.evals_db.write_bytes(b"")
+    finding = _eval_store(ws)
+    assert finding.level == "warn" and "0 bytes" in finding.detail and "reindex" in finding.fix
+    ws.legacy_evals_db.write_bytes(b"")
     finding = _eval_store(ws)
     assert finding.level == "fail" and "0 bytes" in finding.detail

@@ -223,6 +223,10 @@ def test_run_grades_retries_and_keeps_the_key_secret(tmp_path: Path, serve, caps
     csv_rows = (ws.root / "runs" / "r1.csv").read_text().splitlines()
     assert csv_rows[0] == "case_id,suite,model,vendor,difficulty,kind,passed,score,run_id,timestamp"
     assert sum(r.split(",")[6] == "error" for r in csv_rows[1:]) == 3
+    # the results are kept in evals/ like any import (issue #17), with the suite file
+    kept = list(ws.evals_dir.glob("*.csv"))
+    assert [p.read_bytes() for p in kept] == [(ws.root / "runs" / "r1.csv").read_bytes()]
+    assert len(list((ws.evals_dir / "suites").glob("*.toml"))) == 1
 
     # retries: 500 twice then 200; 429 once; timeouts retried; 400 and malformed are not
     assert api.asked["Q flaky"] == 3 and api.asked["Q limited"] == 2

@@ -186,6 +186,7 @@ def test_no_eval_store_is_said_not_failed(test_workspace: Path) -> None:
     record_id, _ = make_record(test_workspace)
     for path in test_workspace.glob("evals.sqlite*"):  # decide may have filled one
         path.unlink()
+    shutil.rmtree(test_workspace / "evals", ignore_errors=True)  # ... and kept its files
     rv = only(test_workspace, record_id)
     assert rv.evals.note == "no eval store"
     assert "cheaper_model" not in flags(rv)
@@ -218,13 +219,12 @@ def _beta_chosen(home: Path) -> tuple[str, dict]:
 
 
 def test_the_real_eval_store_feeds_newest_evals(test_workspace: Path) -> None:
-    store_module = pytest.importorskip("rubrics.evals.store")
+    store_module = pytest.importorskip("rubrics.evals.files")
     record_id, _ = _beta_chosen(test_workspace)
     csv = write_evals(test_workspace.parent / "newer", "beta-chosen",
                       {"test/alpha": (200, 200), "test/beta": (200, 200), "test/yuan": (10, 200)},
                       run="r2", when="2026-04-01T10:00:00Z")
-    with store_module.EvalStore(Workspace(test_workspace).evals_db) as store:
-        store.import_file(csv)
+    store_module.import_file(Workspace(test_workspace), csv)
     rv = only(test_workspace, record_id)
     assert [c.model for c in rv.evals.cheaper] == ["test/alpha"]
     assert "cheaper_model" in flags(rv)

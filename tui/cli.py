@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in MODULES:
         module.register(sub, common)
+    cmd_evals.register_reindex(sub, common)  # rebuilds every cache, not only the eval store
     return parser
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.args import iso_date, seed, workspace_of
 from tui.output import EXIT_STOP, print_json, status_line
+
+if TYPE_CHECKING:  # annotations only: keep `scopecard --help` cheap
+    from rubrics.spec import Spec
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -19,6 +23,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--all-models", action="store_true",
                    help="also price the spec on every chat model in the catalogue")
     _prompt_root_option(p)
+    lang_option(p)
     p.set_defaults(handler=cmd_estimate)
 
     p = sub.add_parser("decide", parents=[common],
@@ -56,11 +61,13 @@ def lang_option(p: argparse.ArgumentParser) -> None:
                    help="language of the output (default: the locale, LC_ALL/LC_MESSAGES/LANG)")
 
 
-def lang_of(args: argparse.Namespace) -> str:
-    """The output language: --lang, else the locale, else English."""
+def lang_of(args: argparse.Namespace, spec: Spec | None = None) -> str:
+    """The output language: --lang, else the spec's `[output] lang`, else the locale, else
+    English."""
     from rubrics.messages import detect_language
 
-    return detect_language(getattr(args, "lang", None))
+    preferred = spec.output.lang if spec is not None and spec.output is not None else None
+    return detect_language(getattr(args, "lang", None), preferred=preferred)
 
 
 def _prompt_root_option(p: argparse.ArgumentParser) -> None:
@@ -118,13 +125,15 @@ def cmd_estimate(args: argparse.Namespace) -> int:
                 for c in every]
         print_json(data)
     else:
-        print(render.estimate_text(est))
+        lang = lang_of(args, est.spec)
+        print(render.estimate_text(est, lang))
         if every is not None:
-            print("\n" + render.catalogue_costs_text(every, est.spec.currency))
+            print("\n" + render.catalogue_costs_text(every, est.spec.currency, lang))
     return 0
 
 
 def cmd_decide(args: argparse.Namespace) -> int:
+    from rubrics.messages import text
     from rubrics.pipeline import decide_spec, save_record
     from tui import render
 
@@ -137,8 +146,10 @@ def cmd_decide(args: argparse.Namespace) -> int:
         print_json({**record, "fx_warnings": decision.estimate.fx_warnings,
                     "path": str(path) if path else None})
     else:
-        print(render.decision_text(decision, record.get("evals"), lang_of(args)))
-        print(f"\nrecord: {path}" if path else "\nrecord: not written (--dry-run)")
+        lang = lang_of(args, decision.spec)
+        print(render.decision_text(decision, record.get("evals"), lang))
+        print("\n" + (text("dec.record", lang, path=str(path)) if path
+                      else text("dec.no_record", lang)))
     return EXIT_STOP if args.fail_on_stop and decision.verdict.value == "STOP" else 0
 
 

@@ -1,5 +1,5 @@
 """`scopecard evals import | list | show | compare | remove | rebuild | run | suite check |
-suite export`."""
+suite export`, and `scopecard reindex`."""
 
 from __future__ import annotations
 
@@ -57,8 +57,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_remove)
 
     p = esub.add_parser("rebuild", parents=[common],
-                        help="replace a damaged store by one rebuilt from the kept result files")
-    p.set_defaults(handler=cmd_rebuild)
+                        help="rebuild the eval store (a cache) from the files in evals/; "
+                             "the eval half of `scopecard reindex`")
+    p.set_defaults(handler=cmd_reindex)
 
     p = esub.add_parser("run", parents=[common],
                         help="grade a suite's desensitized cases against an OpenAI-compatible API")
@@ -93,45 +94,61 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.set_defaults(handler=cmd_suite_export)
 
 
+def register_reindex(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    """`scopecard reindex`: a top-level command, registered by tui.cli."""
+    p = sub.add_parser("reindex", parents=[common],
+                       help="rebuild every cache (eval store) from the workspace's files")
+    p.set_defaults(handler=cmd_reindex)
+
+
+def _warn(line: str) -> None:
+    import sys
+
+    print(f"scopecard: note: {line}", file=sys.stderr)
+
+
 def _store(args: argparse.Namespace):
-    from rubrics.evals.store import EvalStore
+    """The workspace's eval store, rebuilt first from evals/ when missing, stale or damaged."""
+    from rubrics.evals.files import open_store
 
     ws = workspace_of(args)
     ws.root.mkdir(parents=True, exist_ok=True)
-    return EvalStore(ws.evals_db)
+    return open_store(ws, notify=_warn)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from estimators.errors import InputError
+    from rubrics.evals.files import import_file
     from tui.render import table
 
     failed: list[str] = []
     reports = []
     with _store(args) as store:
         store.require_writable()  # one message for a read-only store, not one per file
-        for path in args.files:
-            try:
-                r = store.import_file(path, format=args.format, suite=args.suite,
-                                      allow_partial=args.allow_partial)
-            except InputError as e:
-                failed.append(str(e))
-                if not args.json:
-                    print(f"refused  {e}")
-                continue
-            reports.append(r)
-            if args.json:
-                continue
-            if r.already_imported:
-                print(f"skipped  {path}: already imported (sha256 {r.sha256[:12]})")
-                continue
-            print(f"imported {path} ({r.format}): {r.results:,} case results, "
-                  f"{r.aggregates} aggregate runs")
-            for line in table(None, [_run_cells(run) for run in r.runs]):
-                print(f"  {line}")
-            for w in r.warnings:
-                print(f"  ! {w}")
+    ws = workspace_of(args)
+    for path in args.files:
+        try:
+            r = import_file(ws, path, format=args.format, suite=args.suite,
+                            allow_partial=args.allow_partial, notify=_warn)
+        except InputError as e:
+            failed.append(str(e))
+            if not args.json:
+                print(f"refused  {e}")
+            continue
+        reports.append(r)
+        if args.json:
+            continue
+        if r.already_imported:
+            print(f"skipped  {path}: already imported (sha256 {r.sha256[:12]})")
+            continue
+        print(f"imported {path} ({r.format}): {r.results:,} case results, "
+              f"{r.aggregates} aggregate runs")
+        for line in table(None, [_run_cells(run) for run in r.runs]):
+            print(f"  {line}")
+        for w in r.warnings:
+            print(f"  ! {w}")
     if args.json:
         print_json({"imported": [asdict(r) for r in reports], "refused": failed})
     return EXIT_BAD_INPUT if failed else 0
@@ -241,42 +258,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_remove(args: argparse.Namespace) -> int:
     from estimators.errors import InputError
+    from rubrics.evals.files import remove_run
 
     with _store(args) as store:
         r = store.removal(args.run_id)
-        what = (f"run {r.run_id}: model {r.model}, suite {r.suite}, {r.results} result(s) "
-                f"(from {r.source})")
-        if not args.yes:
-            print(f"would remove {what}")
-            raise InputError("nothing removed; add --yes to remove it", where="evals remove")
-        store.remove_run(args.run_id)
-    print(f"removed {what}")
+    what = (f"run {r.run_id}: model {r.model}, suite {r.suite}, {r.results} result(s) "
+            f"(from {r.source})")
+    if not args.yes:
+        print(f"would remove {what}")
+        raise InputError("nothing removed; add --yes to remove it", where="evals remove")
+    remove_run(workspace_of(args), args.run_id)
+    print(f"removed {what}; its file stays in evals/ with a removal note beside it")
     return 0
 
 
-def cmd_rebuild(args: argparse.Namespace) -> int:
-    from rubrics.evals.store import rebuild
+def cmd_reindex(args: argparse.Namespace) -> int:
+    """Rebuild every cache from the workspace's files and say what each holds."""
+    from rubrics.evals.files import reindex
 
     ws = workspace_of(args)
     ws.root.mkdir(parents=True, exist_ok=True)
-    r = rebuild(ws.evals_db)
-    if not r.rebuilt:
-        print(f"{r.store}: the eval store is healthy; nothing to rebuild")
-        return 0
-    print(f"{r.store} was unusable: {r.problem}")
-    print(f"  moved aside to {r.moved_to} (not deleted)")
-    if r.imported or r.refused:
-        runs = sum(len(i.run_ids) for i in r.imported)
-        print(f"  rebuilt from {len(r.imported)} file(s) kept in the workspace: {runs} run(s), "
-              f"{sum(i.results for i in r.imported):,} case results")
-    else:
-        print("  it cannot be rebuilt: no result files are kept in the workspace (runs/, "
-              "evals/); an empty store was started: import the result files again")
-    for refusal in r.refused:
-        print(f"  ! not re-imported: {refusal}")
-    if r.not_kept:
-        print(f"  ! {len(r.not_kept)} file(s) imported before are not kept; import them "
-              f"again: {_listed(r.not_kept)}")
+    for c in reindex(ws).caches:
+        for note in c.notes:
+            print(f"  {note}")
+        print(f"{c.name}: rebuilt {c.cache} from {c.files} file(s): {c.runs} run(s), "
+              f"{c.results:,} case results")
+        for skipped in c.skipped:
+            print(f"  ! skipped {skipped}")
     return 0
 
 
@@ -328,8 +336,8 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"({s.sent} asked now, {s.resumed} from the checkpoint)")
     print(f"  checkpoint {s.checkpoint}")
     print(f"  results    {s.results_csv}")
-    stored = "already in" if s.imported.already_imported else "imported into"
-    print(f"  {stored} {ws.evals_db}")
+    stored = "already in" if s.imported.already_imported else "kept in"
+    print(f"  {stored} {ws.evals_dir}")
     for w in s.imported.warnings:
         print(f"  ! {w}")
     if plan.suite_warnings:

@@ -1,14 +1,11 @@
 """What is wrong with an eval store file, said plainly, and what the user can do about it.
 
 The store (rubrics.evals.store) asks here before it opens a file and whenever SQLite raises:
-a 0-byte file (the results are gone), a file that is not SQLite, a damaged one (malformed
-pages), a read-only one, a full disk or an I/O error each get their own message, and the
-damaged kinds name the way out: `scopecard evals rebuild`, which re-imports the result files
-the workspace keeps (see `kept_files`) or, when there are none, moves the file aside.
-
-scopecard does not keep a copy of every imported file yet (the store records only each file's
-name, size and sha256); what the workspace does keep is the runner's results (runs/*.csv) and,
-once the workspace redesign lands, every imported file under evals/.
+a 0-byte file, a file that is not SQLite, a damaged one (malformed pages), a read-only one, a
+full disk or an I/O error each get their own message, and the unusable kinds name the way
+out. The store is a cache of the files kept under the workspace's evals/ folder
+(rubrics.evals.files): an unusable one is rebuilt from them, on the next read or with
+`scopecard reindex`.
 """
 
 from __future__ import annotations
@@ -20,18 +17,19 @@ from pathlib import Path
 from estimators.errors import InputError
 
 SQLITE_HEADER = b"SQLite format 3\x00"
-KEPT_FOLDERS = (("evals", "**/*"), ("runs", "*.csv"))  # (folder beside the store, pattern)
+REBUILD_HINT = ("it is a cache of the workspace's evals/ files: `scopecard reindex` rebuilds it "
+                "(scopecard also does so on its next read)")
 _DAMAGED_CODES = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 
 
 class UnusableStore(InputError):
     """A store file that cannot be used as it is: `kind` is empty, foreign or damaged.
 
-    `scopecard evals rebuild` acts only on these; a read-only or busy store is not unusable.
+    Only these are rebuilt without asking; a read-only or busy store is not unusable.
     """
 
     def __init__(self, kind: str, problem: str, path: Path):
-        super().__init__(f"{problem}; {rebuild_hint(path)}", file=str(path))
+        super().__init__(f"{problem}; {REBUILD_HINT}", file=str(path))
         self.kind = kind
         self.problem = problem  # what is wrong, without the way out
 
@@ -39,27 +37,6 @@ class UnusableStore(InputError):
 def sidecars(path: Path) -> tuple[Path, Path]:
     """SQLite's write-ahead log and shared-memory index beside `path`."""
     return path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")
-
-
-def kept_files(store: Path) -> list[Path]:
-    """Result files the workspace keeps beside the store, oldest first (import order)."""
-    root = store.parent
-    found = {p for folder, pattern in KEPT_FOLDERS for p in (root / folder).glob(pattern)
-             if p.is_file() and not p.name.startswith(".")}
-    return sorted(found, key=lambda p: (p.stat().st_mtime, str(p)))
-
-
-def rebuild_hint(store: Path) -> str:
-    """How to get a usable store back: rebuild from kept files, or start over."""
-    kept = kept_files(store)
-    if kept:
-        return (f"run `scopecard evals rebuild` to rebuild it from the {len(kept)} result "
-                "file(s) kept in the workspace (runs/, evals/); the old file is moved aside, "
-                "not deleted")
-    return ("it cannot be rebuilt: scopecard keeps no copy of imported files and none are in "
-            f"the workspace (runs/, evals/); `scopecard evals rebuild` moves it aside as "
-            f"{store.name}.damaged-<time> and starts an empty store, then import the result "
-            "files again")
 
 
 def check_file(path: Path) -> None:
@@ -76,8 +53,8 @@ def check_file(path: Path) -> None:
                          file=str(path))
     wal = sidecars(path)[0]
     if st.st_size == 0 and not (wal.is_file() and wal.stat().st_size):
-        raise UnusableStore("empty", "the eval store is 0 bytes: the results it held are gone "
-                            "(a full disk or an interrupted copy empties a file)", path)
+        raise UnusableStore("empty", "the eval store is 0 bytes (a full disk or an interrupted "
+                            "copy empties a file)", path)
     try:
         with path.open("rb") as f:
             head = f.read(len(SQLITE_HEADER))

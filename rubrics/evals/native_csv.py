@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from estimators.errors import InputError
@@ -113,3 +113,16 @@ def read_native_csv(path: Path) -> list[EvalResult]:
     except UnicodeDecodeError as e:
         raise InputError(f"not UTF-8 text (byte {e.start})", file=str(path)) from None
     return parse_native_csv(text, str(path))
+
+
+def native_csv_bytes(results: Iterable[EvalResult]) -> bytes:
+    """Results as a native results CSV (errored cases say `error`; scores exact)."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(COLUMNS)
+    for r in results:
+        passed = "error" if r.passed is None else str(int(r.passed))
+        score = "" if r.score is None else repr(r.score)
+        w.writerow([r.case_id, r.suite, r.model, r.vendor, r.difficulty, r.kind, passed, score,
+                    r.run_id, r.timestamp])
+    return buf.getvalue().encode()

@@ -12,7 +12,8 @@
   interrupted run resumes with the same run id. Passed and failed cases are not asked again;
   errored cases are, since errors are usually transient.
 - At the end the native results CSV is written atomically next to the checkpoint and imported
-  into the eval store with the suite file, which supplies difficulty, kind and the suite hash.
+  into the workspace like any eval file (kept in evals/, then cached in the eval store) with
+  the suite file, which supplies difficulty, kind and the suite hash.
 - The API key comes only from an environment variable, goes only into the Authorization header,
   and is masked (with every other key-shaped string) in every error text before it is cut short,
   stored, printed or raised: a cut first could leave a key's prefix that no mask recognises.
@@ -21,9 +22,7 @@
 from __future__ import annotations
 
 import asyncio
-import csv
 import datetime as dt
-import io
 import ipaddress
 import json
 import os
@@ -40,8 +39,10 @@ from estimators.atomic import write_atomic
 from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.redact import mask_secrets
-from rubrics.evals.native_csv import COLUMNS
-from rubrics.evals.store import EvalStore, ImportReport
+from rubrics.evals.files import import_file, open_store
+from rubrics.evals.native_csv import native_csv_bytes
+from rubrics.evals.results import fast_result
+from rubrics.evals.store import ImportReport
 from rubrics.evals.suites import Suite, SuiteCase, load_suite
 
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
@@ -477,18 +478,10 @@ async def _run_cases(plan: RunPlan, key: str | None,
 
 def results_csv(plan: RunPlan) -> bytes:
     """The native results CSV of every finished case, in suite order."""
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(COLUMNS)
-    for case in plan.cases:
-        o = plan.done.get(case.id)
-        if o is None:
-            continue
-        passed = "error" if o.passed is None else str(int(o.passed))
-        score = "" if o.score is None else f"{o.score:g}"
-        w.writerow([case.id, plan.suite.name, plan.model, plan.vendor, case.difficulty, case.kind,
-                    passed, score, plan.run_id, o.timestamp])
-    return buf.getvalue().encode()
+    return native_csv_bytes(
+        fast_result(case.id, plan.suite.name, plan.model, plan.vendor, case.difficulty,
+                    case.kind, o.passed, o.score, plan.run_id, o.timestamp)
+        for case in plan.cases if (o := plan.done.get(case.id)) is not None)
 
 
 def execute(plan: RunPlan, workspace: Workspace, progress: ProgressFn | None = None) -> RunSummary:
@@ -496,14 +489,13 @@ def execute(plan: RunPlan, workspace: Workspace, progress: ProgressFn | None = N
 
     The key is read here, not in `prepare`, so it is held only while requests are made.
     """
-    with EvalStore(workspace.evals_db) as store:  # damaged or read-only: say so before asking
+    with open_store(workspace) as store:  # read-only: say so before asking
         store.require_writable()
     key = os.environ.get(plan.config.api_key_env) or None
     resumed = len(plan.cases) - len(plan.todo)
     sent = asyncio.run(_run_cases(plan, key, progress)) if plan.todo else 0
     write_atomic(plan.results_csv, results_csv(plan))
-    with EvalStore(workspace.evals_db) as store:
-        report = store.import_file(plan.results_csv, format="native", suite=plan.suite.path)
+    report = import_file(workspace, plan.results_csv, format="native", suite=plan.suite.path)
     outcomes = [plan.done[c.id] for c in plan.cases if c.id in plan.done]
     errors = sum(o.passed is None for o in outcomes)
     return RunSummary(plan.run_id, plan.model, plan.suite.name, sum(o.passed is True for o in outcomes),

@@ -15,7 +15,8 @@
   scores cannot overflow.
 - A file is checked on open (0 bytes, not SQLite, `PRAGMA quick_check`); a query that still hits
   a damaged page runs the full integrity check. Each problem has its own message (see
-  rubrics.evals.health) and a damaged store is rebuilt from the kept files with `rebuild`.
+  rubrics.evals.health). In a workspace the store is a cache of the files under evals/
+  (rubrics.evals.files), rebuilt from them when it is missing, stale or damaged.
   A store this process may not write is opened read-only: reads work, writes are refused.
 """
 
@@ -46,7 +47,7 @@ from rubrics.evals.results import EvalResult, Parsed, Tally
 from rubrics.evals.safeio import DEFAULT_LIMITS, Limits
 from rubrics.evals.suites import Suite, SuiteCase, load_suite, suite_hash
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _MIGRATIONS: list[list[str]] = [
     [  # 0 -> 1
         """CREATE TABLE sources (
@@ -80,6 +81,9 @@ _MIGRATIONS: list[list[str]] = [
         """CREATE TABLE results (
             id INTEGER PRIMARY KEY, run_seq INTEGER NOT NULL REFERENCES runs(seq),
             case_id TEXT NOT NULL, passed INTEGER, score REAL, error TEXT)""",
+    ],
+    [  # 1 -> 2: the files under <workspace>/evals/ this cache was built from (see files.py)
+        "CREATE TABLE kept (name TEXT PRIMARY KEY) WITHOUT ROWID",
     ],
 ]
 
@@ -124,6 +128,17 @@ class ImportReport:
     @property
     def errors(self) -> int:
         return sum(r.errors for r in self.runs if not r.duplicate_of)
+
+
+@dataclass
+class PendingImport:
+    """A parsed, checked import not yet written: `EvalStore.commit_import` stores it."""
+
+    report: ImportReport
+    name: str  # the file name recorded as the source
+    size: int
+    declared: Suite | None
+    runs: list[_Run]
 
 
 @dataclass(frozen=True)
@@ -214,6 +229,7 @@ def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_ALREADY = "this file was already imported; nothing changed"
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 _NO_HARD_LINKS = {errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.ENOSYS}
@@ -454,13 +470,27 @@ class EvalStore:
         """
         self.require_writable()  # before reading and parsing a file that cannot be stored
         path = Path(path)
-        fmt = normalize_format(format)
         data = read_capped(path, self.limits.max_file_bytes)
+        pending = self.plan_import(data, str(path), format, suite, allow_partial=allow_partial,
+                                   metric=metric)
+        return self.commit_import(pending)
+
+    @_guarded
+    def plan_import(self, data: bytes, source: str, format: str | None = None,
+                    suite: str | None = None, *, allow_partial: bool = False,
+                    metric: str | None = None, name: str = "") -> PendingImport:
+        """Parse and check `data` (read from `source`, recorded as `name` or the source's file
+        name) without writing: InputError on bad input.
+
+        A file already stored (same sha256) gives a pending import that changes nothing.
+        """
+        fmt = normalize_format(format)
         sha = hashlib.sha256(data).hexdigest()
+        name = name or Path(source).name
         known = self._conn.execute("SELECT format FROM sources WHERE sha256=?", (sha,)).fetchone()
         if known:
-            return ImportReport(str(path), known[0], sha, already_imported=True,
-                                warnings=["this file was already imported; nothing changed"])
+            return PendingImport(ImportReport(source, known[0], sha, already_imported=True,
+                                              warnings=[_ALREADY]), name, len(data), None, [])
         declared: Suite | None = None
         suite_name = suite
         if suite and suite.endswith(".toml") and Path(suite).is_file():
@@ -469,20 +499,29 @@ class EvalStore:
             suite_name = declared.name
         elif suite:
             declared = self._declared(suite)
-        parsed = parse_bytes(data, str(path), sha=sha, format=fmt, suite=suite_name,
+        parsed = parse_bytes(data, source, sha=sha, format=fmt, suite=suite_name,
                              allow_partial=allow_partial, metric=metric, limits=self.limits)
-        report = ImportReport(str(path), parsed.format, sha, warnings=list(parsed.warnings))
+        report = ImportReport(source, parsed.format, sha, warnings=list(parsed.warnings))
         runs = self._plan(parsed, declared, report)
+        return PendingImport(report, name, len(data), declared, runs)
+
+    @_guarded
+    def commit_import(self, pending: PendingImport, kept: Iterable[str] = ()) -> ImportReport:
+        """Store a planned import in one transaction, recording the `kept` file names with it."""
+        report = pending.report
         with self._tx() as db:
-            if db.execute("SELECT 1 FROM sources WHERE sha256=?", (sha,)).fetchone():
-                return ImportReport(str(path), parsed.format, sha, already_imported=True,
-                                    warnings=["this file was already imported; nothing changed"])
+            self._keep(db, kept)
+            if report.already_imported:
+                return report
+            if db.execute("SELECT 1 FROM sources WHERE sha256=?", (report.sha256,)).fetchone():
+                return ImportReport(report.file, report.format, report.sha256,
+                                    already_imported=True, warnings=[_ALREADY])
             db.execute("INSERT INTO sources VALUES (?, ?, ?, ?, ?)",
-                       (sha, path.name, parsed.format, len(data), _now()))
-            if declared is not None:
-                self._declare(db, declared)
-            for run in runs:
-                report.runs.append(self._insert_run(db, run, sha, report))
+                       (report.sha256, pending.name, report.format, pending.size, _now()))
+            if pending.declared is not None:
+                self._declare(db, pending.declared)
+            for run in pending.runs:
+                report.runs.append(self._insert_run(db, run, report.sha256, report))
         for r in report.runs:
             if 0 < r.n < 30 and not r.duplicate_of:
                 low, high = wilson(r.k, r.n, 0.95)
@@ -490,6 +529,21 @@ class EvalStore:
                     f"{r.model} on {r.suite}: only {r.n} graded case(s), {r.k}/{r.n}; the 95% "
                     f"interval is {low:.2f}–{high:.2f}, too wide to decide much")
         return report
+
+    @staticmethod
+    def _keep(db: sqlite3.Connection, names: Iterable[str]) -> None:
+        db.executemany("INSERT OR IGNORE INTO kept VALUES (?)", ((n,) for n in names))
+
+    @_guarded
+    def keep(self, names: Iterable[str]) -> None:
+        """Record files under evals/ as held by this cache (one whose content failed too)."""
+        with self._tx() as db:
+            self._keep(db, names)
+
+    @_guarded
+    def kept(self) -> set[str]:
+        """The names of the files under evals/ this cache was built from."""
+        return {r[0] for r in self._conn.execute("SELECT name FROM kept")}
 
     def _plan(self, parsed: Parsed, declared: Suite | None, report: ImportReport) -> list[_Run]:
         groups: dict[tuple[str, str, str], list[EvalResult]] = defaultdict(list)
@@ -827,7 +881,15 @@ class EvalStore:
             return []
         # Several case sets under one name: take the most recent run among them.
         _, rows = max(selected, key=lambda kr: (kr[1][0]["date"] or "", kr[1][0]["seq"]))
-        r = rows[0]
+        return self._results_of(rows[0])
+
+    @_guarded
+    def run_results(self, run_id: str) -> list[EvalResult]:
+        """Per-case results of one stored run, in stored order ([] for an aggregate run)."""
+        return [r for row in self._run_rows() if row["id"] == run_id
+                for r in self._results_of(row)]
+
+    def _results_of(self, r: sqlite3.Row) -> list[EvalResult]:
         diff = {cid: (d, k) for cid, d, k in self._conn.execute(
             "SELECT case_id, difficulty, kind FROM cases WHERE suite_id=?", (r["suite_id"],))}
         out = []
@@ -837,10 +899,10 @@ class EvalStore:
                 "ORDER BY id", (first, first + count - 1)):
             d, k = diff.get(cid, ("", ""))
             out.append(EvalResult(
-                case_id=cid, suite=r["suite"], model=model, vendor=r["vendor"], difficulty=d,
-                kind=k, passed=None if passed is None else bool(passed), score=score,
-                run_id=r["id"], timestamp=r["date"], metric=r["metric"], error=error or "",
-                approximate=bool(r["approximate"])))
+                case_id=cid, suite=r["suite"], model=r["model"], vendor=r["vendor"],
+                difficulty=d, kind=k, passed=None if passed is None else bool(passed),
+                score=score, run_id=r["id"], timestamp=r["date"], metric=r["metric"],
+                error=error or "", approximate=bool(r["approximate"])))
         return out
 
     @_guarded
@@ -905,31 +967,6 @@ class RunRemoval:
     source: str  # the name of the file it was imported from
 
 
-@dataclass
-class RebuildReport:
-    """What `rebuild` did: nothing (the store was fine), or a fresh store from kept files."""
-
-    store: Path
-    rebuilt: bool
-    moved_to: Path | None = None  # where the unusable file now is
-    problem: str = ""  # why it was unusable
-    imported: list[ImportReport] = field(default_factory=list)
-    refused: list[str] = field(default_factory=list)
-    not_kept: list[str] | None = None  # files the old store held that were not kept (if known)
-
-
-def _sources_of(path: Path) -> dict[str, str] | None:
-    """sha256 -> file name of what an unusable store had imported, when it can still say."""
-    try:
-        db = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True)
-        try:
-            return dict(db.execute("SELECT sha256, name FROM sources").fetchall())
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return None
-
-
 def _move_aside(path: Path, stamp: str) -> Path:
     """Rename the store (with its -wal and -shm) to `<name>.damaged-<stamp>`; never delete."""
     aside = path.with_name(f"{path.name}.damaged-{stamp}")
@@ -941,41 +978,3 @@ def _move_aside(path: Path, stamp: str) -> Path:
         if old.exists():
             os.replace(old, new)
     return aside
-
-
-def rebuild(path: Path, limits: Limits = DEFAULT_LIMITS) -> RebuildReport:
-    """Replace an unusable store (0 bytes, not SQLite, damaged) by a fresh one.
-
-    The fresh store is written aside (`<name>.rebuild-<stamp>`) from the result files the
-    workspace keeps (health.kept_files), then the unusable file is moved aside, never deleted,
-    and the fresh one renamed into place. With no kept files the fresh store is empty. A
-    usable store is left alone.
-    """
-    try:
-        with EvalStore(path, limits) as store:  # the full check: a query may have found damage
-            problems = health.integrity_problems(store._conn, "integrity_check")
-        if not problems:
-            return RebuildReport(path, rebuilt=False)
-        report = RebuildReport(path, rebuilt=True,
-                               problem=health.damaged(path, problems, "integrity check").problem)
-    except health.UnusableStore as e:
-        report = RebuildReport(path, rebuilt=True, problem=e.problem)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
-    fresh = path.with_name(f"{path.name}.rebuild-{stamp}-{secrets.token_hex(3)}")
-    try:
-        with EvalStore(fresh, limits) as store:
-            for kept in health.kept_files(path):
-                try:
-                    report.imported.append(store.import_file(kept))
-                except InputError as e:
-                    report.refused.append(str(e))
-        old = _sources_of(path)
-        if old is not None:
-            again = {r.sha256 for r in report.imported}
-            report.not_kept = sorted(name for sha, name in old.items() if sha not in again)
-        report.moved_to = _move_aside(path, stamp)
-        os.replace(fresh, path)
-    finally:
-        for p in (fresh, *health.sidecars(fresh)):
-            p.unlink(missing_ok=True)
-    return report

@@ -58,12 +58,6 @@ def big_store(ws: Path, tmp: Path) -> None:
         assert main(["evals", "import", str(f)]) == 0
 
 
-def moved_aside(path: Path) -> list[Path]:
-    """The unusable stores moved aside beside `path` (their -wal and -shm go with them)."""
-    return [p for p in path.parent.glob(f"{path.name}.damaged-*")
-            if not p.name.endswith(("-wal", "-shm"))]
-
-
 def no_traceback(err: str) -> None:
     assert "Traceback" not in err and "sqlite3." not in err
 
@@ -130,64 +124,44 @@ def test_evals_remove_needs_yes_and_names_what_went(isolated: Path, tmp_path: Pa
     with EvalStore(db_path(isolated)) as store:
         assert [r.run_id for r in store.runs()] == ["keep-run"]
         assert store.counts()["results"] == 2 and store.counts()["sources"] == 1
-    # the file can be imported again now that nothing of it is stored
+    # the file stays kept in evals/ (a tombstone says the run is removed): a rebuild keeps it
+    # out, and importing the file again brings the run back
+    assert main(["reindex"]) == 0
+    with EvalStore(db_path(isolated)) as store:
+        assert [r.run_id for r in store.runs()] == ["keep-run"]
+    capsys.readouterr()
     assert main(["evals", "import", str(tmp_path / "drop.csv")]) == 0
     assert "3 case results" in capsys.readouterr().out
+    with EvalStore(db_path(isolated)) as store:
+        assert sorted(r.run_id for r in store.runs()) == ["drop-run", "keep-run"]
 
 
 # ---- defect 8: the store file -------------------------------------------------------
 
 
-def test_damaged_pages_are_reported_and_the_store_moved_aside(isolated: Path, tmp_path: Path,
-                                                              capsys):
-    """Defect 8: damage mid-file was noticed only by `compare` (a traceback); every command
-    now says the store is damaged, and `evals rebuild` keeps the damaged file aside."""
+def test_damaged_pages_are_reported_and_the_store_rebuilt(isolated: Path, tmp_path: Path,
+                                                          capsys):
+    """Defect 8: damage mid-file was noticed only by `compare` (a traceback). The store is now
+    a cache of evals/ (issue #17): every command says it was damaged and rebuilds it from the
+    kept files without asking, with the same results."""
     big_store(isolated, tmp_path)
     path = db_path(isolated)
-    damage(path)
-    damaged = path.read_bytes()
+    with EvalStore(path) as store:
+        before = store.tallies()
     capsys.readouterr()
     for command in (["evals", "list"], ["evals", "show"], ["evals", "compare", "v/a", "v/b"],
                     ["evals", "import", str(EXAMPLE_EVALS)]):
-        assert main(command) == 2, command
+        damage(path)
+        assert main(command) == 0, command
         err = capsys.readouterr().err
         no_traceback(err)
-        assert f"{path}: the eval store is damaged" in err and "evals rebuild" in err
-        assert "cannot be rebuilt" in err  # nothing kept to rebuild from
-
+        assert "the eval store is damaged" in err and "rebuilding it from" in err
+        with EvalStore(path) as store:
+            assert {k: v for k, v in store.tallies().items() if k in before} == before
     assert main(["evals", "rebuild"]) == 0
     out = capsys.readouterr().out
-    aside = moved_aside(path)
-    assert len(aside) == 1 and aside[0].read_bytes() == damaged  # moved, never deleted
-    assert "cannot be rebuilt" in out and str(aside[0]) in out
-    assert main(["evals", "list"]) == 0
-    assert "no runs stored" in capsys.readouterr().out
-
-
-def test_a_damaged_store_is_rebuilt_from_kept_files(isolated: Path, tmp_path: Path, capsys):
-    """Defect 8: result files kept in the workspace (runs/*.csv from `evals run`, evals/ for
-    imports) are re-imported into a fresh store written aside and renamed into place."""
-    big_store(isolated, tmp_path)
-    for folder, model in (("runs", "v/ran"), ("evals", "v/kept")):
-        (isolated / folder).mkdir()
-        f = results_csv(isolated / folder / f"{model[2:]}.csv", model, f"run-{model[2:]}",
-                        ["", "", "", ""])
-        assert main(["evals", "import", str(f)]) == 0
-    path = db_path(isolated)
-    damage(path)
-    capsys.readouterr()
-    assert main(["evals", "list"]) == 2
-    assert "rebuild it from the 2 result file(s) kept" in capsys.readouterr().err
-
-    assert main(["evals", "rebuild"]) == 0
-    out = capsys.readouterr().out
-    assert "rebuilt" in out and "2 file(s)" in out
-    assert len(moved_aside(path)) == 1
+    assert "rebuilt" in out and "3 file(s)" in out
     assert not list(path.parent.glob("*.rebuild-*"))  # the fresh store was renamed into place
-    with EvalStore(path) as store:
-        assert sorted(r.run_id for r in store.runs()) == ["run-kept", "run-ran"]
-    assert main(["evals", "rebuild"]) == 0  # a healthy store is left alone
-    assert "nothing to rebuild" in capsys.readouterr().out
 
 
 def test_a_query_error_runs_the_full_integrity_check(isolated: Path, tmp_path: Path):
@@ -221,32 +195,32 @@ def test_a_query_error_runs_the_full_integrity_check(isolated: Path, tmp_path: P
         store._db = store._db.db  # type: ignore[attr-defined]
 
 
-def test_a_zero_byte_store_says_the_results_are_gone(isolated: Path, capsys):
-    """Defect 8: a 0-byte store was silently treated as empty, so lost results went unseen."""
+def test_a_zero_byte_store_is_named_and_rebuilt(isolated: Path, tmp_path: Path, capsys):
+    """Defect 8: a 0-byte store was silently treated as empty, so lost results went unseen.
+    It is now named as 0 bytes and rebuilt from evals/ (issue #17), results intact."""
+    big_store(isolated, tmp_path)
     path = db_path(isolated)
-    path.parent.mkdir(parents=True)
+    for p in path.parent.glob("evals.sqlite-*"):
+        p.unlink()
     path.write_bytes(b"")
-    assert main(["evals", "list"]) == 2
-    err = capsys.readouterr().err
-    no_traceback(err)
-    assert "0 bytes" in err and "results it held are gone" in err and "evals rebuild" in err
-    assert path.stat().st_size == 0  # a read never turns it into a fresh, empty store
-    assert main(["evals", "rebuild"]) == 0
-    assert len(moved_aside(path)) == 1
+    capsys.readouterr()
     assert main(["evals", "list"]) == 0
+    out = capsys.readouterr()
+    no_traceback(out.err)
+    assert "0 bytes" in out.err and "ra" in out.out and "rb" in out.out
 
 
-def test_a_foreign_file_is_named_as_such(isolated: Path, capsys):
+def test_a_foreign_file_is_named_as_such(isolated: Path, tmp_path: Path, capsys):
     """Defect 8: any unusable file was 'not a scopecard eval store' with no fix; a file that
-    is not SQLite at all is now told apart, and left untouched until `evals rebuild`."""
+    is not SQLite at all is now told apart (and, being in the cache folder, rebuilt)."""
+    big_store(isolated, tmp_path)
     path = db_path(isolated)
-    path.parent.mkdir(parents=True)
     path.write_bytes(b"PK\x03\x04 a zip, not a database" * 50)
-    assert main(["evals", "list"]) == 2
-    err = capsys.readouterr().err
-    no_traceback(err)
-    assert "not a SQLite database" in err and "evals rebuild" in err
-    assert path.read_bytes().startswith(b"PK\x03\x04")
+    capsys.readouterr()
+    assert main(["evals", "list"]) == 0
+    out = capsys.readouterr()
+    no_traceback(out.err)
+    assert "not a SQLite database" in out.err and "ra" in out.out
 
 
 def test_a_read_only_store_reads_but_refuses_imports(isolated: Path, tmp_path: Path,
@@ -307,18 +281,17 @@ def test_a_full_disk_is_reported_and_nothing_is_half_written(isolated: Path, tmp
         assert [r.run_id for r in store.runs()] == ["r1"] and store.counts()["results"] == 10
 
 
-def test_decide_with_a_damaged_store_exits_2_with_the_fix(isolated: Path, tmp_path: Path,
-                                                          capsys):
-    """Defect 8: a damaged store crashed `decide` with a traceback."""
+def test_decide_with_a_damaged_store_rebuilds_it(isolated: Path, tmp_path: Path, capsys):
+    """Defect 8: a damaged store crashed `decide` with a traceback; it is now rebuilt from
+    evals/ without asking (issue #17) and the decision is made."""
     big_store(isolated, tmp_path)
     path = db_path(isolated)
     damage(path)
     capsys.readouterr()
-    assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS)]) == 2
-    err = capsys.readouterr().err
-    no_traceback(err)
-    assert str(path) in err and "damaged" in err and "scopecard evals rebuild" in err
-    assert not (isolated / "decisions").exists() or not any((isolated / "decisions").iterdir())
+    assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS)]) == 0
+    no_traceback(capsys.readouterr().err)
+    with EvalStore(path) as store:
+        assert {"ra", "rb"} <= {r.run_id for r in store.runs()}
 
 
 # ---- defect 9: the runner masks keys before it cuts error bodies ----------------------

@@ -233,3 +233,144 @@ def test_vendor_brief_in_chinese_prints_no_english_sentence(tmp_path, capsys):
     assert "面向供应商" in out and "质量门槛" in out
     assert not english_runs(out, allowed), english_runs(out, allowed)
     assert _cli([*args, "--lang", "en"], capsys) == brief_markdown(brief(record, "vendor"))
+
+
+# --- the estimate and the whole decision (zhcli) ----------------------------------------------
+
+def _data_texts(record: dict[str, Any]) -> tuple[str, ...]:
+    """Data a decision prints as its source gives it: price and FX sources (never sentences)."""
+    return (*(p.get("source", "") for p in record.get("prices", [])),
+            *(f.get("source", "") for f in record.get("fx", [])))
+
+
+def test_decide_example_in_chinese_prints_no_english_sentence_anywhere(tmp_path, capsys):
+    """Defect: `decide --example --lang zh` printed everything above the verdict in English:
+    title, load, table header, token legend, retirement warning, capacity, prices, assumptions,
+    capability, economics, alternatives, and driver labels as field paths. Only user text and
+    data (price and FX sources) may be English now."""
+    _, path = _example_record(tmp_path, capsys)
+    record = tomllib.loads(path.read_text())
+    out = _cli(["decide", "--example", "--dry-run", "--lang", "zh", "--workspace",
+                str(tmp_path)], capsys)
+    allowed = (*USER, *_data_texts(record))
+    assert not english_runs(out, allowed), english_runs(out, allowed)
+    assert "每次成功的价值" in out and "value.value_per_success" not in out
+    assert "已于 2026-07-24 退役" in out and "没有公开的限制" in out and "利特尔法则" in out
+
+
+def test_estimate_accepts_lang_and_prints_no_english_sentence(tmp_path, capsys):
+    """Defect: `estimate --example --lang zh` was rejected ("unrecognized arguments"); the
+    estimate printed only English. It now takes --lang and prints Chinese."""
+    _, path = _example_record(tmp_path, capsys)
+    record = tomllib.loads(path.read_text())
+    out = _cli(["estimate", "--example", "--lang", "zh", "--workspace", str(tmp_path)], capsys)
+    allowed = (*USER, *_data_texts(record))
+    assert "所用价格" in out and "假设" in out
+    assert not english_runs(out, allowed), english_runs(out, allowed)
+
+
+def _spec_with_output(tmp_path: Path, lang: str) -> Path:
+    """A copy of the example spec (with its prompt file) with `[output] lang = LANG`."""
+    from rubrics.examples import EXAMPLE_SPEC
+
+    folder = tmp_path / "spec"
+    folder.mkdir()
+    for f in EXAMPLE_SPEC.parent.iterdir():
+        (folder / f.name).write_bytes(f.read_bytes())
+    spec = folder / EXAMPLE_SPEC.name
+    spec.write_text(spec.read_text() + f'\n[output]\nlang = "{lang}"\n')
+    return spec
+
+
+def test_spec_output_lang_beats_the_locale(tmp_path, capsys, monkeypatch):
+    """Defect: the locale beat the spec's `[output] lang`, so on the usual LANG=en_US machine a
+    spec asking for Chinese printed English (and the spec could not say it at all). Precedence
+    is now --lang > spec > locale > English."""
+    for var in ("LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    spec = str(_spec_with_output(tmp_path, "zh"))
+    ws = ["--workspace", str(tmp_path / "ws")]
+    assert "估算" in _cli(["estimate", spec, *ws], capsys)
+    assert "判定门槛" in _cli(["decide", spec, "--dry-run", *ws], capsys)
+    assert "estimate as of" in _cli(["estimate", spec, "--lang", "en", *ws], capsys)
+
+
+def test_detect_language_precedence():
+    """Defect: `detect_language` let the locale beat the spec's preference."""
+    from rubrics.messages import detect_language
+
+    en_us = {"LANG": "en_US.UTF-8"}
+    assert detect_language(None, en_us, "zh") == "zh"
+    assert detect_language("en", en_us, "zh") == "en"
+    assert detect_language(None, {"LC_ALL": "zh_CN.UTF-8"}, None) == "zh"
+    assert detect_language(None, {"LANG": "C"}, None) == "en"
+
+
+def test_unknown_output_lang_is_a_clear_error(tmp_path, capsys):
+    """Defect guard: `[output] lang` is validated; an unknown value names the field, its line
+    and the allowed values, exit 2, no traceback."""
+    spec = _spec_with_output(tmp_path, "fr")
+    assert main(["estimate", str(spec), "--workspace", str(tmp_path / "ws")]) == 2
+    err = capsys.readouterr().err
+    assert "output.lang" in err and "'en'" in err and "'zh'" in err and "Traceback" not in err
+
+
+def test_english_estimate_and_json_keep_their_text(tmp_path, capsys):
+    """Defect guard: the English estimate is the locale default's, byte for byte, and the core's
+    sentences stay plain English strings in --json and in records (same shape as before)."""
+    args = ["estimate", "--example", "--workspace", str(tmp_path)]
+    out = _cli([*args, "--lang", "en"], capsys)
+    assert out == _cli([*args, "--lang", "en"], capsys)
+    assert out.startswith("Support FAQ answers — estimate as of ")
+    assert "  openai/gpt-4o-mini: no published limit; ask the vendor\n" in out
+    assert ("  - route 'rag' one-time cost from the preset: 8,000 .. 50,000 USD (likely 20,000)"
+            in out)
+    data = json.loads(_cli([*args, "--json"], capsys))
+    warnings = [w for c in data["candidates"] for w in c["warnings"]]
+    assert warnings and all(type(w) is str for w in warnings)
+    assert any(w.startswith("retired on 2026-07-24: the vendor may refuse") for w in warnings)
+
+
+def test_sentences_say_what_the_english_helpers_said():
+    """Defect guard: the lifecycle warning moved to a message; its English equals the text
+    estimators.prices still writes (for `prices` listings) in every state."""
+    import datetime as dt
+
+    from estimators.prices import lifecycle_warning, load_catalogue
+    from rubrics.estimate import lifecycle_message
+
+    catalogue = load_catalogue()
+    rows = [r for m in catalogue.model_ids() for r in catalogue.history(m)
+            if r.retired_on or r.deprecated_on]
+    assert rows
+    for row in rows:
+        for day in (row.retired_on or row.deprecated_on, dt.date(2026, 1, 1), dt.date(2030, 1, 1)):
+            assert day is not None
+            said = lifecycle_message(row, day)
+            assert (str(said) if said else None) == lifecycle_warning(row, day)
+            if said:
+                assert not english_runs(render(said.message, "zh"))
+
+
+def test_capacity_sentences_render_in_chinese():
+    """Defect: the capacity sentences (also used by the vendor brief) were English strings
+    built in rubrics/capacity.py; they are messages now, with the same English."""
+    from estimators.prices import RateLimit
+    from rubrics.capacity import Need, capacity, concurrency_text, raise_limit_text, summary_text
+    from rubrics.messages import say
+
+    tiers = [RateLimit(tier="Tier 1", rpm=500, tpm=10_000, concurrency=4),
+             RateLimit(tier="Tier 3", rpm=5_000, tpm=1_000_000)]
+    need = Need(peak_qps=40.0, peak_tpm=50_000.0, latency_ms=None)
+    over = capacity("m", tiers, need, "https://example.com/limits")
+    assert str(summary_text(over)).startswith("peak 50,000 TPM is 5.0× the 10,000 TPM of "
+                                               "tier 'Tier 1': needs 5 keys at tier 'Tier 1', or "
+                                               "tier 'Tier 3', or a provisioned-throughput deal")
+    small = capacity("m", tiers, Need(1.0, 100.0, None), "https://example.com/limits")
+    assert str(summary_text(small)) == ("fits tier 'Tier 1' (uses 12% of its RPM); tier 'Tier 1' "
+                                        "limits requests in flight: not checked without "
+                                        "constraints.max_p95_latency_ms")
+    for said in (summary_text(over), raise_limit_text(over), concurrency_text(need),
+                 summary_text(capacity("m", [], need, "")), summary_text(small)):
+        assert not english_runs(say(said, "zh")), say(said, "zh")
