@@ -9,6 +9,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from estimators.atomic import create_exclusive
+from estimators.errors import InputError
+from estimators.safefile import read_capped
+
 PACKAGE_DATA = Path(__file__).parent / "data"
 
 
@@ -64,3 +68,27 @@ def resolve_workspace(explicit: str | os.PathLike[str] | None = None) -> Workspa
     import platformdirs  # lazily: only needed when nothing else names the workspace
 
     return Workspace(Path(platformdirs.user_data_dir("scopecard", appauthor=False)))
+
+
+GITIGNORE_LINE = ".cache/"
+
+
+def ensure_cache_dir(ws: Workspace) -> Path:
+    """Create the cache folder and make sure the workspace .gitignore names it.
+
+    A user's .gitignore is never rewritten: the line is appended when it is missing.
+    """
+    ws.cache_dir.mkdir(parents=True, exist_ok=True)
+    ignore = ws.root / ".gitignore"
+    try:
+        text = read_capped(ignore, 1024 * 1024).decode("utf-8", "replace")
+    except InputError:  # absent (or not a regular file, which is then left alone)
+        if not ignore.exists():
+            create_exclusive(ignore, f"{GITIGNORE_LINE}\n".encode())
+        return ws.cache_dir
+    lines = {line.strip() for line in text.splitlines()}
+    if not lines & {".cache", ".cache/", "/.cache", "/.cache/"}:
+        sep = "" if not text or text.endswith("\n") else "\n"
+        with ignore.open("a", encoding="utf-8") as f:
+            f.write(f"{sep}{GITIGNORE_LINE}\n")
+    return ws.cache_dir

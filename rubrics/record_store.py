@@ -36,7 +36,7 @@ from pydantic import ValidationError
 
 from estimators.atomic import create_exclusive, write_unsynced
 from estimators.errors import InputError, close_names
-from estimators.paths import Workspace
+from estimators.paths import Workspace, ensure_cache_dir
 from estimators.safefile import read_capped
 from rubrics.record import (
     ID_PATTERN,
@@ -382,6 +382,7 @@ class RecordStore:
     def _save_index(self, entries: dict[str, Any]) -> None:
         data = {"version": INDEX_VERSION, "root": str(self.root.resolve()), "entries": entries}
         try:
+            ensure_cache_dir(self.ws)
             write_unsynced(self.index_file, json.dumps(data).encode())
         except OSError:
             pass  # a read-only workspace still lists; it only loses the speed-up

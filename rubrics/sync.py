@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from estimators.errors import InputError
-from estimators.paths import Workspace
+from estimators.paths import Workspace, ensure_cache_dir
 
 SHARED = ("decisions", "evals", "usage", "prices.local.toml", "prices.catalogue.toml",
           ".gitignore")
@@ -43,18 +43,6 @@ def _git(root: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
     return done
 
 
-def ensure_gitignore(ws: Workspace) -> None:
-    """The workspace's .gitignore lists the caches (appended to a user's own, never replaced)."""
-    path = ws.root / ".gitignore"
-    try:
-        text = path.read_text() if path.exists() else ""
-    except OSError:
-        return
-    if ".cache/" not in text.split():
-        with path.open("a") as f:
-            f.write(("" if not text or text.endswith("\n") else "\n") + ".cache/\n")
-
-
 def sync(ws: Workspace, message: str = "scopecard sync") -> SyncReport:
     """Commit this workspace's new files, pull (rebase) and push; InputError saying plainly
     when git, the repository or a remote is missing."""
@@ -71,7 +59,7 @@ def sync(ws: Workspace, message: str = "scopecard sync") -> SyncReport:
                          "and `git remote add origin URL` (or clone a shared one)",
                          file=str(root))
     report = SyncReport()
-    ensure_gitignore(ws)
+    ensure_cache_dir(ws)  # and the .gitignore that keeps it out of git
     present = [p for p in SHARED if (root / p).exists()]
     if present:
         _git(root, "add", "--", *present)

@@ -41,7 +41,7 @@ import tomli_w
 
 from estimators.atomic import create_exclusive, write_atomic
 from estimators.errors import InputError
-from estimators.paths import Workspace
+from estimators.paths import Workspace, ensure_cache_dir
 from estimators.safefile import read_capped, read_toml
 from rubrics.evals import health
 from rubrics.evals.native_csv import native_csv_bytes
@@ -58,7 +58,6 @@ _SHA = r"[0-9a-f]{64}"
 _SIDECAR = re.compile(rf"{_SHA}\.toml")
 _DATA = re.compile(rf"({_SHA})\.(json|eval|csv)(\.gz)?")
 _SUITE_REF = re.compile(rf"suites/{_SHA}\.toml")
-GITIGNORE_LINE = ".cache/"
 
 Notify = Callable[[str], None]
 
@@ -75,7 +74,6 @@ class Sidecar:
     suite_file: Path | None  # evals/suites/<sha>.toml when a suite file was given
     allow_partial: bool
     metric: str
-    original_name: str
 
 
 @dataclass
@@ -99,27 +97,6 @@ class ReindexReport:
 
 
 # ---- the workspace: folders, .gitignore ----------------------------------------------------
-
-
-def ensure_cache_dir(ws: Workspace) -> Path:
-    """Create the cache folder and make sure the workspace .gitignore names it.
-
-    A user's .gitignore is never rewritten: the line is appended when it is missing.
-    """
-    ws.cache_dir.mkdir(parents=True, exist_ok=True)
-    ignore = ws.root / ".gitignore"
-    try:
-        text = read_capped(ignore, 1024 * 1024).decode("utf-8", "replace")
-    except InputError:  # absent (or not a regular file, which is then left alone)
-        if not ignore.exists():
-            create_exclusive(ignore, f"{GITIGNORE_LINE}\n".encode())
-        return ws.cache_dir
-    lines = {line.strip() for line in text.splitlines()}
-    if not lines & {".cache", ".cache/", "/.cache", "/.cache/"}:
-        sep = "" if not text or text.endswith("\n") else "\n"
-        with ignore.open("a", encoding="utf-8") as f:
-            f.write(f"{sep}{GITIGNORE_LINE}\n")
-    return ws.cache_dir
 
 
 def _ext(data: bytes) -> str:
@@ -170,10 +147,6 @@ def _read_data(path: Path, limit: int) -> bytes:
     return out
 
 
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 # ---- sidecars --------------------------------------------------------------------------------
 
 
@@ -209,7 +182,7 @@ def read_sidecar(ws: Workspace, path: Path) -> Sidecar:
     if suite_file and not (isinstance(suite_file, str) and _SUITE_REF.fullmatch(suite_file)):
         raise InputError(f"suite_file = {suite_file!r}; expected suites/<sha256>.toml",
                          file=source, where="suite_file")
-    strings: dict[str, str] = {k: doc.get(k, "") for k in ("format", "suite", "metric", "original_name")}
+    strings: dict[str, str] = {k: doc.get(k, "") for k in ("format", "suite", "metric")}
     for key, value in strings.items():
         if not isinstance(value, str):
             raise InputError("must be a string", file=source, where=key)
@@ -217,16 +190,17 @@ def read_sidecar(ws: Workspace, path: Path) -> Sidecar:
         raise InputError("must be true or false", file=source, where="allow_partial")
     return Sidecar(path, sha, ws.evals_dir / data, strings["format"], strings["suite"],
                    ws.evals_dir / suite_file if suite_file else None,
-                   doc.get("allow_partial", False), strings["metric"],
-                   str(strings["original_name"] or data))
+                   doc.get("allow_partial", False), strings["metric"])
 
 
 def _sidecar_bytes(data_name: str, fmt: str, suite: str, suite_file: str, allow_partial: bool,
-                   metric: str, original: str, note: str) -> bytes:
+                   metric: str, note: str) -> bytes:
     doc: dict[str, object] = {
+        # nothing here may differ between two people importing the same bytes alike (no
+        # time, no local file name): their sidecars are then the same file and git merges
+        # them without a conflict
         "schema": SIDECAR_SCHEMA, "file": data_name, "format": fmt, "suite": suite,
-        "suite_file": suite_file, "allow_partial": allow_partial, "metric": metric,
-        "original_name": original, "imported_on": _now()}
+        "suite_file": suite_file, "allow_partial": allow_partial, "metric": metric}
     if note:
         doc["note"] = note
     return tomli_w.dumps(doc).encode()
@@ -268,7 +242,7 @@ def import_file(ws: Workspace, path: Path | str, format: str | None = None,
         kept = _keep_data(ws, sha, data)
         created = create_exclusive(sidecar, _sidecar_bytes(
             kept.name, pending.report.format, suite_name, suite_ref, allow_partial,
-            metric or "", path.name, ""))
+            metric or "", ""))
         try:
             return store.commit_import(pending, kept=[sidecar.name])
         except BaseException:
@@ -380,7 +354,7 @@ def _load(ws: Workspace, store: EvalStore, path: Path, report: CacheReport) -> N
                              file=str(path))
         pending = store.plan_import(data, str(sc.data), sc.format or None, suite,
                                     allow_partial=sc.allow_partial, metric=sc.metric or None,
-                                    name=sc.original_name)
+                                    name=sc.data.name)
         done = store.commit_import(pending)
     except InputError as e:
         report.skipped.append(str(e) if e.file else f"{path}: {e}")
@@ -428,8 +402,8 @@ def remove_run(ws: Workspace, run_id: str, limits: Limits = DEFAULT_LIMITS) -> R
         key = hashlib.sha256(f"{source}\n{run_id}".encode()).hexdigest()
         name = f"removed/{key}.toml"
         create_exclusive(ws.evals_dir / name, tomli_w.dumps({
-            "schema": TOMBSTONE_SCHEMA, "run_id": run_id, "source_sha256": source,
-            "removed_on": _now()}).encode())
+            # no time: two people removing the same run write the same file (no git conflict)
+            "schema": TOMBSTONE_SCHEMA, "run_id": run_id, "source_sha256": source}).encode())
         removal = store.remove_run(run_id)
         store.keep([name])
     return removal
@@ -491,5 +465,5 @@ def _export(ws: Workspace, store: EvalStore, stamp: str, limits: Limits) -> list
             continue
         kept = _keep_data(ws, new_sha, data)
         create_exclusive(sidecar, _sidecar_bytes(kept.name, "native", "", "", False, "",
-                                                 names[sha], note))
+                                                 f"{note} (was {names[sha]})"))
     return notes
