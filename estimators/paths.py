@@ -45,6 +45,16 @@ class Workspace:
         return self.root / "evals.sqlite"
 
     @property
+    def usage_dir(self) -> Path:
+        """Imported usage exports (shared, like evals/)."""
+        return self.root / "usage"
+
+    @property
+    def exports(self) -> Path:
+        """Exports and briefs written from the app."""
+        return self.root / "exports"
+
+    @property
     def local_prices(self) -> Path:
         return self.root / "prices.local.toml"
 

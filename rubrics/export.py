@@ -17,7 +17,8 @@ from estimators.safefile import parse_toml, read_text
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
 from rubrics.mdtext import Markdown, json_escaped, md_code, md_text
 from rubrics.messages import labels, named, sentences, text
-from rubrics.records import MAX_RECORD_BYTES, SCHEMA, next_review_due
+from rubrics.record import SCHEMA, SCHEMA_V1
+from rubrics.record_store import MAX_RECORD_BYTES
 from rubrics.report import MONTH_0, average_label, grows, part_marks_text
 
 
@@ -33,10 +34,9 @@ def plain(value: Any) -> Any:
 
 
 def to_json(record: dict[str, Any]) -> str:
-    """The whole record as JSON text (it validates against `scopecard record-schema`); a
-    record not reviewed yet gets its empty `reviews` list, so readers find the key always."""
-    whole = record if "reviews" in record else {**record, "reviews": []}
-    return json_escaped(json.dumps(plain(whole), indent=2, ensure_ascii=False)) + "\n"
+    """The whole decision document (`DecisionState.as_dict`) as JSON text; it validates
+    against `scopecard record-schema`."""
+    return json_escaped(json.dumps(plain(record), indent=2, ensure_ascii=False)) + "\n"
 
 
 def _cell(x: Any) -> str:
@@ -110,7 +110,7 @@ def _header(r: dict[str, Any], lang: str) -> list[str]:
     facts = [("md.record", md_code(r.get("id", ""))),
              ("md.status", named("status", str(r.get("status", "")), lang)),
              ("md.created", r.get("created", "")), ("md.as_of", r.get("as_of", "")),
-             ("md.next_review", next_review_due(r) or r.get("review_due", "")),
+             ("md.next_review", r.get("next_review_due") or r.get("review_due", "")),
              ("md.engine", text("md.engine_seed", lang, version=str(r.get("engine_version", "")),
                                 seed=str(r.get("seed", ""))))]
     if r.get("supersedes"):
@@ -376,4 +376,4 @@ def _is_record(path: Path) -> bool:
         data = parse_toml(read_text(path, MAX_RECORD_BYTES), str(path))
     except InputError:
         return False  # unreadable, too big, not UTF-8 or not TOML: not a record
-    return data.get("schema") == SCHEMA
+    return data.get("schema") in (SCHEMA, SCHEMA_V1)

@@ -145,7 +145,9 @@ class Outputs(_Open):
     alternatives: list[Alternative] = []
 
 
-class KillCriterion(_Open):
+class KillRecord(_Open):
+    """A kill criterion as decided (with its note in English and as message data)."""
+
     metric: str
     comparator: Literal[">", ">=", "<", "<="]
     threshold: Number
@@ -183,7 +185,7 @@ class DecisionRecord(_Open):
     evals: EvalsSource
     thresholds: dict[str, Any]
     outputs: Outputs
-    kill_criteria: list[KillCriterion] = []
+    kill_criteria: list[KillRecord] = []
     migrated_from: str | None = Field(None, description="the scopecard.decision/1 file this "
                                       "decision was split from")
     sealed: str | None = Field(None, description="sha256 of the rest of the decision when it was "
@@ -209,6 +211,7 @@ class DecisionRecord(_Open):
 class ReviewFlag(_Open):
     kind: str
     message: str
+    message_data: dict[str, Any] | None = None
 
 
 class ReviewEntry(_Open):
@@ -259,6 +262,29 @@ def toml_safe(value: Any) -> Any:
     if hasattr(value, "item"):  # numpy scalar
         return toml_safe(value.item())
     return value
+
+
+class HistoryEntry(_Open):
+    date: dt.date
+    from_: str = Field(alias="from")
+    to: str
+    note: str = ""
+    digest: str | None = None
+
+
+class DecisionDocument(DecisionRecord):
+    """A decision with what happened since, as one document: what `export --format json`
+    writes and `record-schema` describes (`DecisionState.as_dict`)."""
+
+    status: Literal["proposed", "accepted", "rejected", "superseded", "deprecated"] = Field(
+        description="derived from the decision's events")
+    history: list[HistoryEntry] = []
+    supersedes: list[str] = []
+    superseded_by: str | None = None
+    reviews: list[ReviewEntry] = []
+    next_review_due: dt.date
+    integrity: str | None = Field(None, description="why the decision file no longer holds "
+                                  "what was made or accepted, if it does not")
 
 
 class DecisionState:
@@ -325,7 +351,8 @@ class DecisionState:
         return None
 
     def as_dict(self) -> dict[str, Any]:
-        """The decision and its later facts as one document (the export and render shape)."""
+        """The decision and its later facts as one document (`DecisionDocument`): the shape
+        exports and renderers read."""
         data = self.record.data()
         data["status"] = self.status
         if self.history:
@@ -334,9 +361,11 @@ class DecisionState:
             data["supersedes"] = self.supersedes
         if self.superseded_by:
             data["superseded_by"] = self.superseded_by
-        if self.reviews:
-            data["reviews"] = [r.model_dump(mode="python", exclude_unset=True, exclude_none=True)
-                               for r in self.reviews]
+        data["reviews"] = [r.model_dump(mode="python", exclude_unset=True, exclude_none=True)
+                           for r in self.reviews]
+        data["next_review_due"] = self.next_review_due()
+        if problem := self.integrity():
+            data["integrity"] = problem
         return data
 
 
@@ -369,3 +398,32 @@ def split_v1(data: dict[str, Any]) -> tuple[DecisionRecord, list[StatusEvent], l
             record.as_of, dt.time(), tzinfo=dt.UTC), id=old))
     reviews = [ReviewEntry.model_validate(r) for r in data.get("reviews") or []]
     return record, events, reviews
+
+
+def record_schema() -> dict[str, Any]:
+    """JSON Schema (2020-12) of a decision document as exported to JSON (`DecisionDocument`;
+    dates as ISO text, infinities as "inf"/"-inf"), with the spec, price and FX rows in the
+    shapes of their own models. Keys a newer version adds are allowed (`extra="allow"`)."""
+    from estimators.prices import FxRate, PriceRow
+    from rubrics.spec import Spec
+
+    ref = "#/$defs/{model}"
+    schema = DecisionDocument.model_json_schema(by_alias=True, mode="serialization",
+                                                ref_template=ref)
+    defs = schema.setdefault("$defs", {})
+    for model in (Spec, PriceRow, FxRate):
+        part = model.model_json_schema(by_alias=True, mode="serialization", ref_template=ref)
+        for name, sub in part.pop("$defs", {}).items():
+            if defs.setdefault(name, sub) != sub:
+                raise RuntimeError(f"schema definition {name!r} defined twice")
+        defs[model.__name__] = part
+    # the decision's spec also keeps the hash of each inlined prompt file
+    defs["PromptSpec"]["patternProperties"] = {
+        "^(system|user|context|output|reasoning)_file_sha256$": {"type": "string",
+                                                                "pattern": "^[0-9a-f]{64}$"}}
+    props = schema["properties"]
+    props["spec"] = {"$ref": ref.format(model="Spec")}
+    for key, name in (("prices", "PriceRow"), ("fx", "FxRate")):
+        props[key] = {"type": "array", "items": {"$ref": ref.format(model=name)}}
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": f"scopecard decision ({SCHEMA}) with its events and reviews", **schema}

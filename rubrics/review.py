@@ -10,9 +10,8 @@
 4. actuals: figures the PM enters, checked against every kill criterion.
 
 Nothing stored is trusted in place of a computation. Computations are cached for one run by a
-hash of all their inputs, so records with identical inputs share one (honest) computation; the
-hash of a record's inputs comes with its view from the record cache, which holds it only for
-the very bytes it was computed from (rubrics.records.REVIEW_INPUTS).
+hash of all their inputs (REVIEW_INPUTS), so decisions with identical inputs share one (honest)
+computation. Each review is filed as its own file beside its decision (RecordStore.add_review).
 """
 
 from __future__ import annotations
@@ -79,7 +78,7 @@ class _Tallies:
 
 @dataclass(frozen=True)
 class Flag:
-    kind: str  # one of rubrics.records.FLAG_KINDS
+    kind: str  # one of rubrics.record.FLAG_KINDS
     message: str  # in English, as stored
     # the sentence as data (rubrics.messages), stored next to `message` like a decision's
     # sentences, so a review made in one language can be shown in the other

@@ -15,13 +15,7 @@ from rubrics import economics
 from rubrics.evals.results import Tally
 from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC
 from rubrics.pipeline import decide_spec, save_record
-from rubrics.records import (
-    MUTABLE_KEYS,
-    frozen_digest,
-    list_records,
-    read_record,
-    record_path,
-)
+from rubrics.record_store import RecordStore
 from rubrics.review import Newest, Reviewer, parse_actuals, review_records
 from tests.test_records_support import (
     DAY,
@@ -33,6 +27,14 @@ from tests.test_records_support import (
 from tui.cli import main
 
 LATER = DAY + dt.timedelta(days=1)
+
+
+def store_of(home: Path) -> RecordStore:
+    return RecordStore(Workspace(home))
+
+
+def decision_file(home: Path, record_id: str) -> Path:
+    return home / "decisions" / record_id / "decision.toml"
 
 
 def flags(rv) -> dict[str, list[str]]:
@@ -69,9 +71,9 @@ def test_every_verdict_reproduces_from_the_record_alone(test_workspace: Path,
 def test_the_bundled_example_reproduces_with_its_inlined_prompt(isolated: Path) -> None:
     ws = Workspace(isolated)
     _, record = decide_spec(EXAMPLE_SPEC, ws, EXAMPLE_EVALS)
-    path = save_record(ws, record)
-    assert "system_text" in read_record(path)["spec"]["prompt"]
-    rv = only(isolated, path.stem, dt.date.today())
+    record_id = save_record(ws, record).parent.name
+    assert "system_text" in store_of(isolated).get(record_id).record.spec["prompt"]
+    rv = only(isolated, record_id, dt.date.today())
     assert rv.reproduction.status == "reproduced", rv.reproduction
     assert not rv.flags
 
@@ -131,7 +133,7 @@ def test_an_engine_change_is_reported_with_the_figures_that_moved(
 
 def test_a_price_row_the_engine_now_refuses_is_an_engine_change(test_workspace: Path) -> None:
     record_id, record = make_record(test_workspace)
-    path = record_path(test_workspace / "decisions", record_id)
+    path = decision_file(test_workspace, record_id)
     path.write_text(path.read_text().replace('unit = "1M tokens"', 'unit = "1K tokens"', 1))
     rv = only(test_workspace, record_id)
     assert rv.reproduction.status == "engine changed"
@@ -147,7 +149,7 @@ def test_review_due_is_flagged_and_the_next_due_date_moves_on(test_workspace: Pa
     rv = only(test_workspace, record_id, due + dt.timedelta(days=3))
     assert flags(rv)["review_due"] == [f"review was due on {due}"]
     assert rv.next_due == due + dt.timedelta(days=33)
-    (summary,) = list_records(test_workspace / "decisions")
+    (summary,) = store_of(test_workspace).summaries() or []
     assert summary.review_due == rv.next_due
     assert summary.last_reviewed == due + dt.timedelta(days=3)
 
@@ -163,8 +165,8 @@ def test_kill_criteria_are_checked_against_actuals(test_workspace: Path) -> None
         kills["cost_per_success"]["action"])
     checked = {k.metric: k.met for k in rv.kills if k.actual is not None}
     assert checked == {"cost_per_success": True, "pass_rate": False}
-    saved = read_record(record_path(test_workspace / "decisions", record_id))["reviews"][-1]
-    assert saved["actuals"] == actuals
+    saved = store_of(test_workspace).get(record_id).reviews[-1]
+    assert saved.actuals == actuals
 
 
 def test_actuals_from_a_file_with_aliases(tmp_path: Path) -> None:
@@ -214,8 +216,8 @@ def _beta_chosen(home: Path) -> tuple[str, dict]:
     ws = Workspace(home)
     decision, record = decide_spec(spec, ws, evals, seed=7, today=DAY)
     assert decision.chosen == "test/beta"
-    path = save_record(ws, record, DAY)
-    return path.stem, read_record(path)
+    record_id = save_record(ws, record, DAY).parent.name
+    return record_id, store_of(home).get(record_id).as_dict()
 
 
 def test_the_real_eval_store_feeds_newest_evals(test_workspace: Path) -> None:
@@ -230,38 +232,35 @@ def test_the_real_eval_store_feeds_newest_evals(test_workspace: Path) -> None:
     assert "cheaper_model" in flags(rv)
 
 
-def test_a_review_appends_an_entry_and_changes_nothing_else(test_workspace: Path) -> None:
+def test_a_review_files_its_own_file_and_changes_nothing_else(test_workspace: Path) -> None:
     record_id, _ = make_record(test_workspace)
-    path = record_path(test_workspace / "decisions", record_id)
-    before = read_record(path)
+    path = decision_file(test_workspace, record_id)
+    before = path.read_bytes()
     only(test_workspace, record_id, actuals={"pass_rate": 0.95})
     only(test_workspace, record_id, LATER + dt.timedelta(days=1))
-    after = read_record(path)
-    assert frozen_digest(after) == frozen_digest(before)
-    assert {k: v for k, v in after.items() if k not in MUTABLE_KEYS} == \
-        {k: v for k, v in before.items() if k not in MUTABLE_KEYS}
-    assert [r["date"] for r in after["reviews"]] == [LATER, LATER + dt.timedelta(days=1)]
-    assert after["reviews"][0]["reproduction"] == "reproduced"
-    assert list(after)[-1] == "reviews"  # appended logs stay at the end of the file
+    assert path.read_bytes() == before
+    reviews = store_of(test_workspace).get(record_id).reviews
+    assert [r.date for r in reviews] == [LATER, LATER + dt.timedelta(days=1)]
+    assert reviews[0].reproduction == "reproduced"
+    assert len(list((path.parent / "reviews").iterdir())) == 2
 
 
 def test_dry_run_writes_nothing(test_workspace: Path) -> None:
     record_id, _ = make_record(test_workspace)
-    path = record_path(test_workspace / "decisions", record_id)
-    before = path.read_bytes()
+    before = sorted((test_workspace / "decisions").rglob("*"))
     rv = only(test_workspace, record_id, save=False)
-    assert not rv.saved and path.read_bytes() == before
+    assert not rv.saved and sorted((test_workspace / "decisions").rglob("*")) == before
 
 
 def test_review_all_skips_retired_records_and_reports_broken_ones(test_workspace: Path) -> None:
-    from rubrics.lifecycle import set_status
-
     live, _ = make_record(test_workspace, title="live")
     retired, _ = make_record(test_workspace, title="retired")
-    set_status(test_workspace / "decisions", retired, "rejected")
-    (test_workspace / "decisions" / "2026-01-01-broken.toml").write_text("schema = [")
+    store_of(test_workspace).set_status(retired, "rejected")
+    broken = test_workspace / "decisions" / "2026-01-01-broken-000000"
+    broken.mkdir()
+    (broken / "decision.toml").write_text("schema = [")
     reviews = review_records(Workspace(test_workspace), None, LATER)
-    assert {rv.id for rv in reviews} == {live, "2026-01-01-broken"}
+    assert {rv.id for rv in reviews} == {live, broken.name}
     broken = next(rv for rv in reviews if rv.error)
     assert "TOML syntax error" in broken.error
 
@@ -270,17 +269,16 @@ def test_identical_inputs_are_computed_once(test_workspace: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     import rubrics.review as review
 
-    a, _ = make_record(test_workspace)
-    b = "2026-03-01-a-copy"
-    source = record_path(test_workspace / "decisions", a)
-    source.with_name(f"{b}.toml").write_text(source.read_text().replace(a, b))
+    a, record = make_record(test_workspace)
+    store = store_of(test_workspace)
+    b = store.create({**store.get(a).record.data(), "title": "A copy"}, DAY).id
     calls = []
     real = review.decide
     monkeypatch.setattr(review, "decide", lambda *a, **k: calls.append(1) or real(*a, **k))
     reviewer = Reviewer(Workspace(test_workspace), LATER)
     for record_id in (a, b):
-        data = read_record(record_path(test_workspace / "decisions", record_id))
-        assert reviewer.review(data, record_id).reproduction.status == "reproduced"
+        rv = reviewer.review_state(store.get(record_id))
+        assert rv.reproduction.status == "reproduced" and not rv.flags
     assert len(calls) == 1  # copy b's inputs hash the same: its outputs are compared, not rerun
 
 
@@ -294,7 +292,7 @@ def test_cli_review_json_and_exit_codes(test_workspace: Path, capsys) -> None:
     assert out["actuals"] == {"monthly_spend": 1.0}
     assert main([*ws, "review", "--all", "--dry-run", "--as-of", str(LATER)]) == 0
     assert "original inputs: reproduced" in capsys.readouterr().out
-    assert main([*ws, "review", "2026-01-01-nothing"]) == 2
+    assert main([*ws, "review", "2026-01-01-nothing-000000"]) == 2
     assert main([*ws, "review"]) == 2
     assert main([*ws, "review", record_id, "--all"]) == 2
     assert main([*ws, "review", record_id, "--actual", "speed=3"]) == 2
@@ -322,11 +320,9 @@ def test_a_changed_scenario_preset_is_named_as_the_cause(test_workspace: Path,
 
 
 def test_an_accepted_record_edited_by_hand_is_flagged(test_workspace: Path) -> None:
-    from rubrics.lifecycle import set_status
-
     record_id, _ = make_record(test_workspace)
-    set_status(test_workspace / "decisions", record_id, "accepted")
-    path = record_path(test_workspace / "decisions", record_id)
+    store_of(test_workspace).set_status(record_id, "accepted")
+    path = decision_file(test_workspace, record_id)
     path.write_text(path.read_text().replace('title = "Ticket triage"\n',
                                              'title = "Ticket triage (approved!)"\n', 1))
     rv = only(test_workspace, record_id)
@@ -335,13 +331,10 @@ def test_an_accepted_record_edited_by_hand_is_flagged(test_workspace: Path) -> N
 
 
 def test_list_and_home_show_the_latest_review_flags(test_workspace: Path, capsys) -> None:
-    from rubrics.records import list_records
-    from tui.cli import main
-
     record_id, _ = make_record(test_workspace, "GO", title="flagged")
     assert main(["review", record_id, "--actual", "cost_per_success=1e9", "--as-of", "2026-03-02"]) == 0
     capsys.readouterr()
-    summary = next(s for s in list_records(test_workspace / "decisions") if s.id == record_id)
+    summary = next(s for s in store_of(test_workspace).summaries() or [] if s.id == record_id)
     assert "kill_criterion" in summary.flags
     assert main(["list"]) == 0
     assert "flags: kill_criterion" in capsys.readouterr().out

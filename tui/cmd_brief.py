@@ -26,11 +26,11 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def cmd_brief(args: argparse.Namespace) -> int:
     from rubrics.briefs import brief, brief_markdown
     from rubrics.export import write_export
-    from rubrics.records import read_record, record_path
+    from rubrics.record_store import RecordStore
 
     ws = workspace_of(args)
     lang = lang_of(args)
-    data = brief(read_record(record_path(ws.decisions, args.id)), args.side, lang)
+    data = brief(RecordStore(ws).get(args.id).as_dict(), args.side, lang)
     text = json_text(data) if args.format == "json" else brief_markdown(data, lang)
     if args.out:
         write_export(args.out, text, ws.decisions, args.force)

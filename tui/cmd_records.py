@@ -11,7 +11,7 @@ from tui.args import iso_date, workspace_of
 from tui.cmd_core import lang_of, lang_option
 from tui.output import print_json
 
-STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.records
+STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.record
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -89,21 +89,24 @@ def _today(args: argparse.Namespace):
     return args.as_of or dt.date.today()
 
 
-def _load(args: argparse.Namespace) -> dict[str, Any]:
-    from rubrics.records import read_record, record_path
+def _load(args: argparse.Namespace) -> tuple[str, dict[str, Any]]:
+    """The decision `args.id` names (its id or a unique prefix): its id and its document."""
+    from rubrics.record_store import RecordStore
 
-    return read_record(record_path(workspace_of(args).decisions, args.id))
+    state = RecordStore(workspace_of(args)).get(args.id)
+    return state.id, state.as_dict()
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
     from rubrics.messages import named, text
-    from rubrics.records import LIVE, list_records
+    from rubrics.record import LIVE
+    from rubrics.record_store import RecordStore
 
     lang = lang_of(args)
     today = _today(args)
-    rows = list_records(workspace_of(args).decisions)
+    rows = RecordStore(workspace_of(args)).summaries() or []
     if args.status:
         rows = [r for r in rows if r.status == args.status]
     if args.due:
@@ -133,11 +136,11 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     from rubrics.export import plain
 
-    r = _load(args)
+    record_id, r = _load(args)
     if args.json:
         print_json(plain(r))
         return 0
-    print("\n".join(show_lines(r, args.id, lang_of(args))))
+    print("\n".join(show_lines(r, record_id, lang_of(args))))
     return 0
 
 
@@ -145,7 +148,6 @@ def show_lines(r: dict[str, Any], record_id: str, lang: str = "en") -> list[str]
     """A record for the terminal, in `lang`: its sentences from the stored messages (an old
     record's English as stored); titles, notes, ids and metric names as written."""
     from rubrics.messages import named, sentences, text
-    from rubrics.records import integrity, next_review_due
 
     out = r["outputs"]
     messages = out.get("messages") or {}
@@ -158,7 +160,7 @@ def show_lines(r: dict[str, Any], record_id: str, lang: str = "en") -> list[str]
               for s in sentences(out.get("conditions", []), messages.get("conditions"), lang)[0]]
     lines.append(text("records.facts", lang, created=str(r["created"]), as_of=str(r["as_of"]),
                       engine=str(r["engine_version"]), seed=str(r["seed"]),
-                      due=str(next_review_due(r))))
+                      due=str(r["next_review_due"])))
     for c in out.get("candidates", []):
         cap = c["capability"]
         lines.append(f"  {c['model']:<32} {text('records.per_call', lang, cost=c['cost_per_call'])}"
@@ -179,16 +181,15 @@ def show_lines(r: dict[str, Any], record_id: str, lang: str = "en") -> list[str]
         lines.append("  " + text("records.reviewed", lang, date=str(v["date"]), flags=kinds,
                                  reproduction=named("review.status",
                                                     str(v.get("reproduction", "?")), lang)))
-    problem = integrity(r)
-    if problem:  # rubrics.records' own sentence
-        lines.append(text("records.warning", lang, problem=problem))
+    if r.get("integrity"):  # rubrics.record's own sentence
+        lines.append(text("records.warning", lang, problem=r["integrity"]))
     return lines
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     from rubrics.export import to_json, to_markdown, write_export
 
-    r = _load(args)
+    _, r = _load(args)
     text = to_json(r) if args.format == "json" else to_markdown(r, lang_of(args))
     if args.out is None:
         print(text, end="")
@@ -199,23 +200,22 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    from rubrics.lifecycle import set_status
     from rubrics.messages import named, text
+    from rubrics.record_store import RecordStore
 
     lang = lang_of(args)
-    data = set_status(workspace_of(args).decisions, args.id, args.status, args.note)
-    print(text("records.status_changed", lang, id=args.id,
-               then=named("status", str(data["history"][-1]["from"]), lang),
-               now=named("status", str(data["status"]), lang)))
+    then, state = RecordStore(workspace_of(args)).set_status(args.id, args.status, args.note)
+    print(text("records.status_changed", lang, id=state.id, then=named("status", then, lang),
+               now=named("status", state.status, lang)))
     return 0
 
 
 def cmd_supersede(args: argparse.Namespace) -> int:
-    from rubrics.lifecycle import supersede
     from rubrics.messages import text
+    from rubrics.record_store import RecordStore
 
-    supersede(workspace_of(args).decisions, args.old, args.new, args.note)
-    print(text("records.superseded", lang_of(args), old=args.old, new=args.new))
+    old, new = RecordStore(workspace_of(args)).supersede(args.old, args.new, args.note)
+    print(text("records.superseded", lang_of(args), old=old.id, new=new.id))
     return 0
 
 
@@ -251,9 +251,9 @@ def review_text(rv: Any, lang: str = "en") -> str:
 
 
 def cmd_record_schema(args: argparse.Namespace) -> int:
-    from rubrics.records import json_schema
+    from rubrics.record import record_schema
 
-    print_json(json_schema())
+    print_json(record_schema())
     return 0
 
 
@@ -261,8 +261,11 @@ def cmd_paths(args: argparse.Namespace) -> int:
     from estimators.tokens import tiktoken_cache_dir
 
     ws = workspace_of(args)
-    paths = {"workspace": ws.root, "decisions": ws.decisions, "evals db": ws.evals_db,
-             "local prices": ws.local_prices, "catalogue": ws.catalogue,
+    paths = {"workspace": ws.root, "decisions": ws.decisions, "eval files": ws.evals_dir,
+             "usage files": ws.usage_dir, "local prices": ws.local_prices,
+             "catalogue": ws.catalogue, "drafts": ws.drafts, "exports": ws.exports,
+             "caches": ws.cache_dir, "eval cache": ws.evals_db,
+             "records index": ws.cache_dir / "records.json",
              "tiktoken cache": tiktoken_cache_dir()}
     if args.json:
         print_json({k: str(v) for k, v in paths.items()})

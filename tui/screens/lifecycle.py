@@ -49,12 +49,12 @@ def export(ws: Workspace, record: Path, fmt: str) -> Path:
     if fmt in ("business", "vendor"):
         from rubrics.briefs import brief, brief_markdown
 
-        out = ws.root / "exports" / f"{record_id}-{fmt}-brief.md"
+        out = ws.exports / f"{record_id}-{fmt}-brief.md"
         text = brief_markdown(brief(data, fmt))
     else:
         from rubrics.export import to_json, to_markdown
 
-        out = ws.root / "exports" / f"{record_id}.{fmt}"
+        out = ws.exports / f"{record_id}.{fmt}"
         text = to_markdown(data) if fmt == "md" else to_json(data)
     write_atomic(out, text.encode())
     return out
