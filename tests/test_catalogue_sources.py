@@ -80,6 +80,88 @@ def test_no_reseller_price_under_a_vendor_id(cat) -> None:
     assert cat.lookup("qwen/qwen-plus", READ_ON).source.startswith("https://help.aliyun.com/")
 
 
+# Issue #16 "Done when": the eight vendors, each vendor id with the currency its price list bills
+# in and the domains of the vendor's own pages. A vendor with two lists has two ids.
+OWN_LISTS = {
+    "deepseek": ("CNY", ("api-docs.deepseek.com",)),
+    "qwen": ("CNY", ("help.aliyun.com", "alibabacloud.com")),
+    "qwen-intl": ("USD", ("alibabacloud.com",)),
+    "volcengine": ("CNY", ("volcengine.com",)),
+    "moonshot": ("USD", ("moonshot.ai", "kimi.ai", "kimi.com")),
+    "moonshot-cn": ("CNY", ("moonshot.cn", "kimi.com")),
+    "zhipu": ("CNY", ("bigmodel.cn",)),
+    "baidu": ("CNY", ("baidu.com",)),
+    "tencent": ("CNY", ("tencent.com", "github.com/Tencent/")),
+    "minimax": ("CNY", ("platform.minimaxi.com",)),
+}
+EIGHT_VENDORS = ["deepseek", "qwen", "volcengine", "moonshot", "zhipu", "baidu", "tencent",
+                 "minimax"]
+# Resellers' and routers' domains: their prices belong under their own ids, never a vendor's.
+RESELLER_HOSTS = ("openrouter.ai", "together.ai", "groq.com", "therouter", "siliconflow",
+                  "aihubmix", "zenmux", "byteplus.com")
+NOT_STORED = {"volcengine": "Volcano Engine Ark's price page (volcengine.com/docs/82379/1544106) "
+                            "is stored only up to its introduction on 2026-12-02"}
+
+
+def _own_native_rows(cat, vendor: str) -> list[PriceRow]:
+    """Rows under `vendor/` in force on READ_ON, not retired, read from the vendor's own page."""
+    currency, domains = OWN_LISTS[vendor]
+    rows = [cat.lookup(i, READ_ON) for i in cat.model_ids() if i.startswith(vendor + "/")]
+    return [r for r in rows if not r.retired(READ_ON) and r.currency == currency
+            and "genai-prices" not in r.source and any(d in r.source for d in domains)]
+
+
+@pytest.mark.parametrize("vendor", [
+    pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=NOT_STORED[v]))
+    if v in NOT_STORED else v for v in EIGHT_VENDORS])
+def test_each_vendor_has_a_live_row_in_its_billing_currency_from_its_own_page(cat, vendor) -> None:
+    """Issue #16 (part 1): every one of the eight vendors has a non-retired row in the currency
+    it bills, whose source is the vendor's own domain (not an aggregator). Volcengine is a
+    strict xfail until its price page can be read: adding its rows turns this into a pass."""
+    assert _own_native_rows(cat, vendor), f"{vendor}: no live row from the vendor's own page"
+
+
+def test_no_reseller_source_under_a_vendor_id(cat) -> None:
+    """Issue #16: a reseller's or router's price never sits under a vendor's id, for any of the
+    vendors' ids (both lists where a vendor has two)."""
+    for r in cat.rows:
+        if r.vendor in OWN_LISTS:
+            assert not any(h in r.source.lower() for h in RESELLER_HOSTS), (r.id, r.source)
+
+
+def test_vendor_ids_bill_in_their_lists_currency(cat) -> None:
+    """Issue #16: an id names one price list, so every row read from a vendor's page under that
+    vendor id is in that list's currency (a USD row under qwen/ would hide the CNY list)."""
+    for r in cat.rows:
+        if r.vendor in OWN_LISTS and "genai-prices" not in r.source:
+            assert r.currency == OWN_LISTS[r.vendor][0], (r.id, r.currency)
+
+
+def test_qwen_two_price_lists_with_their_regions(cat) -> None:
+    """Issue #16: Alibaba's mainland CNY list (qwen/, Beijing) and international USD list
+    (qwen-intl/, Singapore) are both present, each row saying where it applies."""
+    mainland = cat.lookup("qwen/qwen-plus", READ_ON)
+    intl = cat.lookup("qwen-intl/qwen-plus", READ_ON)
+    assert (mainland.currency, mainland.regions) == ("CNY", ("CN",))
+    assert (intl.currency, intl.regions) == ("USD", ("SG",))
+    assert "alibabacloud.com" in intl.source and "help.aliyun.com" in mainland.source
+    assert "qwen-intl/qwen-plus" in (mainland.note or "")
+    assert "qwen/qwen-plus" in (intl.note or "")
+    for i in cat.model_ids():
+        if i.startswith("qwen-intl/"):
+            assert cat.lookup(i, READ_ON).regions == ("SG",), i
+
+
+def test_moonshot_rows_from_its_page_say_which_platform(cat) -> None:
+    """Issue #16: Moonshot's own-page rows carry regions and cite the archive they were read from
+    (the USD list of the international platform)."""
+    rows = _own_native_rows(cat, "moonshot")
+    assert {r.id for r in rows} >= {"moonshot/kimi-k2.5", "moonshot/kimi-k2-0905-preview"}
+    for r in rows:
+        assert r.regions == ("global",), r.id
+        assert "megalodon.jp/ref/2026-0326" in (r.note or ""), r.id
+
+
 def test_qwen_plus_keeps_every_input_length_tier(cat) -> None:
     """Defect 2: the input-length tiers of Alibaba's list are kept, with their upper bounds."""
     row = cat.lookup("qwen/qwen-plus", READ_ON)

@@ -636,8 +636,11 @@ HEADER = f"""\
 #   the upstream's row for the same id. Edit that file, not this one.
 # - id is vendor/model. A reseller's price is only ever under the reseller's id: Qwen through
 #   OpenRouter is openrouter/<model>; Alibaba Cloud's own list is qwen/<model>. Open-weight
-#   models on a host use the host as vendor (together/..., groq/...). zhipu/ is Zhipu's China
-#   platform (CNY), zai/ its international one (USD).
+#   models on a host use the host as vendor (together/..., groq/...). One id carries one price
+#   list, so a vendor with a mainland and an international list has two vendor ids: zhipu/
+#   (China, CNY) and zai/ (international, USD); qwen/ (Beijing, CNY) and qwen-intl/ (Singapore,
+#   USD); moonshot/ (platform.moonshot.ai, USD) and moonshot-cn/ (platform.moonshot.cn, CNY).
+#   `regions` says where each list applies.
 # - source = the upstream provider's pricing URL + "via genai-prices {GENAI_VERSION}" + (provider:model).
 # - verified_on = 2026-11-24 for every row: genai-prices {GENAI_VERSION} carries no data date (its
 #   latest dated entry is 2026-11-04); this is the day the catalogue was seeded and checked.
