@@ -194,7 +194,7 @@ def decide_spec(spec_path: Path, ws: Workspace, evals: Path | list[Path] | None 
     tallies, source = evals_for(ws, est.spec, files, suite_file)
     seed = seed if seed is not None else seed_for(spec_path)
     decision = decide(est, tallies, catalogue, seed, today)
-    created = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    created = dt.datetime.now(dt.UTC)  # to the microsecond: two runs are two decisions
     record = record_dict(decision, spec_for_record(est.spec, est.texts), source, created)
     return decision, _labelled(record, est)
 

@@ -124,7 +124,8 @@ def _validated(model: Any, data: dict[str, Any], path: Path) -> Any:
     except ValidationError as e:
         first = e.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "(top level)"
-        raise InputError(f"{first['msg']} ({e.error_count()} problem(s))", file=str(path),
+        more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+        raise InputError(f"{first['msg']}{more}", file=str(path),
                          where=where) from None
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from rubrics.record_store import RecordStore
 from rubrics.spec import parse_spec
 from tests.test_app_workspace import (
     TODAY,
@@ -75,10 +76,10 @@ async def test_walk_the_wizard_on_the_example(ws):
         assert screen.record["outputs"]["verdict"] == "GO WITH CONDITIONS"
         assert screen.record["outputs"]["chosen"] == "openai/gpt-4o-mini"
         assert screen.query_one("#estimate-table", DataTable).row_count == 3
-    record_file = ws.decisions / f"{TODAY}-support-faq-answers.toml"
+    (record_file,) = ws.decisions.glob(f"{TODAY}-support-faq-answers-*/decision.toml")
     saved = tomllib.loads(record_file.read_text("utf-8"))
     assert saved["outputs"]["verdict"] == "GO WITH CONDITIONS"
-    assert saved["status"] == "proposed"
+    assert RecordStore(ws).get(record_file.parent.name).status == "proposed"
     spec_file = ws.root / "specs" / f"{TODAY}-support-faq-answers.toml"
     spec = parse_spec(spec_file.read_text("utf-8"), str(spec_file))
     assert spec.prompt.system_text and spec.prompt.system_text.startswith("You are")
@@ -139,9 +140,9 @@ async def test_home_lists_a_corrupt_record_with_its_error(ws):
         table = app.screen.query_one("#records", DataTable)
         assert table.row_count == 2
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]
-        broken = next(r for r in rows if r[0] == "2026-01-01-broken")
+        broken = next(r for r in rows if r[0] == "2026-01-01-broken-000000")
         assert broken[5].startswith("unreadable: TOML syntax error")
-        good = next(r for r in rows if r[0] != "2026-01-01-broken")
+        good = next(r for r in rows if r[0] != "2026-01-01-broken-000000")
         assert good[2] == "GO WITH CONDITIONS" and good[3] == "proposed"
         await pilot.press("slash", "b", "r", "o", "k")
         await pilot.pause()
@@ -161,10 +162,11 @@ async def test_open_then_export_writes_files_and_names_them(ws):
         await pilot.press("e", "down", "enter")  # then JSON
         await settle(pilot)
         messages = [n.message for n in app._notifications]
-    md = ws.root / "exports" / f"{record.stem}.md"
-    js = ws.root / "exports" / f"{record.stem}.json"
+    record_id = record.parent.name
+    md = ws.exports / f"{record_id}.md"
+    js = ws.exports / f"{record_id}.json"
     assert md.read_text("utf-8").startswith("#") and js.read_text("utf-8").startswith("{")
-    assert any(m.endswith(f"{record.stem}.md") for m in messages)
+    assert any(m.endswith(f"{record_id}.md") for m in messages)
 
 
 @sync
@@ -177,11 +179,11 @@ async def test_accept_asks_first_and_sets_the_status(ws):
         await settle(pilot)
         await pilot.press("a", "n")  # No leaves it alone
         await settle(pilot)
-        assert tomllib.loads(record.read_text("utf-8"))["status"] == "proposed"
+        assert RecordStore(ws).get(record.parent.name).status == "proposed"
         await pilot.press("a", "y")
         await settle(pilot)
         assert not app.screen.check_action("accept", ())  # accepted is not proposed any more
-    assert tomllib.loads(record.read_text("utf-8"))["status"] == "accepted"
+    assert RecordStore(ws).get(record.parent.name).status == "accepted"
 
 
 @sync
@@ -203,7 +205,7 @@ async def test_review_shows_the_recomputation_and_saves_on_request(ws):
         assert "kill_criterion" in str(app.screen.query_one("#review-flags", Static).render())
         await pilot.press("ctrl+s")
         await settle(pilot)
-    (entry,) = tomllib.loads(record.read_text("utf-8"))["reviews"]
+    (entry,) = RecordStore(ws).get(record.parent.name).as_dict()["reviews"]
     assert entry["actuals"] == {"monthly_spend": 6000.0}
 
 
@@ -262,8 +264,8 @@ async def test_briefs_from_the_verdict_and_review_screens(ws):
         await settle(pilot)
         await pilot.press("ctrl+o", "down", "down", "down", "enter")  # vendor brief
         await settle(pilot)
-    business = ws.root / "exports" / f"{record.stem}-business-brief.md"
-    vendor = ws.root / "exports" / f"{record.stem}-vendor-brief.md"
+    business = ws.exports / f"{record.parent.name}-business-brief.md"
+    vendor = ws.exports / f"{record.parent.name}-vendor-brief.md"
     assert "business brief" in business.read_text("utf-8")
     text = vendor.read_text("utf-8")
     assert "Capacity" in text and "value_per_success" not in text
@@ -274,7 +276,7 @@ async def test_home_shows_the_latest_review_flags(ws):
     from tui.cli import main
 
     record = write_example_record(ws)
-    assert main(["review", record.stem, "--workspace", str(ws.root),
+    assert main(["review", record.parent.name, "--workspace", str(ws.root),
                  "--actual", "cost_per_success=1e9"]) == 0
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:

@@ -90,6 +90,8 @@ def _example_record() -> tuple[str, bytes]:
     with tempfile.TemporaryDirectory() as tmp:
         ws = seed_workspace(Path(tmp))
         _, record = decide_spec(EXAMPLE_SPEC, ws, EXAMPLE_EVALS, seed=SEED, today=TODAY)
+        # a fixed moment: the id ends in a hash of the decision, and snapshots show the id
+        record["created"] = dt.datetime.combine(TODAY, dt.time(9, 30), tzinfo=dt.UTC)
         path = save_record(ws, record, TODAY)
         return path.parent.name, path.read_bytes()
 

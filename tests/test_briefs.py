@@ -35,7 +35,7 @@ def _secret_spec(tmp_path: Path) -> Path:
 def _decide(spec: Path, isolated: Path, capsys) -> str:
     assert main(["decide", str(spec), "--evals", str(EXAMPLE_EVALS)]) == 0
     capsys.readouterr()
-    return next((isolated / "decisions").glob("*.toml")).stem
+    return next((isolated / "decisions").glob("*/decision.toml")).parent.name
 
 
 @pytest.mark.parametrize("fmt", ["md", "json"])
@@ -45,7 +45,7 @@ def test_vendor_brief_has_capacity_and_no_secrets(tmp_path, isolated, capsys, fm
     out = capsys.readouterr().out
     for secret in SECRETS:
         assert secret not in out, secret
-    rec = tomllib.loads((isolated / "decisions" / f"{record_id}.toml").read_text())
+    rec = tomllib.loads((isolated / "decisions" / record_id / "decision.toml").read_text())
     load = rec["outputs"]["load"]
     if fmt == "json":
         b = json.loads(out)

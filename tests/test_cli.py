@@ -33,11 +33,11 @@ def test_decide_writes_a_record(isolated: Path, capsys):
     assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS)]) == 0
     out = capsys.readouterr().out
     assert "VERDICT:" in out
-    records = list((isolated / "decisions").glob("*.toml"))
+    records = list((isolated / "decisions").glob("*/decision.toml"))
     assert len(records) == 1
     rec = tomllib.loads(records[0].read_text())
-    assert rec["schema"] == "scopecard.decision/1"
-    assert rec["id"] == records[0].stem
+    assert rec["schema"] == "scopecard.decision/2"
+    assert rec["id"] == records[0].parent.name
     assert rec["spec"]["title"] == "Support FAQ answers"
     assert "support-faq-system" not in json.dumps(rec["spec"])  # the prompt file was inlined
     assert rec["spec"]["prompt"]["system_text"].startswith("You are the help-widget")
@@ -51,7 +51,7 @@ def test_decide_writes_a_record(isolated: Path, capsys):
 def test_two_decisions_never_overwrite(isolated: Path, capsys):
     for _ in range(3):
         assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS)]) == 0
-    names = sorted(p.name for p in (isolated / "decisions").glob("*.toml"))
+    names = sorted(p.parent.name for p in (isolated / "decisions").glob("*/decision.toml"))
     assert len(names) == 3 and len(set(names)) == 3
 
 
@@ -86,7 +86,7 @@ def test_unknown_model_lists_close_names(tmp_path: Path, capsys):
 def test_workspace_flag_after_the_command(tmp_path: Path, capsys):
     ws = tmp_path / "ws"
     assert main(["decide", "--example", "--workspace", str(ws)]) == 0
-    assert len(list((ws / "decisions").glob("*.toml"))) == 1
+    assert len(list((ws / "decisions").glob("*/decision.toml"))) == 1
 
 
 def test_missing_file(capsys):

@@ -20,13 +20,13 @@ def test_a_fresh_workspace_is_healthy(isolated: Path, capsys):
 
 
 def test_broken_things_are_named_with_a_fix(isolated: Path, capsys):
-    (isolated / "decisions").mkdir(parents=True)
-    (isolated / "decisions" / "2026-01-01-bad.toml").write_text("not = [toml")
+    (isolated / "decisions" / "2026-01-01-bad-000000").mkdir(parents=True)
+    (isolated / "decisions" / "2026-01-01-bad-000000" / "decision.toml").write_text("not = [toml")
     (isolated / "prices.local.toml").write_text('schema = "scopecard.prices/1"\n[[models]]\nid = 3\n')
     (isolated / "evals.sqlite").write_bytes(b"this is not a database" * 100)
     assert main(["doctor", "--json"]) == 2
     found = _findings(capsys)
-    assert found["decisions"]["level"] == "warn" and "2026-01-01-bad.toml" in found["decisions"]["detail"]
+    assert found["decisions"]["level"] == "warn" and "2026-01-01-bad-000000" in found["decisions"]["detail"]
     assert found["local prices"]["level"] == "fail" and "prices.local.toml" in found["local prices"]["detail"]
     assert found["eval store"]["level"] == "fail" and found["eval store"]["fix"]
 

@@ -23,7 +23,7 @@ from estimators.paths import Workspace
 from estimators.prices import Catalogue, load_catalogue
 from rubrics.estimate import catalogue_costs, estimate
 from rubrics.evals.results import Tally
-from rubrics.records import record_dict
+from rubrics.pipeline import record_dict
 from rubrics.review import record_catalogue, review_records
 from rubrics.routes_apply import with_route_costs
 from rubrics.spec import Spec, parse_spec
@@ -329,7 +329,7 @@ def test_records_keep_the_rows_used_and_reproduce(test_workspace: Path):
         'date = 2026-01-01\nsource = "test rate"\n')
     old_id, old = make_record(test_workspace, "GO", title="Old yuan", candidates=[
         {"model": "test/alpha"}, {"model": "test/yuan"}])
-    path = test_workspace / "decisions" / f"{old_id}.toml"
+    path = test_workspace / "decisions" / old_id / "decision.toml"
     path.write_text(path.read_text().replace('origin = "local"\n', ""))
     (test_workspace / "prices.local.toml").unlink()
     (rv,) = review_records(Workspace(test_workspace), [old_id], old["as_of"])

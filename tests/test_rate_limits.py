@@ -251,7 +251,7 @@ def test_vendor_brief_has_the_rate_limit_in_its_capacity_section(workspace, caps
     """The vendor brief compares the chosen model's peak with its tier, naming the source."""
     assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS)]) == 0
     capsys.readouterr()
-    record_id = next((workspace / "decisions").glob("*.toml")).stem
+    record_id = next((workspace / "decisions").glob("*/decision.toml")).parent.name
     assert main(["brief", record_id, "--for", "vendor", "--format", fmt]) == 0
     out = capsys.readouterr().out
     if fmt == "json":
@@ -272,6 +272,6 @@ def test_vendor_brief_without_published_limits_says_ask(isolated, capsys):
     """Bundled gpt-4o-mini publishes no tier here: the brief says so instead of staying silent."""
     assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS)]) == 0
     capsys.readouterr()
-    record_id = next((isolated / "decisions").glob("*.toml")).stem
+    record_id = next((isolated / "decisions").glob("*/decision.toml")).parent.name
     assert main(["brief", record_id, "--for", "vendor"]) == 0
     assert "no published limit; ask the vendor" in capsys.readouterr().out

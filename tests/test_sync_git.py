@@ -26,12 +26,17 @@ def git(cwd: Path, *args: str) -> str:
                           text=True).stdout
 
 
-@pytest.fixture
-def clones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A committer, and no user or system git config (tests never depend on the machine's)."""
     for k, v in {"GIT_AUTHOR_NAME": "PM", "GIT_AUTHOR_EMAIL": "pm@example.com",
                  "GIT_COMMITTER_NAME": "PM", "GIT_COMMITTER_EMAIL": "pm@example.com",
                  "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}.items():
         monkeypatch.setenv(k, v)
+
+
+@pytest.fixture
+def clones(tmp_path: Path) -> tuple[Path, Path]:
     origin = tmp_path / "origin.git"
     git(tmp_path, "init", "-q", "--bare", "-b", "main", str(origin))
     seed = tmp_path / "seed"

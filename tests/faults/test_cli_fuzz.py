@@ -121,7 +121,7 @@ def place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def record_id(ws: Path) -> str:
-    return next((ws / "decisions").glob("*.toml")).stem
+    return next((ws / "decisions").glob("*/decision.toml")).parent.name
 
 
 SPEC_TEXT_FIELDS = ['title = "Support FAQ answers"',

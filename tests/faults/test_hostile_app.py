@@ -129,7 +129,9 @@ async def test_escape_sequences_in_a_title_are_replaced(ws):
 async def test_foreign_file_whose_error_holds_a_closing_tag(ws):
     """Defect 5: a foreign file whose error text holds `[/]` killed the app when selected."""
     write_example_record(ws)
-    (ws.decisions / "2026-01-02-foreign.toml").write_text('schema = "[/]"\n', encoding="utf-8")
+    foreign = ws.decisions / "2026-01-02-foreign-000000"
+    foreign.mkdir()
+    (foreign / "decision.toml").write_text('schema = "[/]"\n', encoding="utf-8")
     app = make_app(ws)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await home_loaded(pilot)
@@ -180,7 +182,9 @@ async def test_record_data_with_markup_and_escapes_opens_and_reviews(ws):
 @sync
 async def test_record_of_another_shape_opens_with_a_message(ws):
     """Defect 5 (same screens): a record edited into another shape (a kill criterion without
-    its fields, a candidate's model a table) ended the app on the results and review screens."""
+    its fields, a candidate's model a table) ended the app on the results and review screens.
+    The typed record now refuses the shape when it is read: home lists it with the field at
+    fault, and opening or reviewing it says why instead of ending the app."""
     def change(data: dict[str, Any]) -> None:
         data["kill_criteria"] = [{"note": "[/]"}]
         data["outputs"]["candidates"][0]["model"] = {"[/]": 1}
@@ -192,7 +196,7 @@ async def test_record_of_another_shape_opens_with_a_message(ws):
         await pilot.press("enter")
         await settle(pilot)
         assert alive(app)
-        assert "malformed record (KeyError: 'metric')" in screen_text(app)
+        assert "outputs.candidates.0.model" in screen_text(app)
         await pilot.press("escape", "r")
         await settle(pilot)
         assert alive(app)

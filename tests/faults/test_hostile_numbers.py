@@ -280,12 +280,13 @@ def test_derived_kill_thresholds_stay_finite(tmp_path: Path):
     ws = tmp_path / "ws"
     code, _, err = run(["decide", str(spec), "--evals", str(evals)], ws)
     assert code == 0, err
-    (record,) = (ws / "decisions").glob("*.toml")
+    (record,) = (ws / "decisions").glob("*/decision.toml")
     kills = tomllib.loads(record.read_text())["kill_criteria"]
     assert kills and all(isinstance(k["threshold"], float) and math.isfinite(k["threshold"])
                          for k in kills)
-    for args in (["show", record.stem], ["export", record.stem, "--format", "md"],
-                 ["brief", record.stem, "--for", "business"]):
+    record_id = record.parent.name
+    for args in (["show", record_id], ["export", record_id, "--format", "md"],
+                 ["brief", record_id, "--for", "business"]):
         code, _, err = run(args, ws)
         assert code == 0, (args, err)
 

@@ -82,7 +82,7 @@ def hostile_record(home: Path) -> str:
     for c in record["outputs"]["candidates"]:
         if c["model"] == chosen:
             c["model"] = HOSTILE_MODEL
-    return save_record(ws, record, DAY).stem
+    return save_record(ws, record, DAY).parent.name
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -109,7 +109,7 @@ def test_out_onto_an_existing_file_needs_force(record: str, outdir: Path, capsys
 
 def test_out_onto_the_record_itself_is_refused(record: str, test_workspace: Path, capsys):
     """Defect 2: `export ID --out decisions/ID.toml` overwrote the decision with Markdown."""
-    target = test_workspace / "decisions" / f"{record}.toml"
+    target = test_workspace / "decisions" / record / "decision.toml"
     before = target.read_bytes()
     for force in ([], ["--force"]):
         code, _, err = run(["export", record, "--out", str(target), *force], capsys)
@@ -131,7 +131,7 @@ def test_force_never_replaces_a_copy_of_a_record(record: str, test_workspace: Pa
                                                  outdir: Path, capsys):
     """Defect 2: a file that parses as a decision record is never overwritten, wherever it is."""
     copy = outdir / "backup.toml"
-    copy.write_bytes((test_workspace / "decisions" / f"{record}.toml").read_bytes())
+    copy.write_bytes((test_workspace / "decisions" / record / "decision.toml").read_bytes())
     before = copy.read_bytes()
     code, _, err = run(["export", record, "--format", "json", "--out", str(copy), "--force"],
                        capsys)

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from estimators.paths import Workspace
 from rubrics.briefs import brief, brief_markdown
 from rubrics.export import to_markdown
 from rubrics.mdtext import md_text
 from rubrics.messages import fields, from_json, msg, plain, render, table, text
+from rubrics.record_store import RecordStore
 from rubrics.scenarios import routes
 from rubrics.verdict import Verdict
 from tests.test_audit_numbers import P10_SHORT, _decide
@@ -106,12 +107,17 @@ def test_decide_example_in_chinese_prints_no_english_sentence(tmp_path, capsys):
 USER = ("Support FAQ answers", "Share of questions resolved without an agent", "p (success rate)")
 
 
+def document(path: Path) -> dict[str, Any]:
+    """The decision filed at `path` (decisions/<id>/decision.toml) with its status and reviews."""
+    return RecordStore(Workspace(path.parents[2])).get(path.parent.name).as_dict()
+
+
 def _example_record(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, Path]:
     """A record made by `decide --example` in a fresh workspace: its id and its file."""
     assert main(["decide", "--example", "--workspace", str(tmp_path)]) == 0
     capsys.readouterr()
-    path = next((tmp_path / "decisions").glob("*.toml"))
-    return path.stem, path
+    path = next((tmp_path / "decisions").glob("*/decision.toml"))
+    return path.parent.name, path
 
 
 def _not_yet_messages(record: dict[str, Any]) -> tuple[str, ...]:
@@ -136,7 +142,7 @@ def test_export_md_in_chinese_prints_no_english_sentence(tmp_path, capsys):
     sentence in English. In Chinese it now prints no English sentence apart from user text and
     the texts `_not_yet_messages` lists (escaped as Markdown, as the export writes them)."""
     record_id, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     out = _cli(["export", record_id, "--lang", "zh", "--workspace", str(tmp_path)], capsys)
     allowed = tuple(md_text(t) for t in USER + _not_yet_messages(record))
     assert "理由" in out and "止损条件" in out
@@ -147,7 +153,7 @@ def test_english_export_is_the_stored_english(tmp_path, capsys):
     """Defect guard: the English export must not change. `--lang en` prints the sentences the
     record stores, the same as the locale default, and the stored messages render to them."""
     record_id, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     out = _cli(["export", record_id, "--lang", "en", "--workspace", str(tmp_path)], capsys)
     assert out == to_markdown(record) == to_markdown(record, "en")
     stored, messages = record["outputs"], record["outputs"]["messages"]
@@ -162,7 +168,7 @@ def test_old_record_in_chinese_shows_its_english_with_one_note(tmp_path, capsys)
     """Defect: a record written before messages were stored has only English sentences; the
     Chinese export shows them as recorded, with one Chinese note saying so."""
     _, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     del record["outputs"]["messages"]
     for k in record["kill_criteria"]:
         del k["note_message"]
@@ -186,7 +192,7 @@ def test_english_business_brief_is_the_stored_english(tmp_path, capsys):
     """Defect guard: the English business brief must not change: `--lang en` equals the
     default, shows the stored sentences and the route as routes.toml names it."""
     record_id, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     args = ["brief", record_id, "--for", "business", "--workspace", str(tmp_path)]
     out = _cli([*args, "--lang", "en"], capsys)
     assert out == brief_markdown(brief(record, "business"))
@@ -201,7 +207,7 @@ def test_old_record_business_brief_in_chinese_notes_its_english(tmp_path, capsys
     """Defect: an old record (no stored messages) in the Chinese brief: its English sentences
     are shown as recorded, with one Chinese note."""
     _, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     del record["outputs"]["messages"]
     out = brief_markdown(brief(record, "business", "zh"), "zh")
     assert out.count(text("md.recorded_in_english", "zh")) == 1
@@ -222,7 +228,7 @@ def test_vendor_brief_in_chinese_prints_no_english_sentence(tmp_path, capsys):
     were English. In Chinese only user text and the capacity section's sentences (written by
     rubrics.capacity, not yet messages) may be English; English output is unchanged."""
     record_id, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     args = ["brief", record_id, "--for", "vendor", "--workspace", str(tmp_path)]
     data = json.loads(_cli([*args, "--format", "json", "--lang", "zh"], capsys))
     rate = data["capacity"]["rate_limit"]
@@ -249,7 +255,7 @@ def test_decide_example_in_chinese_prints_no_english_sentence_anywhere(tmp_path,
     capability, economics, alternatives, and driver labels as field paths. Only user text and
     data (price and FX sources) may be English now."""
     _, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     out = _cli(["decide", "--example", "--dry-run", "--lang", "zh", "--workspace",
                 str(tmp_path)], capsys)
     allowed = (*USER, *_data_texts(record))
@@ -262,7 +268,7 @@ def test_estimate_accepts_lang_and_prints_no_english_sentence(tmp_path, capsys):
     """Defect: `estimate --example --lang zh` was rejected ("unrecognized arguments"); the
     estimate printed only English. It now takes --lang and prints Chinese."""
     _, path = _example_record(tmp_path, capsys)
-    record = tomllib.loads(path.read_text())
+    record = document(path)
     out = _cli(["estimate", "--example", "--lang", "zh", "--workspace", str(tmp_path)], capsys)
     allowed = (*USER, *_data_texts(record))
     assert "所用价格" in out and "假设" in out

@@ -47,11 +47,11 @@ def test_workspace_is_a_file(tmp_path: Path, capsys):
 
 def test_existing_record_is_never_overwritten(isolated: Path, capsys):
     assert main(DECIDE) == 0
-    first = next((isolated / "decisions").glob("*.toml"))
+    first = next((isolated / "decisions").glob("*/decision.toml"))
     before = first.read_bytes()
     assert main(DECIDE) == 0
     assert first.read_bytes() == before
-    assert len(list((isolated / "decisions").glob("*.toml"))) == 2
+    assert len(list((isolated / "decisions").glob("*/decision.toml"))) == 2
 
 
 def test_planted_api_key_reaches_no_output(isolated: Path, monkeypatch, capsys):
@@ -59,9 +59,9 @@ def test_planted_api_key_reaches_no_output(isolated: Path, monkeypatch, capsys):
     for var in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "SCOPECARD_API_KEY", "DEEPSEEK_API_KEY"):
         monkeypatch.setenv(var, key)
     assert main(DECIDE) == 0
-    record = next((isolated / "decisions").glob("*.toml"))
+    record_id = next((isolated / "decisions").glob("*/decision.toml")).parent.name
     outputs = [capsys.readouterr().out]
-    for args in (["brief", record.stem, "--for", "vendor"], ["brief", record.stem, "--for", "business"],
+    for args in (["brief", record_id, "--for", "vendor"], ["brief", record_id, "--for", "business"],
                  ["decide", str(EXAMPLE_SPEC), "--json", "--dry-run"], ["doctor"],
                  ["estimate", "nonexistent.toml"]):
         main(args)
