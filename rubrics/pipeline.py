@@ -65,10 +65,11 @@ def evals_for(ws: Workspace, spec: Spec, files: list[Path],
     rows = [{"model": m, "difficulty": d, "k": t.k, "n": t.n, "errors": t.errors,
              "approximate": t.approximate, "run_ids": list(t.run_ids)}
             for (m, _, d), t in sorted(tallies.items())]
-    return tallies, {"source": "eval store", "store": str(ws.evals_db), "suite": suite,
+    # no local paths: a decision is shared, and a path on one machine means nothing on another
+    return tallies, {"source": "eval store", "store": "evals/", "suite": suite,
                      "suite_hash": suite_hash, "tallies": rows,
-                     "imported": [{"file": r.file, "format": r.format, "sha256": r.sha256}
-                                  for r in imported]}
+                     "imported": [{"file": Path(r.file).name, "format": r.format,
+                                   "sha256": r.sha256} for r in imported]}
 
 
 def spec_for_record(spec: Spec, texts: dict[str, str]) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pytest
 from estimators.paths import Workspace
 from rubrics.record_store import RecordStore
 from tests.conftest import TEST_PRICES
-from tests.test_records_support import make_record
+from tests.test_records_support import make_record, write_evals
 from tui.cli import main
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -55,6 +55,14 @@ def state(ws: Path) -> dict[str, tuple[str, int]]:
     return {s.id: (s.status, len(store.get(s.id).reviews)) for s in store.summaries() or []}
 
 
+def tallies(ws: Path) -> dict:
+    """What the eval store of a workspace answers for the shared suite."""
+    from rubrics.evals.files import open_store
+
+    with open_store(Workspace(ws)) as store:
+        return store.suite_tallies("shared-suite")[0]
+
+
 def test_two_clones_merge_without_conflict(clones: tuple[Path, Path],
                                            capsys: pytest.CaptureFixture[str]) -> None:
     a, b = clones
@@ -65,6 +73,12 @@ def test_two_clones_merge_without_conflict(clones: tuple[Path, Path],
     same_title_b, _ = make_record(b, title="Same title", commit={"review_after_days": 45})
     for ws in (a, b):
         assert main(["--workspace", str(ws), "review", base, "--as-of", "2026-04-01"]) == 0
+    files = a.parent / "eval-files"
+    same = write_evals(files, "shared-suite", {"test/alpha": (90, 100)}, run="same")
+    only_a = write_evals(files, "shared-suite", {"test/beta": (70, 100)}, run="from-a")
+    only_b = write_evals(files, "shared-suite", {"test/yuan": (50, 100)}, run="from-b")
+    for ws, paths in ((a, [same, only_a]), (b, [same, only_b])):
+        assert main(["--workspace", str(ws), "evals", "import", *map(str, paths)]) == 0
     assert main(["--workspace", str(a), "accept", other_a]) == 0
     assert main(["--workspace", str(b), "accept", base]) == 0
     assert main(["--workspace", str(b), "accept", other_b]) == 0
@@ -76,6 +90,8 @@ def test_two_clones_merge_without_conflict(clones: tuple[Path, Path],
     assert s[base] == ("accepted", 2) and s[other_a] == ("accepted", 0)
     assert s[other_b] == ("deprecated", 0)
     assert same_title_a != same_title_b and {same_title_a, same_title_b} <= set(s)
+    assert tallies(a) == tallies(b)
+    assert {m for m, _, _ in tallies(a)} >= {"test/alpha", "test/beta", "test/yuan"}
     for ws in (a, b):
         assert git(ws, "status", "--porcelain") == ""
 
