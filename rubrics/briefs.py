@@ -23,6 +23,7 @@ from rubrics.capacity import (
 )
 from rubrics.mdtext import md_text
 from rubrics.messages import Message, from_json, labels, named, render, sentences, text
+from rubrics.numbers import number
 from rubrics.scenarios import routes
 
 BUSINESS, VENDOR = "business", "vendor"
@@ -216,15 +217,10 @@ def brief(record: dict[str, Any], side: str, lang: str = "en") -> dict[str, Any]
 def _m(x: Any, cur: str = "", digits: int | None = None) -> str:
     """A figure for Markdown: money gets enough digits for tiny amounts, counts get `digits`;
     text (and the currency) escaped as Markdown."""
-    if x is None:
-        return "—"
-    if isinstance(x, str):
+    if isinstance(x, str) and x not in ("inf", "-inf", "nan"):
         return md_text(x)
-    if x == float("inf"):
-        return "never"
-    if digits is None:
-        digits = 2 if abs(x) >= 1 or x == 0 else 6
-    return f"{x:,.{digits}f}" + (f" {md_text(cur)}" if cur else "")
+    said = number(x, "money" if digits is None else f"amount{digits}")
+    return said + (f" {md_text(cur)}" if cur and x is not None else "")
 
 
 def _q(d: dict[str, float], cur: str = "") -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import os
 import stat
 from pathlib import Path
@@ -17,6 +16,7 @@ from estimators.safefile import parse_toml, read_text
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
 from rubrics.mdtext import Markdown, json_escaped, md_code, md_text
 from rubrics.messages import labels, named, sentences, text
+from rubrics.numbers import number
 from rubrics.record import SCHEMA, SCHEMA_V1
 from rubrics.record_store import MAX_RECORD_BYTES
 from rubrics.report import MONTH_0, average_label, grows, part_marks_text
@@ -42,19 +42,6 @@ def to_json(record: dict[str, Any]) -> str:
 def _cell(x: Any) -> str:
     """Text safe inside a Markdown table cell (Markdown we wrote ourselves is kept as it is)."""
     return md_text(x)
-
-
-def _num(x: Any, digits: int = 0) -> str:
-    """A figure for people: thousands separators; small amounts keep significant digits."""
-    try:
-        f = float(x)
-    except (TypeError, ValueError):
-        return "—"
-    if not math.isfinite(f):
-        return "never" if f > 0 else "—"
-    if digits == 0 and abs(f) < 10 and f != int(f):
-        return f"{f:.4g}"
-    return f"{f:,.{digits}f}"
 
 
 def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
@@ -128,12 +115,12 @@ def _thresholds(r: dict[str, Any], lang: str) -> list[str]:
 
     rows = [[text("md.scenario", lang), t.get("scenario", "")],
             [text("md.capability_bar", lang),
-             text("md.bar_value", lang, bar=_num(t.get("bar"), 2),
-                  confidence=_num(t.get("confidence"), 2))],
-            [text("md.target_roi", lang), _num(t.get("target_roi"), 2)],
+             text("md.bar_value", lang, bar=number(t.get("bar"), "amount2", lang),
+                  confidence=number(t.get("confidence"), "amount2", lang))],
+            [text("md.target_roi", lang), number(t.get("target_roi"), "amount2", lang)],
             ["GO", text("md.go_rule", lang, q=q("go_roi_quantile"),
-                        p=_num(t.get("go_min_p_positive"), 2),
-                        margin=_num(t.get("min_margin_of_safety"), 2))],
+                        p=number(t.get("go_min_p_positive"), "amount2", lang),
+                        margin=number(t.get("min_margin_of_safety"), "amount2", lang))],
             ["GO WITH CONDITIONS", text("md.conditions_rule", lang,
                                         q=q("conditions_roi_quantile"))],
             ["STOP", text("md.stop_rule", lang, q=q("stop_roi_quantile"))],
@@ -173,7 +160,7 @@ def _growth(r: dict[str, Any], lang: str) -> tuple[str, str, str]:
 def _cases(o: dict[str, Any], lang: str) -> str:
     """What more graded cases would do for an INCONCLUSIVE check (empty otherwise)."""
     if o.get("cases_needed"):
-        return text("md.cases_needed", lang, cases=_num(o["cases_needed"]))
+        return text("md.cases_needed", lang, cases=number(o["cases_needed"], "amount", lang))
     why = undecided_reason(str(o.get("status", "")), int(o.get("k", 0)), int(o.get("n", 0)),
                            float(o.get("bar", 0.0)), None)
     if why and lang != "en":  # the same choice as Check.undecided_message
@@ -183,39 +170,43 @@ def _cases(o: dict[str, Any], lang: str) -> str:
 
 
 def _candidate(c: dict[str, Any], currency: str, r: dict[str, Any], lang: str) -> list[str]:
+    def num(value: Any, spec: str) -> str:
+        return number(value, spec, lang)
+
     cap = c.get("capability", {})
     o = cap.get("overall", {})
     month_0, average, _ = _growth(r, lang)
     marks = part_marks_text(c.get("tokens", {}))
-    rows = [[text("md.cost_per_call", lang), f"{_num(c.get('cost_per_call'))} {currency}"],
+    rows = [[text("md.cost_per_call", lang), f"{num(c.get('cost_per_call'), 'money')} {currency}"],
             [text("md.monthly_cost", lang) + month_0,
-             f"{_num(c.get('monthly_cost'), 2)} {currency}"],
-            [text("md.tokens_per_call", lang), f"{_num(c.get('input_tokens_per_call'))} / "
-                                               f"{_num(c.get('output_tokens_per_call'))}"
-                                               + (f" ({marks})" if marks else "")],
+             f"{num(c.get('monthly_cost'), 'money')} {currency}"],
+            [text("md.tokens_per_call", lang),
+             f"{num(c.get('input_tokens_per_call'), 'amount')} / "
+             f"{num(c.get('output_tokens_per_call'), 'amount')}" + (f" ({marks})" if marks else "")],
             [text("md.price_row", lang), c.get("price_row", "")],
             [text("md.capability", lang),
              text("md.capability_value", lang, status=str(cap.get("status", "?")),
-                  k=str(o.get("k", 0)), n=str(o.get("n", 0)), low=_num(o.get("low"), 2),
-                  high=_num(o.get("high"), 2), bar=_num(o.get("bar"), 2),
+                  k=str(o.get("k", 0)), n=str(o.get("n", 0)), low=num(o.get("low"), "amount2"),
+                  high=num(o.get("high"), "amount2"), bar=num(o.get("bar"), "amount2"),
                   suite=str(cap.get("suite") or "—")) + _cases(o, lang)]]
     for tier, t in cap.get("tiers", {}).items():
-        rows.append([f"  {tier}", text("md.tier_value", lang, status=str(t["status"]),
-                                       k=str(t["k"]), n=str(t["n"]), bar=_num(t["bar"], 2))])
+        rows.append([f"  {tier}", text("md.tier_value", lang, status=str(t["status"]), k=str(t["k"]),
+                                       n=str(t["n"]), bar=num(t["bar"], "amount2"))])
     d = c.get("distribution")
     if d:
         rows += [[text("md.nmb_quantiles", lang, average=average),
-                  " · ".join(_num(d["nmb"][q]) for q in ("p10", "p50", "p90"))],
-                 [text("md.roi_quantiles", lang), " · ".join(_num(d["roi"][q], 2) for q in
+                  " · ".join(num(d["nmb"][q], "money") for q in ("p10", "p50", "p90"))],
+                 [text("md.roi_quantiles", lang), " · ".join(num(d["roi"][q], "amount2") for q in
                                                              ("p10", "p50", "p90"))],
                  [text("md.p_positive", lang), f"{float(d['p_positive']):.0%}"]]
     point = c.get("point", {})
     rows += [[text("md.cost_per_success", lang),
               text("md.cost_per_success_value", lang,
-                   cost=_num(point.get("cost_per_success")),
-                   max=_num(point.get("max_cost_per_success")))],
+                   cost=num(point.get("cost_per_success"), "money"),
+                   max=num(point.get("max_cost_per_success"), "money"))],
              [text("md.break_even", lang),
-              text("md.tasks_per_month", lang, tasks=_num(point.get("break_even_tasks")))]]
+              text("md.tasks_per_month", lang,
+                   tasks=num(point.get("break_even_tasks"), "amount"))]]
     if c.get("excluded"):
         rows.append([text("md.excluded", lang), c["excluded"]])
     rows += [[text("md.warning", lang), w] for w in c.get("warnings", [])]
@@ -224,7 +215,8 @@ def _candidate(c: dict[str, Any], currency: str, r: dict[str, Any], lang: str) -
 
 def _alternatives(r: dict[str, Any], lang: str) -> list[str]:
     _, average, _ = _growth(r, lang)
-    rows = [[named("alt", str(a["name"]), lang), _num(a["nmb"]), _num(a["roi"], 2),
+    rows = [[named("alt", str(a["name"]), lang), number(a["nmb"], "money", lang),
+             number(a.get("roi"), "amount2", lang),
              a.get("note", "")] for a in r["outputs"]["alternatives"]]
     return [f"## {text('md.alternatives', lang)}", ""] + _table(
         [text("md.alternative", lang), text("md.nmb_month", lang, average=average), "ROI",
@@ -232,7 +224,8 @@ def _alternatives(r: dict[str, Any], lang: str) -> list[str]:
 
 
 def _prices(r: dict[str, Any], lang: str) -> list[str]:
-    rows = [[p["id"], p.get("currency", ""), _num(p.get("input"), 4), _num(p.get("output"), 4),
+    rows = [[p["id"], p.get("currency", ""), number(p.get("input"), "amount4", lang),
+             number(p.get("output"), "amount4", lang),
              p.get("effective_from", text("md.undated", lang)), p.get("verified_on", ""),
              p.get("origin", ""), p.get("source", "")] for p in r.get("prices", [])]
     lines = [f"## {text('md.prices', lang)}", "", text("md.per_1m", lang), ""]

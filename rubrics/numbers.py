@@ -49,15 +49,20 @@ def compact(x: float) -> str:
 
 
 def number(value: object, spec: str, lang: str = "en") -> str:
-    """`value` formatted by a format spec: `money` and `amount`/`amount1` name the rules above,
-    anything else is a Python format spec. A record stores non-finite floats as the strings
-    "inf", "-inf" and "nan"; they are read back as numbers here."""
+    """`value` formatted by a format spec: `money` and `amount`, `amount1`, `amount2`... (digits)
+    name the rules above, anything else is a Python format spec; a missing value is "—". A record
+    stores non-finite floats as the strings "inf", "-inf" and "nan"; they are read back as numbers
+    here."""
+    if value is None:
+        return "—"
     if isinstance(value, str) and value in ("inf", "-inf", "nan"):
         value = float(value)
     if spec == "money" and isinstance(value, (int, float)):
         return money(float(value), lang=lang)
-    if spec in ("amount", "amount1") and isinstance(value, (int, float)):
-        return amount(float(value), 1 if spec == "amount1" else 0, lang)
+    digits = spec.removeprefix("amount")
+    if spec.startswith("amount") and (digits.isdigit() or not digits) \
+            and isinstance(value, (int, float)):
+        return amount(float(value), int(digits or 0), lang)
     if isinstance(value, float) and spec and (special := _finite(value, lang)) is not None:
         return special
     return format(value, spec)
