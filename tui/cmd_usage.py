@@ -115,13 +115,13 @@ def cmd_show(args: argparse.Namespace) -> int:
         s["months"].add(d.day.strftime("%Y-%m"))
         s["rows"] += 1
         s["requests"] += d.requests
-    data = {"files": len(present(ws)), "daily_rows": len(daily),
-            "models": {m: {**s, "months": sorted(s["months"])} for m, s in sorted(summary.items())}}
+    models = {m: {**s, "months": sorted(s["months"])} for m, s in sorted(summary.items())}
+    files = len(present(ws))
     if args.json:
-        print_json(data)
+        print_json({"files": files, "daily_rows": len(daily), "models": models})
         return 0
-    print(f"{data['files']} usage file(s), {len(daily):,} daily row(s)")
-    for model, s in data["models"].items():
+    print(f"{files} usage file(s), {len(daily):,} daily row(s)")
+    for model, s in models.items():
         print(f"  {model:<32} {s['requests']:>12,} request(s)  {s['rows']:>6,} row(s)  "
               f"{', '.join(s['months'])}")
     return 0

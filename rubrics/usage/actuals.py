@@ -246,8 +246,9 @@ CHART_WIDTH = 30
 
 def _amount(value: float, name: str) -> str:
     """A figure as digits: money per call with 6 significant digits, the rest grouped."""
-    return f"{value:.6g}" if name in ("cost_per_call", "cost_per_success") else f"{value:,.2f}" if name == "cost" \
-        else f"{value:,.0f}"
+    if name in ("cost_per_call", "cost_per_success"):
+        return f"{value:.6g}"
+    return f"{value:,.2f}" if name == "cost" else f"{value:,.0f}"
 
 
 def _pair(cell: Any, name: str) -> Message:
