@@ -7,14 +7,17 @@ the same file, a large file is gzip-ed deterministically, and reading one back i
 from __future__ import annotations
 
 import gzip
+import hashlib
+import re
 import zlib
 from collections.abc import Iterator
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from estimators.atomic import create_exclusive, write_atomic
 from estimators.errors import InputError
-from estimators.safefile import read_capped
+from estimators.safefile import read_capped, read_toml
 
 GZIP_OVER = 1024 * 1024  # bytes; larger files are kept gzip-ed
 
@@ -64,3 +67,30 @@ def listing(folder: Path) -> Iterator[Path]:
         yield from (p for p in folder.iterdir() if p.is_file())
     except (FileNotFoundError, NotADirectoryError):
         return
+
+
+def read_kept_sha(path: Path, sha: str, limit: int) -> bytes:
+    """A kept file's bytes, checked against the sha256 its name promises."""
+    data = read_kept(path, limit)
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise InputError("its content does not match its sha256 name (edited by hand?)",
+                         file=str(path))
+    return data
+
+
+def read_sidecar_doc(path: Path, schema: str, data_name: re.Pattern[str], shape: str,
+                     limit: int) -> tuple[dict[str, Any], str]:
+    """A sidecar's TOML and the name of the data file beside it, checked: the schema is
+    `schema` and the file is `<sha>.<shape>` of the sidecar's own sha (never a path outside)."""
+    doc = read_toml(path, limit)
+    source = str(path)
+    if doc.get("schema") != schema:
+        raise InputError(f"schema is {doc.get('schema')!r}; expected {schema!r}",
+                         file=source, where="schema")
+    sha = path.stem
+    data = doc.get("file")
+    m = data_name.fullmatch(data) if isinstance(data, str) else None
+    if m is None or m.group(1) != sha or not isinstance(data, str):
+        raise InputError(f"file = {data!r}; expected {sha}.{shape} beside it",
+                         file=source, where="file")
+    return doc, data

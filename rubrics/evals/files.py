@@ -48,7 +48,7 @@ from rubrics.evals.safeio import DEFAULT_LIMITS, Limits
 from rubrics.evals.store import EvalStore, ImportReport, RunRemoval, RunReport, _move_aside
 from rubrics.evals.suites import MAX_SUITE_BYTES
 from rubrics.keptfiles import GZIP_OVER as GZIP_OVER  # tests and callers read it here
-from rubrics.keptfiles import keep_bytes, keep_data, listing, read_kept
+from rubrics.keptfiles import keep_bytes, keep_data, listing, read_kept_sha, read_sidecar_doc
 
 SIDECAR_SCHEMA = "scopecard.evalfile/1"
 TOMBSTONE_SCHEMA = "scopecard.evalremoval/1"
@@ -125,17 +125,9 @@ def present(ws: Workspace) -> set[str]:
 
 def read_sidecar(ws: Workspace, path: Path) -> Sidecar:
     """A sidecar, checked: it may only point at files of its own sha inside evals/."""
-    doc = read_toml(path, _SIDECAR_BYTES)
-    source = str(path)
-    if doc.get("schema") != SIDECAR_SCHEMA:
-        raise InputError(f"schema is {doc.get('schema')!r}; expected {SIDECAR_SCHEMA!r}",
-                         file=source, where="schema")
-    sha = path.stem
-    data = doc.get("file")
-    m = _DATA.fullmatch(data) if isinstance(data, str) else None
-    if m is None or m.group(1) != sha or not isinstance(data, str):
-        raise InputError(f"file = {data!r}; expected {sha}.<json|eval|csv>[.gz] beside it",
-                         file=source, where="file")
+    doc, data = read_sidecar_doc(path, SIDECAR_SCHEMA, _DATA, "<json|eval|csv>[.gz]",
+                                 _SIDECAR_BYTES)
+    source, sha = str(path), path.stem
     suite_file = doc.get("suite_file", "")
     if suite_file and not (isinstance(suite_file, str) and _SUITE_REF.fullmatch(suite_file)):
         raise InputError(f"suite_file = {suite_file!r}; expected suites/<sha256>.toml",
@@ -302,10 +294,7 @@ def _load(ws: Workspace, store: EvalStore, path: Path, report: CacheReport) -> N
     """Ingest one kept file into the fresh store, or note why not."""
     try:
         sc = read_sidecar(ws, path)
-        data = read_kept(sc.data, store.limits.max_file_bytes)
-        if hashlib.sha256(data).hexdigest() != sc.sha:
-            raise InputError("its content does not match its sha256 name (edited by hand?)",
-                             file=str(sc.data))
+        data = read_kept_sha(sc.data, sc.sha, store.limits.max_file_bytes)
         suite = str(sc.suite_file) if sc.suite_file else (sc.suite or None)
         if sc.suite_file is not None and not sc.suite_file.is_file():
             raise InputError(f"the suite file it names is missing: {sc.suite_file}",

@@ -34,8 +34,8 @@ from estimators.atomic import create_exclusive
 from estimators.errors import InputError
 from estimators.paths import Workspace, ensure_cache_dir
 from estimators.prices import Catalogue
-from estimators.safefile import read_capped, read_toml
-from rubrics.keptfiles import keep_bytes, keep_data, listing, read_kept
+from estimators.safefile import read_capped
+from rubrics.keptfiles import keep_bytes, keep_data, listing, read_kept_sha, read_sidecar_doc
 from rubrics.usage.formats import MAX_USAGE_BYTES, read_usage_data
 from rubrics.usage.model_map import MAX_MODEL_MAP_BYTES, check_mapped, load_model_map, map_models
 from rubrics.usage.rows import UsageRow
@@ -125,17 +125,9 @@ def present(ws: Workspace) -> list[str]:
 
 def read_sidecar(ws: Workspace, path: Path) -> UsageSidecar:
     """A sidecar, checked: it may only point at files of its own sha inside usage/."""
-    doc = read_toml(path, _SIDECAR_BYTES)
-    source = str(path)
-    if doc.get("schema") != SIDECAR_SCHEMA:
-        raise InputError(f"schema is {doc.get('schema')!r}; expected {SIDECAR_SCHEMA!r}",
-                         file=source, where="schema")
-    sha = path.stem
-    data = doc.get("file")
-    m = _DATA.fullmatch(data) if isinstance(data, str) else None
-    if m is None or m.group(1) != sha or not isinstance(data, str):
-        raise InputError(f"file = {data!r}; expected {sha}.<json|csv>[.gz] beside it",
-                         file=source, where="file")
+    doc, data = read_sidecar_doc(path, SIDECAR_SCHEMA, _DATA, "<json|csv>[.gz]",
+                                 _SIDECAR_BYTES)
+    source, sha = str(path), path.stem
     ref = doc.get("model_map", "")
     if ref and not (isinstance(ref, str) and _MAP_REF.fullmatch(ref)):
         raise InputError(f"model_map = {ref!r}; expected maps/<sha256>.toml", file=source,
@@ -162,11 +154,7 @@ def _ext(data: bytes) -> str:
 def _read_one(ws: Workspace, name: str) -> tuple[UsageSidecar, bytes]:
     """A kept file's sidecar and bytes, checked against its sha256 name."""
     sc = read_sidecar(ws, ws.usage_dir / name)
-    data = read_kept(sc.data, MAX_USAGE_BYTES)
-    if hashlib.sha256(data).hexdigest() != sc.sha:
-        raise InputError("its content does not match its sha256 name (edited by hand?)",
-                         file=str(sc.data))
-    return sc, data
+    return sc, read_kept_sha(sc.data, sc.sha, MAX_USAGE_BYTES)
 
 
 def _user_map(path: Path | None, catalogue: Catalogue) -> dict[str, str]:
