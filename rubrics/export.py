@@ -269,6 +269,30 @@ def _log(r: dict[str, Any], lang: str) -> list[str]:
     return lines
 
 
+def _usage(r: dict[str, Any], lang: str) -> list[str]:
+    """Forecast vs actual per month from the latest review with usage: a table and a chart."""
+    from rubrics.usage.actuals import chart_lines
+
+    latest = next((v for v in reversed(r.get("reviews") or []) if v.get("usage")), None)
+    if latest is None:
+        return []
+    usage = latest["usage"]
+
+    def cell(m: dict[str, Any], name: str, digits: int) -> str:
+        c = m.get(name) or {}
+        ratio = f"{c['ratio']:.2f}" if "ratio" in c else "-"
+        return f"{_num(c.get('forecast'), digits)} / {_num(c.get('actual'), digits)} / {ratio}"
+
+    rows = [[m.get("month", ""), cell(m, "calls", 0), cell(m, "cost", 2),
+             cell(m, "cost_per_call", 6)] for m in usage.get("months", [])]
+    return ([f"## {text('md.usage', lang)}", "",
+             text("md.usage_note", lang, date=str(latest.get("date", "")),
+                  currency=md_text(str(usage.get("currency", "")))), ""]
+            + _table(labels(lang, "md.usage_month", "md.usage_calls", "md.usage_cost",
+                            "md.usage_per_call"), rows)
+            + ["```", *chart_lines(usage, lang), "```", ""])
+
+
 def to_markdown(r: dict[str, Any], lang: str = "en") -> str:
     """The record as a Markdown page: verdict, thresholds, drivers, kill criteria, a table per
     candidate, assumptions, and the price rows with their sources. Labels and the core's
@@ -298,7 +322,7 @@ def to_markdown(r: dict[str, Any], lang: str = "en") -> str:
         lines += _alternatives(r, lang)
     lines += [f"## {text('md.assumptions', lang)}", ""] + _bullets(out.get("assumptions", []),
                                                                     none)
-    lines += _prices(r, lang) + _evals(r, lang) + _log(r, lang)
+    lines += _prices(r, lang) + _evals(r, lang) + _log(r, lang) + _usage(r, lang)
     lines.append("_" + text("md.footer", lang, id=md_code(r.get("id", ""))) + "_")
     # the note goes under the verdict, where the English sentences start
     note = [f"_{text('md.recorded_in_english', lang)}_", ""] if said.english else []

@@ -225,6 +225,8 @@ class ReviewEntry(_Open):
     verdict_today_prices: str | None = None
     cheaper_models: list[str] = []
     actuals: dict[str, float] = {}
+    usage: dict[str, Any] = Field(default={}, description="actual usage next to the forecast "
+                                  "per month (rubrics.usage.actuals.UsageReview.entry)")
     next_due: dt.date | None = None
 
 
@@ -234,15 +236,21 @@ class StatusEvent(_Open):
     `kind = "status"`: the decision moved to `to` (with `by`, the newer decision, when it was
     superseded; `digest`, the decision's content digest, when it was accepted).
     `kind = "supersedes"`: this (newer) decision supersedes decision `id`.
+    `kind = "usage_link"`: the decision's actual usage is the usage of `models` (catalogue ids)
+    in `project`, `key` and `tag` where they are given; a later link replaces an earlier one.
     """
 
-    kind: Literal["status", "supersedes"]
+    kind: Literal["status", "supersedes", "usage_link"]
     at: dt.datetime
     to: str | None = None
     by: str | None = None
     id: str | None = None
     note: str = ""
     digest: str | None = None
+    models: list[str] = []
+    project: str | None = None
+    key: str | None = None
+    tag: str | None = None
 
 
 def content_digest(data: Any) -> str:
@@ -305,7 +313,11 @@ class DecisionState:
         self.supersedes: list[str] = []
         self.superseded_by = ""
         self.conflicts: list[StatusEvent] = []
+        self.usage_link: StatusEvent | None = None  # the latest usage_link event
         for e in events:
+            if e.kind == "usage_link":
+                self.usage_link = e
+                continue
             if e.kind == "supersedes":
                 if e.id and e.id not in self.supersedes:
                     self.supersedes.append(e.id)

@@ -241,6 +241,21 @@ class RecordStore:
                                                to=to, note=note, digest=digest))
         return state.status, self.get(record_id)
 
+    def link_usage(self, record_id: str, models: list[str], project: str | None = None,
+                   key: str | None = None, tag: str | None = None,
+                   at: dt.datetime | None = None) -> DecisionState:
+        """Link a decision to its usage (models default to its chosen model); a later link
+        replaces an earlier one."""
+        record_id = self.resolve(record_id)
+        state = self.get(record_id)
+        chosen = state.record.outputs.chosen
+        if not models and not chosen:
+            raise InputError(f"{record_id} chose no model: name the usage's model with --model")
+        self._add_event(record_id, StatusEvent(
+            kind="usage_link", at=at or dt.datetime.now(dt.UTC), models=models or [str(chosen)],
+            project=project, key=key, tag=tag))
+        return self.get(record_id)
+
     def supersede(self, old_id: str, new_id: str, note: str = "",
                   at: dt.datetime | None = None) -> tuple[DecisionState, DecisionState]:
         """Mark accepted decision `old_id` superseded by accepted decision `new_id`.

@@ -40,6 +40,8 @@ from rubrics.record import LIVE, DecisionState, ReviewEntry
 from rubrics.record_store import RecordStore
 from rubrics.scenarios import rubric
 from rubrics.spec import METRIC_RANGES, PROMPT_PARTS, Candidate, Spec
+from rubrics.usage.actuals import UsageReview, usage_lines
+from rubrics.usage.files import Daily
 from rubrics.verdict import Decision, capability_of, decide
 
 REL_TOL = 1e-9  # reproduction is exact arithmetic on the same inputs; this only absorbs noise
@@ -167,6 +169,7 @@ class KillCheck:
     action: str
     actual: float | None  # None when no actual was given for the metric
     met: bool
+    window: str = ""  # where the actual came from: "typed", or the usage month (YYYY-MM)
 
 
 @dataclass
@@ -186,6 +189,9 @@ class Review:
     flags: list[Flag] = field(default_factory=list)
     error: str | None = None  # the record could not be read
     saved: bool = False
+    usage: UsageReview | None = None  # the linked usage next to the forecast
+    usage_error: str | None = None  # why the linked usage could not be reviewed
+    firings: list[dict[str, Any]] = field(default_factory=list)  # kill criteria that fired
 
 
 @dataclass
@@ -197,7 +203,6 @@ class _Shared:
     reproduction: Reproduction | None = None
     today: TodayPrices | None = None
     evals: NewestEvals | None = None
-    kills: list[KillCheck] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
 
 
@@ -370,16 +375,48 @@ def rule_changes(record: dict[str, Any], d: Decision) -> list[Message]:
     return changes
 
 
-def kill_checks(record: dict[str, Any], actuals: dict[str, float]) -> list[KillCheck]:
-    """Every kill criterion of the record against the actuals given."""
+def kill_checks(record: dict[str, Any], actuals: dict[str, float],
+                windows: dict[str, str] | None = None) -> list[KillCheck]:
+    """Every kill criterion of the record against the actuals given (`windows`: where each
+    actual came from, by metric)."""
     out = []
     for k in record.get("kill_criteria", []):
         actual = actuals.get(k["metric"])
         threshold = _number(k["threshold"])
         met = actual is not None and COMPARE[k["comparator"]](actual, threshold)
         out.append(KillCheck(k["metric"], k["comparator"], threshold, k.get("action", ""),
-                             actual, met))
+                             actual, met, (windows or {}).get(k["metric"], "")))
     return out
+
+
+def usage_actuals(usage: UsageReview | None, typed: dict[str, float]
+                  ) -> tuple[dict[str, float], dict[str, str]]:
+    """The actuals kill criteria are checked against, and where each came from: usage's
+    figures of its latest full month where it has them; typed actuals win."""
+    actuals: dict[str, float] = {}
+    windows: dict[str, str] = {}
+    if usage is not None:
+        for metric, value in usage.metrics.items():
+            if metric in METRICS:
+                actuals[metric], windows[metric] = value, usage.window
+    for metric, value in typed.items():
+        actuals[metric], windows[metric] = value, "typed"
+    return actuals, windows
+
+
+def firings(record_id: str, kills: list[KillCheck]) -> list[dict[str, Any]]:
+    """The kill criteria that fired, for `review --json` and `--fail-on-flag`."""
+    return [{"decision": record_id, "criterion": k.metric, "comparator": k.comparator,
+             "value": k.actual, "threshold": k.threshold, "window": k.window, "action": k.action}
+            for k in kills if k.met]
+
+
+def kill_flags(kills: list[KillCheck]) -> list[Flag]:
+    """A kill_criterion flag for each criterion that fired."""
+    return [_flag("kill_criterion", msg("review.flag.kill", metric=k.metric, actual=k.actual,
+                                        comparator=k.comparator, threshold=k.threshold,
+                                        action=_action(k.action)))
+            for k in kills if k.met]
 
 
 # --- the reviewer -------------------------------------------------------------------------------
@@ -397,6 +434,24 @@ class Reviewer:
         self._catalogue: Catalogue | None = None
         self._store: dict[str, Newest] = {}
         self._memo: dict[Hashable, Any] = {}
+        self._daily: list[Daily] | None = None
+
+    def daily(self) -> list[Daily]:
+        """The workspace's daily usage (read once per run, from its cache)."""
+        if self._daily is None:
+            from rubrics.usage.files import daily_usage
+
+            self._daily = daily_usage(self.ws, self.catalogue())
+        return self._daily
+
+    def usage_of(self, state: DecisionState) -> UsageReview | None:
+        """The decision's linked usage next to its forecast (None when it is not linked)."""
+        if state.usage_link is None:
+            return None
+        from rubrics.usage.actuals import usage_review
+
+        return usage_review(state.record, state.usage_link, self.daily(), self.catalogue(),
+                            self.today, self.actuals)
 
     def catalogue(self) -> Catalogue:
         """Today's workspace catalogue (loaded once per run)."""
@@ -430,7 +485,14 @@ class Reviewer:
         rv = Review(id=state.id, date=self.today, title=state.record.title, status=state.status,
                     verdict=outputs.verdict, chosen=outputs.chosen, next_due=shared.next_due,
                     reproduction=shared.reproduction, today=shared.today, evals=shared.evals,
-                    kills=shared.kills, actuals=dict(self.actuals))
+                    actuals=dict(self.actuals))
+        try:
+            rv.usage = self.usage_of(state)
+        except InputError as e:
+            rv.usage_error = str(e)
+        actuals, windows = usage_actuals(rv.usage, self.actuals)
+        rv.kills = kill_checks(inputs, actuals, windows)
+        rv.firings = firings(state.id, rv.kills)
         flags = []
         due = state.next_review_due()
         if state.status in LIVE and self.today >= due:
@@ -438,7 +500,7 @@ class Reviewer:
         edited = state.integrity()
         if edited:  # rubrics.record's sentence, as it writes it
             flags.append(_flag("edited", plain(edited)))
-        rv.flags = flags + shared.flags
+        rv.flags = flags + shared.flags + kill_flags(rv.kills)
         return rv
 
     def _recompute(self, record: dict[str, Any]) -> _Shared:
@@ -459,7 +521,6 @@ class Reviewer:
             out.reproduction = self._reproduce(record, spec, spec_key, tallies)
             out.today = self._today_prices(record, spec, spec_key, tallies)
             out.evals = self._newest_evals(record, spec, spec_key, out.today)
-        out.kills = kill_checks(record, self.actuals)
         out.flags = self._flags(record.get("outputs", {}).get("chosen"), out)
         return out
 
@@ -639,11 +700,6 @@ class Reviewer:
                 if c.chosen_cost_per_call is None else msg(
                 "review.flag.cheaper", model=c.model, k=c.k, n=c.n, cost=c.cost_per_call,
                 chosen=str(chosen), chosen_cost=c.chosen_cost_per_call)))
-        for k in rv.kills:
-            if k.met:
-                flags.append(_flag("kill_criterion", msg(
-                    "review.flag.kill", metric=k.metric, actual=k.actual,
-                    comparator=k.comparator, threshold=k.threshold, action=_action(k.action))))
         return flags
 
 
@@ -717,6 +773,10 @@ def review_lines(rv: Review, lang: str = "en") -> list[str]:
                for k in rv.kills if k.actual is not None]
     if checked:
         lines.append("  " + render(msg("review.actuals", checks=_joined(checked)), lang))
+    if rv.usage is not None:
+        lines += ["  " + line for line in usage_lines(rv.usage.entry(), lang)]
+    if rv.usage_error:
+        lines.append("  " + render(msg("usage.error", error=rv.usage_error), lang))
     lines += ([f"  ! {f.kind}: {flag_text(f, lang)}" for f in rv.flags]
               or ["  " + render(msg("review.no_flags"), lang)])
     if rv.saved:
@@ -758,6 +818,8 @@ def review_entry(rv: Review) -> dict[str, Any]:
         entry["cheaper_models"] = [c.model for c in rv.evals.cheaper]
     if rv.actuals:
         entry["actuals"] = dict(rv.actuals)
+    if rv.usage is not None:
+        entry["usage"] = rv.usage.entry()
     if rv.next_due:
         entry["next_due"] = rv.next_due
     return entry

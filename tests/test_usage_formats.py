@@ -121,7 +121,10 @@ def test_sniff_names_each_format():
         "openai_usage_page1.json": "openai-usage", "openai_usage_page2.json": "openai-usage",
         "openai_costs.json": "openai-costs", "anthropic_usage.json": "anthropic-usage",
         "anthropic_cost.json": "anthropic-costs", "litellm_spend_logs.json": "litellm-json",
-        "litellm_spend_logs.csv": "litellm-csv", "plain.csv": "plain-csv"}
+        "litellm_spend_logs.csv": "litellm-csv", "plain.csv": "plain-csv",
+        # a month for the example's model (tests/test_usage_loop.py)
+        "openai_month_page1.json": "openai-usage", "openai_month_page2.json": "openai-usage",
+        "litellm_month.csv": "litellm-csv"}
 
 
 # ---- pages ----------------------------------------------------------------------------------------

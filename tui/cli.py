@@ -7,7 +7,16 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from tui import cmd_brief, cmd_core, cmd_doctor, cmd_evals, cmd_prices, cmd_records, cmd_workspace
+from tui import (
+    cmd_brief,
+    cmd_core,
+    cmd_doctor,
+    cmd_evals,
+    cmd_prices,
+    cmd_records,
+    cmd_usage,
+    cmd_workspace,
+)
 from tui.output import (
     EXIT_BAD_INPUT,
     EXIT_BROKEN_PIPE,
@@ -16,7 +25,8 @@ from tui.output import (
     visible_output,
 )
 
-MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor, cmd_records, cmd_workspace]
+MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor, cmd_records, cmd_usage,
+           cmd_workspace]
 WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
 
 
@@ -26,7 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scope an AI feature: tokens, cost per vendor, capability against evals, "
                     "ROI and a verdict (STOP / RESEARCH SPIKE / GO WITH CONDITIONS / GO), saved "
                     "as a TOML decision record. Without a command, opens the terminal app.",
-        epilog="Exit codes: 0 ok, 1 verdict STOP with --fail-on-stop, 2 bad input.",
+        epilog="Exit codes: 0 ok, 1 verdict STOP with --fail-on-stop, 2 bad input, 3 a kill "
+               "criterion fired with review --fail-on-flag.",
     )
     parser.add_argument("--workspace", metavar="DIR", help=WORKSPACE_HELP)
     parser.add_argument("--lang", choices=["en", "zh"], help="interface language of the app")

@@ -281,8 +281,9 @@ def cmd_reindex(args: argparse.Namespace) -> int:
     for c in reindex(ws).caches:
         for note in c.notes:
             print(f"  {note}")
-        print(f"{c.name}: rebuilt {c.cache} from {c.files} file(s): {c.runs} run(s), "
-              f"{c.results:,} case results")
+        held = (f"{c.rows:,} daily row(s)" if c.rows is not None
+                else f"{c.runs} run(s), {c.results:,} case results")
+        print(f"{c.name}: rebuilt {c.cache} from {c.files} file(s): {held}")
         for skipped in c.skipped:
             print(f"  ! skipped {skipped}")
     return 0

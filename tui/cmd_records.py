@@ -12,6 +12,7 @@ from tui.cmd_core import lang_of, lang_option
 from tui.output import print_json
 
 STATUSES = ("proposed", "accepted", "rejected", "superseded", "deprecated")  # rubrics.record
+EXIT_FLAG = 3  # review --fail-on-flag: a kill criterion fired (tui.cli's epilog)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -71,6 +72,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--actuals", type=Path, metavar="FILE.toml", help="actuals as a TOML file")
     p.add_argument("--as-of", metavar="DATE", type=iso_date, help="review date (default today)")
     p.add_argument("--dry-run", action="store_true", help="do not append the review entry")
+    p.add_argument("--fail-on-flag", action="store_true",
+                   help=f"exit {EXIT_FLAG} when any kill criterion fires (typed actuals or "
+                        "linked usage), for cron or CI")
     lang_option(p)
     p.set_defaults(handler=cmd_review)
 
@@ -230,9 +234,10 @@ def cmd_review(args: argparse.Namespace) -> int:
     actuals = parse_actuals(args.actual, args.actuals)
     reviews = review_records(workspace_of(args), None if args.all else [args.id], _today(args),
                              actuals, save=not args.dry_run)
+    fired = args.fail_on_flag and any(rv.firings for rv in reviews)
     if args.json:
         print_json([asdict(rv) for rv in reviews])
-        return 0
+        return EXIT_FLAG if fired else 0
     lang = lang_of(args)
     if not reviews:
         from rubrics.messages import text
@@ -240,7 +245,7 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(text("review.none", lang))
     for rv in reviews:
         print(review_text(rv, lang))
-    return 0
+    return EXIT_FLAG if fired else 0
 
 
 def review_text(rv: Any, lang: str = "en") -> str:

@@ -23,23 +23,21 @@
 from __future__ import annotations
 
 import datetime as dt
-import gzip
 import hashlib
 import os
 import re
 import secrets
 import shutil
 import sqlite3
-import zlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import tomli_w
 
-from estimators.atomic import create_exclusive, write_atomic
+from estimators.atomic import create_exclusive
 from estimators.errors import InputError
 from estimators.paths import Workspace, ensure_cache_dir
 from estimators.safefile import read_capped, read_toml
@@ -49,10 +47,11 @@ from rubrics.evals.results import EvalResult
 from rubrics.evals.safeio import DEFAULT_LIMITS, Limits
 from rubrics.evals.store import EvalStore, ImportReport, RunRemoval, RunReport, _move_aside
 from rubrics.evals.suites import MAX_SUITE_BYTES
+from rubrics.keptfiles import GZIP_OVER as GZIP_OVER  # tests and callers read it here
+from rubrics.keptfiles import keep_bytes, keep_data, listing, read_kept_sha, read_sidecar_doc
 
 SIDECAR_SCHEMA = "scopecard.evalfile/1"
 TOMBSTONE_SCHEMA = "scopecard.evalremoval/1"
-GZIP_OVER = 1024 * 1024  # bytes; larger files are kept gzip-ed
 _SIDECAR_BYTES = 64 * 1024
 _SHA = r"[0-9a-f]{64}"
 _SIDECAR = re.compile(rf"{_SHA}\.toml")
@@ -87,6 +86,7 @@ class CacheReport:
     results: int = 0
     skipped: list[str] = field(default_factory=list)  # path: why, per file that failed
     notes: list[str] = field(default_factory=list)  # migration and the like
+    rows: int | None = None  # daily rows, for a cache of usage (runs and results are evals')
 
 
 @dataclass
@@ -107,44 +107,9 @@ def _ext(data: bytes) -> str:
     return "json" if head[:1] in (b"{", b"[") else "csv"
 
 
-def _keep_bytes(path: Path, data: bytes) -> None:
-    """Write `path` whole unless it already exists holding `data` (idempotent)."""
-    if create_exclusive(path, data):
-        return
-    with suppress(OSError):
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return
-    write_atomic(path, data)  # a stray file under our name (not ours): replace it whole
-
-
 def _keep_data(ws: Workspace, sha: str, data: bytes) -> Path:
     """Store the bytes as evals/<sha>.<ext>, gzip-ed (deterministically) when large."""
-    name = f"{sha}.{_ext(data)}"
-    if len(data) > GZIP_OVER:
-        path = ws.evals_dir / f"{name}.gz"
-        with suppress(InputError, OSError):  # kept already (another zlib may pack it apart)
-            if _read_data(path, len(data)) == data:
-                return path
-        _keep_bytes(path, gzip.compress(data, mtime=0))
-        return path
-    path = ws.evals_dir / name
-    _keep_bytes(path, data)
-    return path
-
-
-def _read_data(path: Path, limit: int) -> bytes:
-    """A kept file's bytes, gunzip-ed within `limit` bytes (a bomb is refused, not expanded)."""
-    raw = read_capped(path, limit)
-    if path.suffix != ".gz":
-        return raw
-    inflater = zlib.decompressobj(wbits=31)
-    try:
-        out = inflater.decompress(raw, limit + 1)
-    except zlib.error as e:
-        raise InputError(f"not a readable gzip file ({e})", file=str(path)) from None
-    if len(out) > limit or not inflater.eof:
-        raise InputError(f"expands past {limit:,} bytes, or is cut short", file=str(path))
-    return out
+    return keep_data(ws.evals_dir, f"{sha}.{_ext(data)}", data)
 
 
 # ---- sidecars --------------------------------------------------------------------------------
@@ -152,32 +117,17 @@ def _read_data(path: Path, limit: int) -> bytes:
 
 def present(ws: Workspace) -> set[str]:
     """Names (relative to evals/) of every sidecar and tombstone: what a cache must hold."""
-    names = {p.name for p in _listing(ws.evals_dir) if _SIDECAR.fullmatch(p.name)}
-    names |= {f"removed/{p.name}" for p in _listing(ws.evals_dir / "removed")
+    names = {p.name for p in listing(ws.evals_dir) if _SIDECAR.fullmatch(p.name)}
+    names |= {f"removed/{p.name}" for p in listing(ws.evals_dir / "removed")
               if _SIDECAR.fullmatch(p.name)}
     return names
 
 
-def _listing(folder: Path) -> Iterator[Path]:
-    try:
-        yield from (p for p in folder.iterdir() if p.is_file())
-    except (FileNotFoundError, NotADirectoryError):
-        return
-
-
 def read_sidecar(ws: Workspace, path: Path) -> Sidecar:
     """A sidecar, checked: it may only point at files of its own sha inside evals/."""
-    doc = read_toml(path, _SIDECAR_BYTES)
-    source = str(path)
-    if doc.get("schema") != SIDECAR_SCHEMA:
-        raise InputError(f"schema is {doc.get('schema')!r}; expected {SIDECAR_SCHEMA!r}",
-                         file=source, where="schema")
-    sha = path.stem
-    data = doc.get("file")
-    m = _DATA.fullmatch(data) if isinstance(data, str) else None
-    if m is None or m.group(1) != sha or not isinstance(data, str):
-        raise InputError(f"file = {data!r}; expected {sha}.<json|eval|csv>[.gz] beside it",
-                         file=source, where="file")
+    doc, data = read_sidecar_doc(path, SIDECAR_SCHEMA, _DATA, "<json|eval|csv>[.gz]",
+                                 _SIDECAR_BYTES)
+    source, sha = str(path), path.stem
     suite_file = doc.get("suite_file", "")
     if suite_file and not (isinstance(suite_file, str) and _SUITE_REF.fullmatch(suite_file)):
         raise InputError(f"suite_file = {suite_file!r}; expected suites/<sha256>.toml",
@@ -237,7 +187,7 @@ def import_file(ws: Workspace, path: Path | str, format: str | None = None,
         if pending.declared is not None and suite and suite.endswith(".toml"):
             suite_bytes = read_capped(Path(suite), MAX_SUITE_BYTES)
             suite_ref = f"suites/{hashlib.sha256(suite_bytes).hexdigest()}.toml"
-            _keep_bytes(ws.evals_dir / suite_ref, suite_bytes)
+            keep_bytes(ws.evals_dir / suite_ref, suite_bytes)
             suite_name = pending.declared.name
         kept = _keep_data(ws, sha, data)
         created = create_exclusive(sidecar, _sidecar_bytes(
@@ -266,7 +216,7 @@ def _restored_report(store: EvalStore, report: ImportReport) -> ImportReport:
 def _restore(ws: Workspace, sha: str) -> bool:
     """Importing a file again brings back its removed runs: drop its tombstones."""
     found = False
-    for p in _listing(ws.evals_dir / "removed"):
+    for p in listing(ws.evals_dir / "removed"):
         if not _SIDECAR.fullmatch(p.name):
             continue
         with suppress(InputError):
@@ -344,10 +294,7 @@ def _load(ws: Workspace, store: EvalStore, path: Path, report: CacheReport) -> N
     """Ingest one kept file into the fresh store, or note why not."""
     try:
         sc = read_sidecar(ws, path)
-        data = _read_data(sc.data, store.limits.max_file_bytes)
-        if hashlib.sha256(data).hexdigest() != sc.sha:
-            raise InputError("its content does not match its sha256 name (edited by hand?)",
-                             file=str(sc.data))
+        data = read_kept_sha(sc.data, sc.sha, store.limits.max_file_bytes)
         suite = str(sc.suite_file) if sc.suite_file else (sc.suite or None)
         if sc.suite_file is not None and not sc.suite_file.is_file():
             raise InputError(f"the suite file it names is missing: {sc.suite_file}",
@@ -387,7 +334,12 @@ def reindex(ws: Workspace, limits: Limits = DEFAULT_LIMITS) -> ReindexReport:
         notes = migrate_legacy(ws, limits)
     evals = rebuild_cache(ws, limits)
     evals.notes[:0] = notes
-    return ReindexReport([evals])
+    from rubrics.pipeline import catalogue_for  # the usage cache maps models by the catalogue
+    from rubrics.usage.files import rebuild_cache as rebuild_usage
+
+    usage = rebuild_usage(ws, catalogue_for(ws))
+    return ReindexReport([evals, CacheReport("usage", usage.cache, usage.files,
+                                             skipped=usage.skipped, rows=usage.rows)])
 
 
 # ---- removing a run --------------------------------------------------------------------------

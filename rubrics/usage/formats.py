@@ -952,19 +952,25 @@ def read_usage(paths: Iterable[Path | str], currencies: Collection[str] | None =
     Pages of the OpenAI and Anthropic APIs are joined across files; a missing page is a
     warning, a page or bucket given twice an error naming both files.
     """
+    return read_usage_data(((str(p), read_capped(p, MAX_USAGE_BYTES)) for p in paths),
+                           currencies)
+
+
+def read_usage_data(files: Iterable[tuple[str, bytes]], currencies: Collection[str] | None = None
+                    ) -> UsageSeries:
+    """`read_usage` of (name, bytes) pairs already read (a workspace's kept files)."""
     with _gc_paused():
-        return _read_usage(paths, currencies)
+        return _read_usage(files, currencies)
 
 
-def _read_usage(paths: Iterable[Path | str], currencies: Collection[str] | None
+def _read_usage(files: Iterable[tuple[str, bytes]], currencies: Collection[str] | None
                 ) -> UsageSeries:
     allowed = convertible_currencies() if currencies is None else currencies
     series = UsageSeries()
     pages: list[Page] = []
     requests: dict[str, tuple[str, str]] = {}  # LiteLLM request_id -> (file, locator)
-    for path in paths:
-        file = str(path)
-        fmt, text, payload = _decode(file, read_capped(path, MAX_USAGE_BYTES))
+    for file, data in files:
+        fmt, text, payload = _decode(file, data)
         _refuse_secrets(text, fmt, payload, file)
         rows, costs, page = _READERS[fmt](payload, file, allowed)
         if fmt in (LITELLM_JSON, LITELLM_CSV):

@@ -36,6 +36,7 @@ from rubrics.review import (
     _reproduction,
     _Shared,
     flag_text,
+    kill_flags,
     review_lines,
 )
 from tests.faults.test_hostile_zhoutput import USER, english_runs
@@ -175,14 +176,15 @@ def _everything() -> Review:
                           verdict="STOP"),
         evals=NewestEvals(candidates=[ModelNow("a/b", "MEETS", "FAILS", 80, 120)],
                           cheaper=[Cheaper("e/f", 118, 120, 0.0001, 0.002),
-                                   Cheaper("g/h", 118, 120, 0.0002, None)]),
-        kills=[KillCheck("monthly_spend", ">", 5000.0, "pause", 6000.0, True),
-               KillCheck("pass_rate", "<", 0.9, "roll back", 0.95, False)])
+                                   Cheaper("g/h", 118, 120, 0.0002, None)]))
+    # kill checks are per decision (typed actuals and its linked usage): not shared
+    kills = [KillCheck("monthly_spend", ">", 5000.0, "pause", 6000.0, True),
+             KillCheck("pass_rate", "<", 0.9, "roll back", 0.95, False)]
     reviewer = Reviewer.__new__(Reviewer)
     reviewer.threshold = 0.1
-    flags = reviewer._flags("a/b", rv)
+    flags = reviewer._flags("a/b", rv) + kill_flags(kills)
     return Review("r1", dt.date(2026, 12, 2), "Title", "accepted", "GO", "a/b",
-                  dt.date(2027, 3, 2), rv.reproduction, rv.today, rv.evals, rv.kills,
+                  dt.date(2027, 3, 2), rv.reproduction, rv.today, rv.evals, kills,
                   {"monthly_spend": 6000.0}, flags, saved=True)
 
 

@@ -1,0 +1,311 @@
+"""A decision's actual usage next to its forecast, month by month (`scopecard review`).
+
+A decision links to usage by an event (`StatusEvent(kind="usage_link")`): the catalogue ids of
+its models and, where given, the project, key and tag. For each calendar month (UTC) with
+matching usage, the actual calls, tokens per call (input, cached, output), cost and cost per
+call are set next to the forecast the decision was made on (outputs.load and the chosen
+candidate) with the actual/forecast ratio. The month the review date falls in is partial: its
+forecast is the monthly one scaled to the days elapsed.
+
+Cost is the files' own where they carry money, else the tokens priced with the catalogue row in
+force in that month; either way converted to the decision's currency at the FX rate of the
+month's last day (or the review date), and the row and rate are named. The kill metrics usage
+gives are those of the latest full month: monthly_spend, cost_per_call, calls vs forecast and
+cost_per_success = cost / (calls x pass rate), the pass rate a typed actual when given, else
+the chosen candidate's posterior mean (k + 1) / (n + 2).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from estimators.errors import InputError
+from estimators.prices import Catalogue, PriceRow
+from rubrics.messages import Message, Sentence, from_json, msg, render, sentence
+from rubrics.record import DecisionRecord, StatusEvent
+from rubrics.usage.files import Daily
+
+
+@dataclass
+class Figures:
+    """One month's calls, tokens per call and cost (the actual, or the forecast)."""
+
+    calls: float
+    input_per_call: float
+    cached_per_call: float
+    output_per_call: float
+    cost: float
+    cost_per_call: float
+
+
+@dataclass
+class UsageMonth:
+    """One calendar month (UTC): actual and forecast figures, and how the cost was found."""
+
+    month: str  # YYYY-MM
+    full: bool  # the month ended before the review date
+    days: int  # days of the month the forecast covers
+    actual: Figures
+    forecast: Figures
+    cost_basis: list[Sentence] = field(default_factory=list)  # exported or priced; FX used
+
+    def ratios(self) -> dict[str, float | None]:
+        """actual / forecast of each figure (None where the forecast is 0)."""
+        a, f = self.actual, self.forecast
+        return {name: (getattr(a, name) / getattr(f, name) if getattr(f, name) else None)
+                for name in ("calls", "input_per_call", "cached_per_call", "output_per_call",
+                             "cost", "cost_per_call")}
+
+
+@dataclass
+class UsageReview:
+    """The usage section of a review."""
+
+    currency: str
+    link: dict[str, Any]
+    months: list[UsageMonth] = field(default_factory=list)
+    window: str = ""  # the latest full month, whose figures feed the kill criteria
+    metrics: dict[str, float] = field(default_factory=dict)  # what usage says, by metric
+    pass_rate: float | None = None
+    pass_rate_source: str = ""  # a sentence: typed, or the chosen model's posterior
+
+    def entry(self) -> dict[str, Any]:
+        """The `usage` table of a stored review (TOML-ready); sentences as message data."""
+        months = []
+        for m in self.months:
+            row: dict[str, Any] = {"month": m.month, "full": m.full, "days": m.days,
+                                   "basis": [b.message.to_json() for b in m.cost_basis]}
+            for name, ratio in m.ratios().items():
+                row[name] = {"forecast": round(getattr(m.forecast, name), 6),
+                             "actual": round(getattr(m.actual, name), 6)}
+                if ratio is not None:
+                    row[name]["ratio"] = round(ratio, 4)
+            months.append(row)
+        out: dict[str, Any] = {"currency": self.currency, "link": self.link, "months": months,
+                               "metrics": {k: round(v, 6) for k, v in self.metrics.items()}}
+        if self.window:
+            out["window"] = self.window
+        if isinstance(self.pass_rate_source, Sentence):
+            out["pass_rate_source"] = self.pass_rate_source.message.to_json()
+        return out
+
+
+def link_data(link: StatusEvent) -> dict[str, Any]:
+    """The link as plain data (models, and project/key/tag where given)."""
+    data: dict[str, Any] = {"models": list(link.models)}
+    data.update({k: v for k, v in (("project", link.project), ("key", link.key),
+                                   ("tag", link.tag)) if v})
+    return data
+
+
+def matches(d: Daily, link: StatusEvent) -> bool:
+    """True when a daily row is the linked usage."""
+    return (d.model in link.models and (not link.project or d.project == link.project)
+            and (not link.key or d.key == link.key) and (not link.tag or d.tag == link.tag))
+
+
+def _month_end(month: str) -> dt.date:
+    year, mon = map(int, month.split("-"))
+    return dt.date(year, mon, calendar.monthrange(year, mon)[1])
+
+
+def _forecast(record: DecisionRecord, days: int, month_days: int) -> Figures:
+    """The decision's monthly forecast, scaled to `days` of a `month_days` month."""
+    out = record.outputs
+    chosen = next((c for c in out.candidates if c.model == out.chosen), None)
+    share = days / month_days
+    calls = out.load.calls_per_month * share
+    if chosen is None:
+        return Figures(calls, 0.0, 0.0, 0.0, 0.0, 0.0)
+    hit = record.spec.get("prompt", {}).get("cache_hit_rate", 0.0)
+    hit = float(hit.get("likely", 0.0) if isinstance(hit, dict) else hit)
+    return Figures(calls, chosen.input_tokens_per_call,
+                   hit * chosen.input_tokens_per_call, chosen.output_tokens_per_call,
+                   chosen.monthly_cost * share, chosen.cost_per_call)
+
+
+def _token_cost(d: Daily, row: PriceRow) -> float:
+    """Tokens of a daily row priced with a catalogue row, in the row's currency."""
+    cache_read = row.input if row.cache_read is None else row.cache_read
+    cache_write = row.input if row.cache_write is None else row.cache_write
+    uncached = d.input_tokens - d.cached_input_tokens - d.cache_write_tokens
+    return ((uncached * row.input + d.cached_input_tokens * cache_read
+             + d.cache_write_tokens * cache_write + d.output_tokens * row.output) / 1e6
+            + d.requests * row.request_fee)
+
+
+def _price_row(catalogue: Catalogue, model: str, on: dt.date, today: dt.date) -> PriceRow:
+    """The row in force on `on`; else (a price first recorded after the usage) the review
+    date's row, which the cost basis then names with its date."""
+    try:
+        return catalogue.lookup(model, on)
+    except InputError:
+        return catalogue.lookup(model, today)
+
+
+def _month_cost(rows: list[Daily], currency: str, catalogue: Catalogue, on: dt.date,
+                today: dt.date) -> tuple[float, list[Sentence]]:
+    """A month's cost in `currency`, and how it was found (rows priced, FX used)."""
+    native: dict[str, float] = defaultdict(float)
+    basis: dict[str, Sentence] = {}
+    for d in rows:
+        if d.cost is not None:
+            native[d.currency] += d.cost
+            said = sentence("usage.basis.exported")
+        else:
+            row = _price_row(catalogue, d.model, on, today)
+            native[row.currency] += _token_cost(d, row)
+            said = sentence("usage.basis.priced", row=row.id,
+                            date=str(row.effective_from or "-"))
+        basis.setdefault(said, said)
+    total = 0.0
+    for cur, amount in sorted(native.items()):
+        conv = catalogue.convert(amount, cur, currency, on)
+        total += conv.amount
+        if conv.rows:
+            said = sentence("usage.basis.fx", frm=cur, to=currency, rate=conv.rate,
+                            date=str(conv.date))
+            basis.setdefault(said, said)
+    return total, list(basis.values())
+
+
+def _pass_rate(record: DecisionRecord, typed: dict[str, float]
+               ) -> tuple[float | None, str]:
+    """The pass rate for cost_per_success (and which): typed, else the chosen model's
+    posterior mean."""
+    if "pass_rate" in typed:
+        return typed["pass_rate"], sentence("usage.pass_typed", rate=typed["pass_rate"])
+    out = record.outputs
+    chosen = next((c for c in out.candidates if c.model == out.chosen), None)
+    if chosen is None:
+        return None, ""
+    k, n = chosen.capability.overall.k, chosen.capability.overall.n
+    rate = (k + 1) / (n + 2)
+    return rate, sentence("usage.pass_posterior", rate=rate, model=chosen.model, k=k, n=n)
+
+
+def usage_review(record: DecisionRecord, link: StatusEvent, daily: Iterable[Daily],
+                 catalogue: Catalogue, today: dt.date, typed: dict[str, float]) -> UsageReview:
+    """The linked usage of a decision next to its forecast, month by month (module docstring).
+
+    Usage after the review date is left out. A month whose cost cannot be found (no price row,
+    no FX rate) is an InputError naming the model or currency."""
+    currency = str(record.spec.get("currency", "USD"))
+    review = UsageReview(currency, link_data(link))
+    by_month: dict[str, list[Daily]] = defaultdict(list)
+    for d in daily:
+        if d.day <= today and matches(d, link):
+            by_month[d.day.strftime("%Y-%m")].append(d)
+    for month in sorted(by_month):
+        rows = by_month[month]
+        end = _month_end(month)
+        full = end < today
+        month_days = end.day
+        days = month_days if full else today.day
+        cost, basis = _month_cost(rows, currency, catalogue, min(end, today), today)
+        calls = sum(d.requests for d in rows)
+        per = 1 / calls if calls else 0.0
+        actual = Figures(calls, sum(d.input_tokens for d in rows) * per,
+                         sum(d.cached_input_tokens for d in rows) * per,
+                         sum(d.output_tokens for d in rows) * per, cost, cost * per)
+        review.months.append(UsageMonth(month, full, days, actual,
+                                        _forecast(record, days, month_days), basis))
+    review.pass_rate, review.pass_rate_source = _pass_rate(record, typed)
+    latest = next((m for m in reversed(review.months) if m.full), None)
+    if latest is not None:
+        review.window = latest.month
+        a = latest.actual
+        review.metrics = {"monthly_spend": a.cost, "cost_per_call": a.cost_per_call}
+        if latest.forecast.calls:
+            review.metrics["calls_vs_forecast"] = a.calls / latest.forecast.calls
+        if review.pass_rate and a.calls:
+            review.metrics["cost_per_success"] = a.cost / (a.calls * review.pass_rate)
+    return review
+
+
+def check_link_models(link_models: list[str], catalogue: Catalogue) -> None:
+    """An InputError when a linked model is no catalogue id."""
+    known = set(catalogue.model_ids())
+    for model in link_models:
+        if model not in known:
+            raise InputError(f"--model {model!r} is no catalogue id (see `scopecard prices "
+                             "list`); usage is stored by catalogue id")
+
+
+# ---- text ----------------------------------------------------------------------------------
+
+FIGURES = ("calls", "input_per_call", "cached_per_call", "output_per_call", "cost",
+           "cost_per_call")
+CHART_WIDTH = 30
+
+
+def _amount(value: float, name: str) -> str:
+    """A figure as digits: money per call with 6 significant digits, the rest grouped."""
+    if name in ("cost_per_call", "cost_per_success"):
+        return f"{value:.6g}"
+    return f"{value:,.2f}" if name == "cost" else f"{value:,.0f}"
+
+
+def _pair(cell: Any, name: str) -> Message:
+    """One figure: the actual, the forecast and their ratio."""
+    cell = cell if isinstance(cell, dict) else {}
+    actual, forecast = _amount(float(cell.get("actual", 0)), name), \
+        _amount(float(cell.get("forecast", 0)), name)
+    if "ratio" in cell:
+        return msg("usage.pair", actual=actual, forecast=forecast, ratio=float(cell["ratio"]))
+    return msg("usage.pair_no_ratio", actual=actual, forecast=forecast)
+
+
+def usage_lines(entry: dict[str, Any], lang: str = "en") -> list[str]:
+    """A review's usage section (as stored) for the terminal, in `lang`, with a text chart."""
+    link = entry.get("link") or {}
+    where = ", ".join([*map(str, link.get("models", [])),
+                       *(f"{k}={link[k]}" for k in ("project", "key", "tag") if link.get(k))])
+    currency = str(entry.get("currency", ""))
+    lines = [render(msg("usage.header", currency=currency, link=where), lang)]
+    months = [m for m in entry.get("months", []) if isinstance(m, dict)]
+    if not months:
+        return lines + ["  " + render(msg("usage.no_rows"), lang)]
+    for m in months:
+        parts = {name: _pair(m.get(name), name) for name in FIGURES}
+        state = msg("usage.full") if m.get("full") else msg("usage.partial", days=m.get("days", 0))
+        lines.append("  " + render(msg("usage.month", month=str(m.get("month")), state=state,
+                                       **parts), lang))
+        basis = [said for b in m.get("basis", []) if (said := from_json(b))]
+        if basis:
+            lines.append("    " + render(msg("usage.basis", basis=basis), lang))
+    said = from_json(entry.get("pass_rate_source"))
+    metrics = entry.get("metrics") or {}
+    if entry.get("window"):
+        shown = ", ".join(f"{k} {_amount(float(v), k if k != 'monthly_spend' else 'cost')}"
+                          if k != "calls_vs_forecast" else f"{k} {float(v):.2f}"
+                          for k, v in sorted(metrics.items()))
+        lines.append("  " + render(msg("usage.window", month=str(entry["window"]),
+                                       metrics=shown), lang))
+    else:
+        lines.append("  " + render(msg("usage.no_full_month"), lang))
+    if said is not None:
+        lines.append("  " + render(said, lang))
+    return lines + ["  " + line for line in chart_lines(entry, lang)]
+
+
+def chart_lines(entry: dict[str, Any], lang: str = "en") -> list[str]:
+    """Forecast vs actual cost per month as bars of one scale (a text chart)."""
+    months = [m for m in entry.get("months", []) if isinstance(m, dict)]
+    pairs = [(str(m.get("month"))[:7], float((m.get("cost") or {}).get("forecast", 0)),
+              float((m.get("cost") or {}).get("actual", 0))) for m in months]
+    top = max((max(f, a) for _, f, a in pairs), default=0.0)
+    labels = (render(msg("usage.chart.forecast"), lang), render(msg("usage.chart.actual"), lang))
+    width = max(len(label) for label in labels)
+    lines = [render(msg("usage.chart.title", currency=str(entry.get("currency", ""))), lang)]
+    for month, forecast, actual in pairs:
+        for i, (label, value) in enumerate(zip(labels, (forecast, actual), strict=True)):
+            bar = "█" * round(CHART_WIDTH * value / top) if top else ""
+            lines.append(f"{month if i == 0 else '':<7} {label:<{width}} {bar:<{CHART_WIDTH}} "
+                         f"{value:,.2f}")
+    return lines

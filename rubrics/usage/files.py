@@ -1,0 +1,329 @@
+"""Usage files that travel: usage/ holds the truth, `.cache/usage.sqlite` a daily summary of it.
+
+The design is the one of rubrics.evals.files (DESIGN §5):
+
+- An import keeps each file as imported, content-addressed: `usage/<sha256>.<json|csv>` (gzip-ed
+  as `.gz` when over 1 MiB) with a sidecar `usage/<sha256>.toml` (format, and the model map it
+  was imported with, kept as `usage/maps/<sha256>.toml`). No time and no local file name: two
+  clones importing the same file write the same files.
+- An import is all or nothing per call: every new file is read together with the kept ones (so
+  a page or bucket imported before, or a LiteLLM request logged twice, is refused), every model
+  must map to a catalogue id, and only then is anything written. A file kept already is skipped.
+- The cache holds daily aggregates per (day, model id, project, key, tag, currency) and the set
+  of sidecars it was built from; reading it rebuilds it when that set changed (a git pull), or
+  when it is missing or unusable. `scopecard reindex` rebuilds it too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import secrets
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tomli_w
+
+from estimators.atomic import create_exclusive
+from estimators.errors import InputError
+from estimators.paths import Workspace, ensure_cache_dir
+from estimators.prices import Catalogue
+from estimators.safefile import read_capped
+from rubrics.keptfiles import keep_bytes, keep_data, listing, read_kept_sha, read_sidecar_doc
+from rubrics.usage.formats import MAX_USAGE_BYTES, read_usage_data
+from rubrics.usage.model_map import MAX_MODEL_MAP_BYTES, check_mapped, load_model_map, map_models
+from rubrics.usage.rows import UsageRow
+
+SIDECAR_SCHEMA = "scopecard.usagefile/1"
+_SIDECAR_BYTES = 64 * 1024
+_SHA = r"[0-9a-f]{64}"
+_SIDECAR = re.compile(rf"{_SHA}\.toml")
+_DATA = re.compile(rf"({_SHA})\.(json|csv)(\.gz)?")
+_MAP_REF = re.compile(rf"maps/{_SHA}\.toml")
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class UsageSidecar:
+    """One kept usage file: where its bytes are and the model map it was imported with."""
+
+    path: Path  # usage/<sha>.toml
+    sha: str
+    data: Path  # usage/<sha>.<ext>[.gz]
+    format: str
+    model_map: Path | None  # usage/maps/<sha>.toml
+
+
+@dataclass(frozen=True)
+class Daily:
+    """One day of one model's usage in one project/key/tag, summed over the kept files.
+
+    `cost` is in `currency`, or None where the files carried no money (priced at review).
+    """
+
+    day: dt.date
+    model: str  # a catalogue id
+    project: str
+    key: str
+    tag: str
+    requests: int
+    input_tokens: int
+    cached_input_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+    cost: float | None
+    currency: str
+
+
+@dataclass
+class ImportedUsage:
+    """One file of an import: its sha, format, rows and models (file name -> catalogue id)."""
+
+    file: str
+    sha: str
+    format: str
+    rows: int
+    models: dict[str, str] = field(default_factory=dict)
+    already_imported: bool = False
+
+
+@dataclass
+class UsageImport:
+    """What `usage import` did."""
+
+    files: list[ImportedUsage] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class UsageCacheReport:
+    """The usage cache rebuilt: from how many files, how many daily rows, what was skipped."""
+
+    cache: Path
+    files: int = 0
+    rows: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+def cache_path(ws: Workspace) -> Path:
+    return ws.cache_dir / "usage.sqlite"
+
+
+# ---- sidecars --------------------------------------------------------------------------------
+
+
+def present(ws: Workspace) -> list[str]:
+    """Names of every sidecar in usage/, sorted: what the cache must be built from."""
+    return sorted(p.name for p in listing(ws.usage_dir) if _SIDECAR.fullmatch(p.name))
+
+
+def read_sidecar(ws: Workspace, path: Path) -> UsageSidecar:
+    """A sidecar, checked: it may only point at files of its own sha inside usage/."""
+    doc, data = read_sidecar_doc(path, SIDECAR_SCHEMA, _DATA, "<json|csv>[.gz]",
+                                 _SIDECAR_BYTES)
+    source, sha = str(path), path.stem
+    ref = doc.get("model_map", "")
+    if ref and not (isinstance(ref, str) and _MAP_REF.fullmatch(ref)):
+        raise InputError(f"model_map = {ref!r}; expected maps/<sha256>.toml", file=source,
+                         where="model_map")
+    fmt = doc.get("format", "")
+    if not isinstance(fmt, str):
+        raise InputError("must be a string", file=source, where="format")
+    return UsageSidecar(path, sha, ws.usage_dir / data, fmt,
+                        ws.usage_dir / ref if ref else None)
+
+
+def _sidecar_bytes(data_name: str, fmt: str, map_ref: str) -> bytes:
+    # nothing here may differ between two people importing the same bytes alike (no time, no
+    # local file name): their sidecars are the same file and git merges them without a conflict
+    doc = {"schema": SIDECAR_SCHEMA, "file": data_name, "format": fmt, "model_map": map_ref}
+    return tomli_w.dumps(doc).encode()
+
+
+def _ext(data: bytes) -> str:
+    head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return "json" if head[:1] in (b"{", b"[") else "csv"
+
+
+def _read_one(ws: Workspace, name: str) -> tuple[UsageSidecar, bytes]:
+    """A kept file's sidecar and bytes, checked against its sha256 name."""
+    sc = read_sidecar(ws, ws.usage_dir / name)
+    return sc, read_kept_sha(sc.data, sc.sha, MAX_USAGE_BYTES)
+
+
+def _user_map(path: Path | None, catalogue: Catalogue) -> dict[str, str]:
+    return load_model_map(path, catalogue.model_ids()) if path is not None else {}
+
+
+# ---- import ------------------------------------------------------------------------------------
+
+
+def import_usage(ws: Workspace, paths: Iterable[Path | str], catalogue: Catalogue,
+                 model_map: Path | None = None) -> UsageImport:
+    """Keep usage files in usage/ and refresh the cache: all the files, or none of them.
+
+    Bad input (an unknown shape, a negative count, a currency with no FX rate, a bucket or
+    request imported before, a model that maps to nothing, a key in a file) raises InputError
+    naming the file and row before anything is written. A file kept already changes nothing.
+    """
+    user_map = _user_map(model_map, catalogue)
+    kept = [_read_one(ws, name) for name in present(ws)]
+    kept_shas = {sc.sha for sc, _ in kept}
+    report = UsageImport()
+    new: dict[str, tuple[str, bytes]] = {}  # sha -> (file name, bytes)
+    for path in paths:
+        data = read_capped(path, MAX_USAGE_BYTES)
+        sha = hashlib.sha256(data).hexdigest()
+        if sha in kept_shas or sha in new:
+            report.files.append(ImportedUsage(str(path), sha, "", 0, already_imported=True))
+            continue
+        new[sha] = (str(path), data)
+    series = read_usage_data([(str(sc.data), data) for sc, data in kept] + list(new.values()))
+    fresh = {name for name, _ in new.values()}
+    rows = [r for r in series.rows if r.file in fresh]
+    mapping = map_models((r.model for r in rows), catalogue, user_map)
+    check_mapped(rows, mapping)
+    report.warnings = [w for w in series.warnings if w.split(":", 1)[0] in fresh]
+    map_ref = _keep_map(ws, model_map) if new and model_map is not None else ""
+    for sha, (name, data) in new.items():
+        kept_file = keep_data(ws.usage_dir, f"{sha}.{_ext(data)}", data)
+        create_exclusive(ws.usage_dir / f"{sha}.toml",
+                         _sidecar_bytes(kept_file.name, series.formats[name], map_ref))
+        mine = [r for r in rows if r.file == name]
+        report.files.append(ImportedUsage(name, sha, series.formats[name], len(mine), {
+            r.model: mapping.mapped[r.model] for r in mine}))
+    for item in report.files:
+        if item.already_imported:
+            report.warnings.append(f"{item.file}: this file was already imported; nothing "
+                                   "changed")
+    rebuild_cache(ws, catalogue)
+    return report
+
+
+def _keep_map(ws: Workspace, path: Path) -> str:
+    """Keep the model map as usage/maps/<sha>.toml; its reference from a sidecar."""
+    data = read_capped(path, MAX_MODEL_MAP_BYTES)
+    ref = f"maps/{hashlib.sha256(data).hexdigest()}.toml"
+    (ws.usage_dir / "maps").mkdir(parents=True, exist_ok=True)
+    keep_bytes(ws.usage_dir / ref, data)
+    return ref
+
+
+# ---- the cache ---------------------------------------------------------------------------------
+
+
+def _aggregate(rows: Iterable[tuple[UsageRow, str]]) -> list[Daily]:
+    """(row, catalogue id) pairs summed per (day of the bucket's start, model id, project, key,
+    tag, currency)."""
+    sums: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0])
+    priced: set[tuple[str, ...]] = set()
+    for r, model in rows:
+        key = (r.start.date().isoformat(), model, r.project or "", r.api_key_id or "",
+               r.tag or "", r.currency or "")
+        s = sums[key]
+        s[0] += r.requests or 0
+        s[1] += r.input_tokens
+        s[2] += r.cached_input_tokens
+        s[3] += r.cache_write_tokens
+        s[4] += r.output_tokens
+        if r.cost is not None:
+            s[5] += r.cost
+            priced.add(key)
+    return [Daily(dt.date.fromisoformat(k[0]), k[1], k[2], k[3], k[4], int(s[0]), int(s[1]),
+                  int(s[2]), int(s[3]), int(s[4]), s[5] if k in priced else None, k[5])
+            for k, s in sorted(sums.items())]
+
+
+def _load_all(ws: Workspace, catalogue: Catalogue, report: UsageCacheReport) -> list[Daily]:
+    """Every kept file read together (sorted by sha); a file that fails is skipped and said."""
+    entries: list[tuple[UsageSidecar, bytes]] = []
+    for name in present(ws):
+        try:
+            entries.append(_read_one(ws, name))
+        except InputError as e:
+            report.skipped.append(str(e))
+    while True:
+        try:
+            return _summarize(entries, catalogue, report)
+        except InputError as e:  # drop the file named and read the rest again
+            bad = [x for x in entries if str(x[0].data) == e.file or str(x[0].model_map) == e.file]
+            if not bad:
+                bad = entries[-1:]
+            report.skipped.append(str(e))
+            entries = [x for x in entries if x not in bad]
+
+
+def _summarize(entries: list[tuple[UsageSidecar, bytes]], catalogue: Catalogue,
+               report: UsageCacheReport) -> list[Daily]:
+    series = read_usage_data([(str(sc.data), data) for sc, data in entries])
+    by_file: dict[str, list[UsageRow]] = defaultdict(list)
+    for r in series.rows:
+        by_file[r.file].append(r)
+    pairs: list[tuple[UsageRow, str]] = []
+    for sc, _ in entries:  # each file's names through the map it was imported with
+        mine = by_file.get(str(sc.data), [])
+        mapping = map_models((r.model for r in mine), catalogue,
+                             _user_map(sc.model_map, catalogue))
+        check_mapped(mine, mapping)
+        pairs.extend((r, mapping.mapped[r.model]) for r in mine)
+    report.files = len(entries)
+    return _aggregate(pairs)
+
+
+def rebuild_cache(ws: Workspace, catalogue: Catalogue) -> UsageCacheReport:
+    """Build the daily summary from every kept file and rename it over the cache."""
+    ensure_cache_dir(ws)
+    cache = cache_path(ws)
+    report = UsageCacheReport(cache)
+    daily = _load_all(ws, catalogue, report)
+    report.rows = len(daily)
+    fresh = cache.with_name(f".{cache.name}.rebuild-{secrets.token_hex(6)}")
+    try:
+        with closing(sqlite3.connect(fresh)) as db:
+            db.executescript("CREATE TABLE meta(version INTEGER, kept TEXT);"
+                             "CREATE TABLE daily(day TEXT, model TEXT, project TEXT, key TEXT, "
+                             "tag TEXT, requests INTEGER, input INTEGER, cached INTEGER, "
+                             "cache_write INTEGER, output INTEGER, cost REAL, currency TEXT);")
+            db.execute("INSERT INTO meta VALUES (?, ?)", (CACHE_VERSION, "\n".join(present(ws))))
+            db.executemany("INSERT INTO daily VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
+                (d.day.isoformat(), d.model, d.project, d.key, d.tag, d.requests, d.input_tokens,
+                 d.cached_input_tokens, d.cache_write_tokens, d.output_tokens, d.cost, d.currency)
+                for d in daily])
+            db.commit()
+        os.replace(fresh, cache)
+    finally:
+        fresh.unlink(missing_ok=True)
+    return report
+
+
+def _read_cache(ws: Workspace) -> list[Daily] | None:
+    """The cached daily rows, or None when the cache is missing, stale or unusable."""
+    cache = cache_path(ws)
+    if not cache.is_file():
+        return None
+    try:
+        with closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True)) as db:
+            version, kept = db.execute("SELECT version, kept FROM meta").fetchone()
+            if version != CACHE_VERSION or kept != "\n".join(present(ws)):
+                return None
+            return [Daily(dt.date.fromisoformat(r[0]), *r[1:]) for r in db.execute(
+                "SELECT * FROM daily ORDER BY day, model, project, key, tag, currency")]
+    except (sqlite3.Error, TypeError, ValueError):
+        return None
+
+
+def daily_usage(ws: Workspace, catalogue: Catalogue) -> list[Daily]:
+    """The workspace's daily usage, from the cache (rebuilt first when missing or stale)."""
+    if not ws.usage_dir.is_dir():
+        return []
+    cached = _read_cache(ws)
+    if cached is not None:
+        return cached
+    rebuild_cache(ws, catalogue)
+    return _read_cache(ws) or []
