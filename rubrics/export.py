@@ -278,13 +278,14 @@ def _usage(r: dict[str, Any], lang: str) -> list[str]:
         return []
     usage = latest["usage"]
 
-    def cell(m: dict[str, Any], name: str, digits: int) -> str:
+    def cell(m: dict[str, Any], name: str, spec: str) -> str:
         c = m.get(name) or {}
-        ratio = f"{c['ratio']:.2f}" if "ratio" in c else "-"
-        return f"{_num(c.get('forecast'), digits)} / {_num(c.get('actual'), digits)} / {ratio}"
+        ratio = number(c.get("ratio"), "amount2", lang)
+        return (f"{number(c.get('forecast'), spec, lang)} / "
+                f"{number(c.get('actual'), spec, lang)} / {ratio}")
 
-    rows = [[m.get("month", ""), cell(m, "calls", 0), cell(m, "cost", 2),
-             cell(m, "cost_per_call", 6)] for m in usage.get("months", [])]
+    rows = [[m.get("month", ""), cell(m, "calls", "amount"), cell(m, "cost", "money"),
+             cell(m, "cost_per_call", "money")] for m in usage.get("months", [])]
     return ([f"## {text('md.usage', lang)}", "",
              text("md.usage_note", lang, date=str(latest.get("date", "")),
                   currency=md_text(str(usage.get("currency", "")))), ""]
