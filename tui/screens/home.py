@@ -47,7 +47,8 @@ class HomeCommands(ScreenCommands):
         if screen.check_action("export", ()):
             out.append((t("key.export"), screen.action_export, "e"))
         out += [(t("key.filter"), screen.action_filter, "/"),
-                (t("key.reload"), screen.action_reload, "F5")]
+                (t("key.reload"), screen.action_reload, "F5"),
+                (t("key.import_evals"), screen.action_import_evals, "")]
         return out
 
 
@@ -227,3 +228,8 @@ class HomeScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self._load()
+
+    def action_import_evals(self) -> None:
+        from tui.screens.lifecycle_dialogs import ImportEvalsDialog
+
+        self.app.push_screen(ImportEvalsDialog())
