@@ -230,3 +230,68 @@ async def test_eval_import_shows_progress_per_file_and_the_store_answers(tmp_pat
     with open_store(ws) as store:
         tallies, _ = store.suite_tallies("support-faq")
     assert tallies and all(t.n > 0 for t in tallies.values())
+
+
+@sync
+async def test_supersede_picks_the_newer_accepted_decision(ws):
+    """u on an accepted record lists the other accepted decisions; picking one and y marks
+    the record superseded by it."""
+    from tui.screens import lifecycle
+    from tui.screens.lifecycle_dialogs import PickDialog
+
+    old_file = next(ws.decisions.glob("*/decision.toml"))
+    new_id = lifecycle.redecide(ws, old_file, TODAY).parent.name
+    store = RecordStore(ws)
+    for record_id in (old_file.parent.name, new_id):
+        store.set_status(record_id, "accepted")
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: getattr(app.screen, "loaded", False))
+        table = app.screen.query_one("#records")
+        table.move_cursor(row=table.get_row_index(str(old_file)))
+        screen = await open_results(pilot)
+        assert screen.record_path == old_file
+        await pilot.press("u")
+        await until(pilot, lambda: isinstance(app.screen, PickDialog))
+        assert app.screen.choices[0][0] == new_id
+        await pilot.press("enter")  # the first (newest) accepted decision
+        await pilot.pause()
+        await pilot.press("y")
+        await settle(pilot)
+        assert screen.record["status"] == "superseded"
+    assert RecordStore(ws).get(old_file.parent.name).status == "superseded"
+
+
+@sync
+async def test_delete_draft_from_the_palette_asks_and_deletes_only_the_draft(ws, tmp_path):
+    """Home's "Delete a draft": pick, Enter on the y/n question keeps it (default no), y
+    deletes it; a link in drafts/ is never followed or deleted by name tricks."""
+    from tui.screens import lifecycle
+    from tui.screens.lifecycle_dialogs import PickDialog
+
+    ws.drafts.mkdir(parents=True)
+    draft = ws.drafts / "20261201-093000.toml"
+    draft.write_text('title = "Draft one"\n', encoding="utf-8")
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: getattr(app.screen, "loaded", False))
+        app.screen.action_delete_draft()
+        await pilot.pause()
+        assert isinstance(app.screen, PickDialog)
+        await pilot.press("enter", "enter")  # pick it; Enter = the default shown, no
+        await pilot.pause()
+        assert draft.exists()
+        app.screen.action_delete_draft()
+        await pilot.pause()
+        await pilot.press("enter", "y")
+        await pilot.pause()
+        assert not draft.exists()
+    outside = tmp_path / "keep.toml"
+    outside.write_text("x = 1\n", encoding="utf-8")
+    (ws.drafts / "link.toml").symlink_to(outside)
+    from estimators.errors import InputError
+
+    for name in ("link.toml", "../decisions", "../../keep.toml"):
+        with pytest.raises(InputError):
+            lifecycle.delete_draft(ws, name)
+    assert outside.exists()

@@ -107,3 +107,27 @@ def import_evals(ws: Workspace, path: Path) -> Any:
 
     ws.root.mkdir(parents=True, exist_ok=True)
     return import_file(ws, path)
+
+
+def drafts(ws: Workspace) -> list[tuple[str, str]]:
+    """(file name, title) of the workspace's drafts, newest first (unreadable ones too)."""
+    from tui.screens.start import read_drafts
+
+    return [(d.path.name, d.error or str(d.data.get("title", ""))) for d in
+            read_drafts(ws.drafts)]
+
+
+def delete_draft(ws: Workspace, name: str) -> Path:
+    """Delete the draft file `name` of the workspace's drafts/: a regular file directly in that
+    folder, never a link, a folder or anything elsewhere. Returns the path deleted."""
+    import stat
+
+    from estimators.errors import InputError
+
+    path = ws.drafts / name
+    if Path(name).name != name or not name.endswith(".toml"):
+        raise InputError("not a draft's file name", file=name)
+    if not stat.S_ISREG(path.lstat().st_mode):
+        raise InputError("not a regular file: only a draft file is deleted", file=str(path))
+    path.unlink()
+    return path

@@ -1,5 +1,5 @@
-"""Dialogs of the record lifecycle: pick the decision that supersedes another, and import eval
-files with a progress bar per file and a summary."""
+"""Dialogs of the record lifecycle: pick the decision that supersedes another, import eval files
+with a progress bar per file and a summary, and delete a draft."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Input, OptionList, ProgressBar, Static
 from textual.widgets.option_list import Option
 
 from tui import i18n
 from tui.i18n import t
-from tui.plain import clean, plain
+from tui.plain import clean, notify, plain
+from tui.screens.record_view import display_path
 
 
 class PickDialog(ModalScreen[str | None]):
@@ -134,3 +135,31 @@ class ImportEvalsDialog(ModalScreen[int]):
 
     def action_close(self) -> None:
         self.dismiss(self.imported)
+
+
+def delete_draft(screen: Screen[Any]) -> None:
+    """Pick one of the workspace's drafts, confirm (y/n, Enter = no) and delete it."""
+    from estimators.errors import InputError
+    from tui.screens import lifecycle
+    from tui.screens.confirm import ConfirmDialog
+
+    app: Any = screen.app
+    choices = lifecycle.drafts(app.workspace)
+    if not choices:
+        notify(screen, t("lifecycle.no_drafts"), severity="warning")
+        return
+
+    def delete(name: str) -> None:
+        try:
+            path = lifecycle.delete_draft(app.workspace, name)
+        except (InputError, OSError) as e:
+            notify(screen, e, severity="error")
+            return
+        notify(screen, t("lifecycle.draft_deleted", path=display_path(path)))
+
+    def picked(name: str | None) -> None:
+        if name is not None:
+            app.push_screen(ConfirmDialog(t("confirm.delete_draft", file=name)),
+                            lambda yes: delete(name) if yes else None)
+
+    app.push_screen(PickDialog(t("lifecycle.pick_draft"), choices), picked)

@@ -210,7 +210,8 @@ class WhatIfScreen(Screen[None]):
                            Input(shown(value, path), id=f"whatif-{i}", compact=True,
                                  classes="whatif-input"),
                            classes="whatif-row"),
-                Static("", id=f"whatif-{i}-error", classes="field-error"),
+                Static("", id=f"whatif-{i}-error", classes="field-error").set_styles(
+                    "display: none;"),
                 classes="whatif-field"))
         await self.query_one("#whatif-inputs", VerticalScroll).mount_all(rows)
         app: Any = self.app
@@ -243,7 +244,9 @@ class WhatIfScreen(Screen[None]):
         return out if ok else None
 
     def _field_error(self, input_id: str, error: str) -> None:
-        self.query_one(f"#{input_id}-error", Static).update(plain(error, "red"))
+        box = self.query_one(f"#{input_id}-error", Static)
+        box.update(plain(error, "red"))
+        box.display = bool(error)  # an empty line under every field would halve the list
 
     def _changed(self) -> None:
         changes = self.changes()
@@ -283,8 +286,9 @@ class WhatIfScreen(Screen[None]):
         head.append(clean("  " + (t("results.chosen", model=result.chosen) if result.chosen
                                   else t("whatif.none_chosen")), one_line=True))
         table = Table(box=None, padding=(0, 1), show_edge=False)
-        for key in ("model", "nmb", "roi", "roi_pct"):
-            table.add_column(t(f"whatif.col.{key}"), overflow="fold")
+        table.add_column(t("whatif.col.model"), no_wrap=True, overflow="ellipsis", max_width=24)
+        for key in ("nmb", "roi", "roi_pct"):
+            table.add_column(t(f"whatif.col.{key}"), no_wrap=True)
         for e in result.economics:
             if e.nmb is None or e.roi is None:
                 table.add_row(plain(e.model, "dim strike", one_line=True), t("results.excluded"),
@@ -294,8 +298,7 @@ class WhatIfScreen(Screen[None]):
             table.add_row(plain(e.model, "bold" if e.model == result.chosen else "",
                                 one_line=True),
                           " / ".join(compact(e.nmb[q]) for q in qs),
-                          " / ".join(f"{e.roi[q]:.2f}" for q in qs),
-                          " / ".join(f"{e.roi[q]:.0%}" for q in qs))
+                          " / ".join(f"{e.roi[q]:.1f}" for q in qs), f"{e.roi['p50']:.0%}")
         changed = Text(t("whatif.changes") + " ", style="bold")
         if not result.changes:
             changed.append(t("whatif.no_changes"), style="dim")
