@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -216,3 +216,58 @@ def save_record(ws: Workspace, record: dict[str, Any], day: dt.date | None = Non
     """File a record in the workspace (`decisions/<id>/decision.toml`); returns that file."""
     state = RecordStore(ws).create(record, day or dt.date.today())
     return RecordStore(ws).decision_file(state.id)
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """A saved decision rebuilt from its record's own inputs: what `WhatIf.from_decision`
+    needs (the Decision, its tallies and catalogue)."""
+
+    decision: Decision
+    tallies: dict[tuple[str, str, str], Tally]
+    catalogue: Catalogue
+
+
+def decision_from_record(record: dict[str, Any], ws: Workspace | None = None) -> Rebuilt:
+    """The Decision a record was made from, recomputed the way `review` reproduces it: the
+    record's spec (prompts inlined), its price and FX rows, its tallies, its seed and date.
+
+    An embedding alternative whose price the record did not keep is priced from `ws`'s
+    catalogue (as review does). InputError when the record cannot be rebuilt.
+    """
+    from rubrics.review import NO_DIR, record_catalogue, record_spec, record_tallies
+
+    spec = record_spec(record)
+    catalogue = record_catalogue(record)
+    embedding = spec.alternatives.embedding_model
+    if ws is not None and embedding and not any(r.get("id") == embedding
+                                                for r in record.get("prices", [])):
+        today = catalogue_for(ws)
+        catalogue.rows.extend(today.history(embedding))
+        catalogue.fx.extend(today.fx)
+    tallies = record_tallies(record, spec.quality.suite)
+    as_of = _date(record["as_of"])
+    est = estimate(spec, NO_DIR, catalogue, as_of)
+    return Rebuilt(decide(est, tallies, catalogue, int(record["seed"]), as_of), tallies, catalogue)
+
+
+def redecide(ws: Workspace, record: dict[str, Any], today: dt.date,
+             progress: Progress | None = None) -> tuple[Decision, dict[str, Any]]:
+    """Decide a record's own spec again with today's prices (the workspace's catalogue) and
+    today's evals (the workspace's eval store), with the record's seed. The new record is
+    returned, not yet written (`save_record` files it as a decision of its own)."""
+    from rubrics.review import NO_DIR, record_spec
+
+    catalogue = catalogue_for(ws)
+    # the record's spec already holds its route costs as numbers: it is decided as it stands
+    est = estimate(record_spec(record), NO_DIR, catalogue, today, progress)
+    tallies, source = evals_for(ws, est.spec, [])
+    decision = decide(est, tallies, catalogue, int(record["seed"]), today)
+    created = dt.datetime.now(dt.UTC)
+    new = record_dict(decision, spec_for_record(est.spec, est.texts), source, created)
+    return decision, _labelled(new, est)
+
+
+def _date(value: Any) -> dt.date:
+    """A record's date field (a date, or its ISO text once read back from JSON)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -47,7 +47,9 @@ class HomeCommands(ScreenCommands):
         if screen.check_action("export", ()):
             out.append((t("key.export"), screen.action_export, "e"))
         out += [(t("key.filter"), screen.action_filter, "/"),
-                (t("key.reload"), screen.action_reload, "F5")]
+                (t("key.reload"), screen.action_reload, "F5"),
+                (t("key.import_evals"), screen.action_import_evals, ""),
+                (t("key.delete_draft"), screen.action_delete_draft, "")]
         return out
 
 
@@ -227,3 +229,13 @@ class HomeScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self._load()
+
+    def action_import_evals(self) -> None:
+        from tui.screens.lifecycle_dialogs import ImportEvalsDialog
+
+        self.app.push_screen(ImportEvalsDialog())
+
+    def action_delete_draft(self) -> None:
+        from tui.screens.lifecycle_dialogs import delete_draft
+
+        delete_draft(self)

@@ -58,3 +58,76 @@ def export(ws: Workspace, record: Path, fmt: str) -> Path:
         text = to_markdown(data) if fmt == "md" else to_json(data)
     write_atomic(out, text.encode())
     return out
+
+
+def redecide(ws: Workspace, record: Path, today: dt.date) -> Path:
+    """Decide the record's own spec again with today's prices and evals and file the result
+    as a new decision; returns its decision file."""
+    from rubrics.pipeline import redecide as decide_again
+    from rubrics.pipeline import save_record
+
+    _, new = decide_again(ws, read(ws, record), today)
+    return save_record(ws, new, today)
+
+
+def clone(ws: Workspace, record: Path, now: dt.datetime) -> Path:
+    """The record's spec (prompts inlined) as a new wizard draft; returns the draft file."""
+    import tomli_w
+
+    from estimators.atomic import create_exclusive
+    from rubrics.review import record_spec
+    from tui.screens.start import new_draft_path
+
+    text = tomli_w.dumps(record_spec(read(ws, record)).to_toml_dict()).encode()
+    ws.drafts.mkdir(parents=True, exist_ok=True)
+    while not create_exclusive(path := new_draft_path(ws.drafts, now), text):
+        pass  # another draft took the name between the check and the write: take the next
+    return path
+
+
+def supersede(ws: Workspace, record: Path, newer: str) -> dict[str, Any]:
+    """Mark the record superseded by accepted decision `newer`; returns its new data."""
+    from rubrics.record_store import RecordStore
+
+    return RecordStore(ws).supersede(record.parent.name, newer)[0].as_dict()
+
+
+def accepted_others(ws: Workspace, record: Path) -> list[tuple[str, str]]:
+    """(id, title) of the accepted decisions other than `record`, newest first: the ones that
+    may supersede it."""
+    from rubrics.record_store import RecordStore
+
+    return [(s.id, s.title) for s in RecordStore(ws).summaries() or []  # newest first
+            if s.status == "accepted" and s.id != record.parent.name and not s.error]
+
+
+def import_evals(ws: Workspace, path: Path) -> Any:
+    """Import one eval file into the workspace's store (the core's ImportReport)."""
+    from rubrics.evals.files import import_file
+
+    ws.root.mkdir(parents=True, exist_ok=True)
+    return import_file(ws, path)
+
+
+def drafts(ws: Workspace) -> list[tuple[str, str]]:
+    """(file name, title) of the workspace's drafts, newest first (unreadable ones too)."""
+    from tui.screens.start import read_drafts
+
+    return [(d.path.name, d.error or str(d.data.get("title", ""))) for d in
+            read_drafts(ws.drafts)]
+
+
+def delete_draft(ws: Workspace, name: str) -> Path:
+    """Delete the draft file `name` of the workspace's drafts/: a regular file directly in that
+    folder, never a link, a folder or anything elsewhere. Returns the path deleted."""
+    import stat
+
+    from estimators.errors import InputError
+
+    path = ws.drafts / name
+    if Path(name).name != name or not name.endswith(".toml"):
+        raise InputError("not a draft's file name", file=name)
+    if not stat.S_ISREG(path.lstat().st_mode):
+        raise InputError("not a regular file: only a draft file is deleted", file=str(path))
+    path.unlink()
+    return path

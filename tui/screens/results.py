@@ -38,6 +38,7 @@ from tui.i18n import t
 from tui.plain import clean, notify, plain
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
+from tui.screens.lifecycle_actions import LifecycleActions
 from tui.screens.record_view import (
     candidates,
     currency,
@@ -85,6 +86,11 @@ def _needed(check: dict[str, Any]) -> str:
     return t("results.needed.beyond", max=f"{MAX_CASES:,}")
 
 
+# what-if and the record lifecycle (whatifapp): (action, key); the actions are LifecycleActions'
+LIFECYCLE_KEYS = (("whatif", "w"), ("redecide", "r"), ("clone", "c"), ("deprecate", "d"),
+                  ("supersede", "u"), ("import_evals", "i"))
+
+
 class ResultsCommands(ScreenCommands):
     """Palette entries for the results screen."""
 
@@ -94,7 +100,7 @@ class ResultsCommands(ScreenCommands):
         out: list[Entry] = [(t(f"key.tab_{tab}"), partial(screen.action_tab, tab), str(i + 1))
                             for i, tab in enumerate(TABS)]
         out.append((t("key.sort"), screen.action_sort, "s"))
-        for action, key in (("accept", "a"), ("reject", "x"), ("export", "e")):
+        for action, key in (("accept", "a"), ("reject", "x"), ("export", "e"), *LIFECYCLE_KEYS):
             if screen.check_action(action, ()):
                 out.append((t(f"key.{action}"), getattr(screen, f"action_{action}"), key))
         out.append((t("key.back"), screen.action_back, "Esc"))
@@ -102,7 +108,7 @@ class ResultsCommands(ScreenCommands):
 
 
 
-class ResultsScreen(Screen[None]):
+class ResultsScreen(LifecycleActions, Screen[None]):
     """Decide a spec (in a worker) or open a record, and present it."""
 
     COMMANDS: ClassVar = {ResultsCommands}
@@ -118,6 +124,8 @@ class ResultsScreen(Screen[None]):
         Binding("x", "reject", "key.reject", id="results.reject"),
         Binding("e", "export", "key.export", id="results.export"),
         Binding("escape", "back", "key.back", id="results.back"),
+        *(Binding(key, action, f"key.{action}", id=f"results.{action}", show=False)
+          for action, key in LIFECYCLE_KEYS),
     ]
 
     def __init__(self, *, spec_path: Path | None = None, evals_csv: Path | None = None,
@@ -453,6 +461,8 @@ class ResultsScreen(Screen[None]):
             return self.record is not None and self.record.get("status") == "proposed"
         if action in ("export", "sort"):
             return self.record is not None
+        if action in dict(LIFECYCLE_KEYS):
+            return self.lifecycle_allowed(action)
         return True
 
     def action_tab(self, tab: str) -> None:
