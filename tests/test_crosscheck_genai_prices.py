@@ -41,6 +41,12 @@ CNY_ROUNDING = 0.0005  # USD per 1M: upstream rounds converted CNY prices to 3 d
 TODAY = dt.date(2026, 11, 24)
 # Where upstream keeps a vendor's own models, for vendor-page rows (our id minus the vendor).
 UPSTREAM_PROVIDER = {"deepseek": "deepseek", "zhipu": "zhipuai", "moonshot": "moonshotai"}
+# Why a vendor-page row differs from upstream (report only); by default the row is the vendor's
+# CNY list at the catalogue's FX while upstream keeps the vendor's own USD list.
+_FX = "both right: the vendor's CNY list at the catalogue's FX vs the vendor's own USD list"
+_STALE = ("catalogue right: upstream keeps the alias's old (V3/R1) price; DeepSeek's page routes "
+          "the retired alias to Flash and bills the Flash price")
+WHY_VENDOR_PAGE = {"deepseek/deepseek-chat": _STALE, "deepseek/deepseek-reasoner": _STALE}
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,29 @@ class Disagreement:
         """One report line: which row, which price, both sides in USD per 1M."""
         return (f"  {self.row} (from {self.effective_from}) {self.part}: catalogue "
                 f"{self.ours_usd:.6f} USD, genai-prices {self.theirs_usd:.6f} USD")
+
+    def table_row(self, why: str) -> str:
+        """One Markdown table row, with the relative difference and which side is right."""
+        rel = (self.theirs_usd - self.ours_usd) / self.ours_usd
+        return (f"| `{self.row}` | {self.effective_from} | {self.part} | {self.ours_usd:.6f} | "
+                f"{self.theirs_usd:.6f} | {rel:+.1%} | {why} |")
+
+
+def markdown_report(head: str, disagreements: list[Disagreement],
+                    overridden: list[Disagreement]) -> str:
+    """The report as a Markdown section for docs/calibration/crosschecks.md, between markers so
+    it can be cut out of the `pytest -s` output."""
+    lines = ["<!-- crosscheck:genai-prices -->", "## genai-prices", "",
+             f"{head}. Run on {dt.date.today()}, rows in force on {TODAY} (history and scheduled "
+             "rows on their own date). USD per 1M tokens; difference = genai-prices relative to "
+             "the catalogue.", "",
+             "| row | from | price | catalogue | genai-prices | difference | which side is right |",
+             "|---|---|---|---:|---:|---:|---|"]
+    lines += [d.table_row("NOT REVIEWED: seeding bug (row seeded from genai-prices)")
+              for d in disagreements]
+    lines += [d.table_row("vendor page wins: " + WHY_VENDOR_PAGE.get(d.row, _FX))
+              for d in overridden]
+    return "\n".join(lines + ["<!-- /crosscheck:genai-prices -->"])
 
 
 def upstream_per_million(provider: str, model: str, when: dt.datetime, part: str) -> float:
@@ -150,7 +179,7 @@ def test_catalogue_agrees_with_genai_prices() -> None:
         overridden)
     lines += [d.line() for d in overridden]
     report = "\n".join(lines)
-    print("\n" + report)
+    print("\n" + report + "\n\n" + markdown_report(lines[0], disagreements, overridden))
     for d in disagreements:
         warnings.warn(f"price disagreement: {d}", stacklevel=1)
     assert not disagreements, report
