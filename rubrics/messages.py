@@ -78,9 +78,10 @@ def table(lang: str) -> dict[str, str]:
 
     data = read_toml(_DATA / f"messages.{lang}.toml", _TABLE_LIMIT)
     # `input.<path>` names an economic input (a driver); records store the key, so old records
-    # render with today's label
+    # render with today's label. Drivers are listed in lower case, like `success rate (p)`.
     return {str(k): str(v) for k, v in data.items()} | {
-        f"input.{f.path}": f.label(lang) for f in FIELDS if f.kind == "num"}
+        f"input.{f.path}": f.label(lang)[:1].lower() + f.label(lang)[1:] for f in FIELDS
+        if f.kind == "num"}
 
 
 class _Formatter(string.Formatter):

@@ -92,7 +92,8 @@ def test_monte_carlo_inputs_and_driver_labels_are_derived():
         "value.value_per_success", "value.escape_rate", "value.loss_per_escape",
         "value.review_share", "value.review_cost", "value.fallback_cost", "value.realization",
         "costs.one_time", "costs.monthly_fixed", "costs.route_one_time", "costs.route_monthly")
-    for path in UNCERTAIN_FIELDS:
-        assert render(input_label(path), "en") == BY_PATH[path].label_en
+    for path in UNCERTAIN_FIELDS:  # in lower case, listed like `success rate (p)`
+        label = BY_PATH[path].label_en
+        assert render(input_label(path), "en") == label[0].lower() + label[1:]
         assert render(input_label(path), "zh") == BY_PATH[path].label_zh
     assert spec_fields.uncertain_fields() == UNCERTAIN_FIELDS

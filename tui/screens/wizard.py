@@ -128,6 +128,8 @@ class WizardScreen(Screen[None]):
     """Edit a spec step by step; the draft is saved as you go."""
 
     COMMANDS: ClassVar = {WizardCommands}
+    # below 80 columns labels go above their controls (app.tcss): a range needs 3 x 11 columns
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "next", "key.next", id="wizard.next"),
         Binding("ctrl+b", "back", "key.back_step", id="wizard.back"),

@@ -55,7 +55,7 @@ class NumberRange(Widget):
 
     DEFAULT_CSS = """
     NumberRange { height: 1; layout: horizontal; width: 1fr; }
-    NumberRange Input { width: 1fr; min-width: 12; margin-right: 1; }
+    NumberRange Input { width: 1fr; min-width: 11; margin-right: 1; }  /* 10 digits + cursor */
     """
 
     def __init__(self, value: Any, *, id: str | None = None) -> None:
