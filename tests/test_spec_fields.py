@@ -97,3 +97,21 @@ def test_monte_carlo_inputs_and_driver_labels_are_derived():
         assert render(input_label(path), "en") == label[0].lower() + label[1:]
         assert render(input_label(path), "zh") == BY_PATH[path].label_zh
     assert spec_fields.uncertain_fields() == UNCERTAIN_FIELDS
+
+
+def test_list_items_are_read_and_written_by_index():
+    """The wizard's item rows (candidates.1.price.input, kill_criteria.0.metric) read and write
+    inside the list; an emptied price table goes away; list errors land on the right step."""
+    from tui.steps import get_path, set_path, step_of
+
+    data: dict = {"candidates": [{"model": "a/b"}, {"model": "c/d"}], "kill_criteria": [{}]}
+    set_path(data, "candidates.1.price.input", 0.5)
+    assert data["candidates"][1] == {"model": "c/d", "price": {"input": 0.5}}
+    assert get_path(data, "candidates.1.price.input") == 0.5
+    set_path(data, "candidates.1.price.input", None)
+    assert data["candidates"][1] == {"model": "c/d"}
+    set_path(data, "kill_criteria.0.metric", "pass_rate")
+    assert get_path(data, "kill_criteria.0.metric") == "pass_rate"
+    assert get_path(data, "kill_criteria.5.metric") is None
+    assert step_of(("kill_criteria", 0)) == "commit"
+    assert step_of(("output", "lang")) == "need"

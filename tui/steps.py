@@ -81,9 +81,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def step_of(loc: tuple[Any, ...]) -> str:
-    """Which step shows a validation error at `loc` (a pydantic location)."""
+    """Which step shows a validation error at `loc` (a pydantic location): the step of the
+    first field declared under its section (kill_criteria -> commit, output -> need)."""
     head = str(loc[0]) if loc else "candidates"  # whole-spec rules concern the candidate list
-    return head if head in STEPS else TOP_LEVEL_STEP
+    if head in STEPS:
+        return head
+    return next((f.step for f in FIELDS if f.path.split(".")[0] == head), TOP_LEVEL_STEP)
 
 
 def spec_data(data: dict[str, Any]) -> dict[str, Any]:
