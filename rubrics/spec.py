@@ -486,6 +486,8 @@ def _domain_message(err: ErrorDetails, loc: tuple[Any, ...], lang: str) -> str |
         if isinstance(given, dict) and "low <= likely <= high" in err["msg"]:
             return _say("spec.order", lang, label=label, **{
                 k: _shown(given.get(k)) for k in ("low", "likely", "high")})
+    if field.kind not in ("num", "int", "float"):
+        return None  # a sentence about a text or a list already reads well after its path
     return _say("spec.other", lang, label=label,
                 detail=err["msg"].removeprefix("Value error, "))
 
