@@ -26,6 +26,7 @@ from estimators.traffic import Load, model_calls_per_task, traffic
 from rubrics.estimate import CandidateEstimate
 from rubrics.evals.stats import beta_ppf
 from rubrics.spec import Range, Spec, likely
+from rubrics.spec_fields import uncertain_fields
 
 QUANTILES = {"p10": 10, "p50": 50, "p90": 90}
 
@@ -108,16 +109,7 @@ def figures(tasks: Any, cost_per_task: Any, p: Any, v: Mapping[str, Any], one_ti
 
 # --- inputs: point values and draws --------------------------------------------------------------
 
-UNCERTAIN_FIELDS = (
-    "load.daily_active_users", "load.tasks_per_user_per_day", "load.calls_per_task",
-    "load.retry_rate", "load.peak_factor", "load.monthly_growth",
-    "prompt.system_tokens", "prompt.user_tokens", "prompt.context_tokens",
-    "prompt.output_tokens", "prompt.reasoning_tokens", "prompt.cache_hit_rate",
-    "prompt.batch_share", "prompt.off_peak_share",
-    "value.value_per_success", "value.escape_rate", "value.loss_per_escape",
-    "value.review_share", "value.review_cost", "value.fallback_cost", "value.realization",
-    "costs.one_time", "costs.monthly_fixed", "costs.route_one_time", "costs.route_monthly",
-)
+UNCERTAIN_FIELDS = uncertain_fields()  # declared in rubrics.spec_fields
 
 
 def one_time_total(values: Mapping[str, Any]) -> Any:

@@ -74,8 +74,14 @@ def from_json(data: Any) -> Message | None:
 @cache
 def table(lang: str) -> dict[str, str]:
     """The templates of one language, by key."""
+    from rubrics.spec_fields import FIELDS  # spec field labels are declared once, there
+
     data = read_toml(_DATA / f"messages.{lang}.toml", _TABLE_LIMIT)
-    return {str(k): str(v) for k, v in data.items()}
+    # `input.<path>` names an economic input (a driver); records store the key, so old records
+    # render with today's label. Drivers are listed in lower case, like `success rate (p)`.
+    return {str(k): str(v) for k, v in data.items()} | {
+        f"input.{f.path}": f.label(lang)[:1].lower() + f.label(lang)[1:] for f in FIELDS
+        if f.kind == "num"}
 
 
 class _Formatter(string.Formatter):

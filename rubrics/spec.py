@@ -30,6 +30,8 @@ from estimators.errors import InputError, close_names
 from estimators.prices import MAX_LATENCY_MS, MAX_TOKENS, ModelId, PerMillion, RequestFee
 from estimators.redact import find_secret
 from estimators.safefile import parse_toml, read_text
+from rubrics.messages import Message, msg
+from rubrics.messages import text as _say
 
 SCHEMA = "scopecard.spec/1"
 MAX_SPEC_BYTES = 1_000_000
@@ -90,8 +92,10 @@ def _num(*, ge: float | None = None, gt: float | None = None, le: float | None =
     rng = {"type": "object", "required": ["low", "likely", "high"], "additionalProperties": False,
            "properties": {"low": number, "likely": number, "high": number,
                           "dist": {"enum": ["pert", "triangular"]}}}
+    # `bounds` rides along as metadata: rubrics.spec_fields reads a field's range from it
     return Annotated[float | Range, PlainValidator(validate), PlainSerializer(_dump),
-                     WithJsonSchema({"anyOf": [number, rng], "description": bounds.allowed()})]
+                     WithJsonSchema({"anyOf": [number, rng], "description": bounds.allowed()}),
+                     bounds]
 
 
 def _end(key: str, value: Any, bounds: Bounds) -> Any:
@@ -387,8 +391,118 @@ def _field_names(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     return [f.alias or name for name, f in current.model_fields.items()]
 
 
-def describe_validation_error(err: ErrorDetails, text: str, file: str) -> InputError:
-    """One pydantic error as an InputError naming the field path, line and what is allowed."""
+class SpecErrors(InputError):
+    """Every problem of one spec at once: one `FILE: field (line N): message` line each. The
+    error's own file, where and message are the first problem's."""
+
+    def __init__(self, problems: list[InputError]) -> None:
+        self.problems = problems  # set first: InputError.__init__ calls str(self)
+        first = problems[0]
+        super().__init__(first.message, file=first.file, where=first.where)
+
+    def __str__(self) -> str:
+        return "\n".join(InputError.__str__(p) for p in self.problems)
+
+
+def _shown(x: Any) -> str:
+    """A value as a person typed it: numbers with thousands separators, text quoted."""
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int) and abs(x) >= 10**16:
+        return f"an integer of {len(str(abs(x))):,} digits" if abs(x) < 10**4000 else \
+            "an integer of thousands of digits"
+    if isinstance(x, (int, float)):
+        if x != x or abs(x) == float("inf"):
+            return str(x)
+        return f"{int(x):,}" if float(x).is_integer() and abs(x) < 1e16 else f"{x:,.6g}"
+    if isinstance(x, str):
+        return f'"{x[:60]}"' + ("…" if len(x) > 60 else "")
+    return type(x).__name__
+
+
+def _range_words(b: Bounds) -> Message:
+    """The allowed range in words: 'between 0 and 1', 'more than 0 and at most 86,400,000'."""
+    low = b.ge if b.ge is not None else b.gt
+    args = {"low": _shown(low) if low is not None else "", "high": _shown(b.le) if b.le is not
+            None else ""}
+    if b.le is None:
+        return msg("spec.range.at_least" if b.ge is not None else "spec.range.above", **args)
+    if low is None:
+        return msg("spec.range.at_most", **args)
+    return msg("spec.range.between" if b.ge is not None else "spec.range.above_at_most", **args)
+
+
+def _outside(x: Any, b: Bounds) -> bool:
+    try:
+        b.check(x)
+    except ValueError:
+        return True
+    return False
+
+
+def _number_problem(label: str, value: Any, b: Bounds, unit: str, lang: str) -> str | None:
+    """The domain sentence for a number (or a range's end) outside its bounds, else None."""
+    from rubrics.spec_fields import UNITS
+
+    words = UNITS.get(unit, ("", ""))[1 if lang == "zh" else 0]
+    args = {"label": label, "range": _range_words(b),
+            "unit": (" " + words if lang != "zh" else words) if words else ""}
+    ends = {k: value.get(k) for k in ("low", "likely", "high")} if isinstance(value, dict) \
+        else {"": value}
+    for end, x in ends.items():
+        if end and x is None:
+            continue  # a missing end is said by the Range model
+        part = _say("spec.part", lang, part=_say(f"spec.end.{end}", lang)) if end else ""
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            return _say("spec.not_a_number", lang, **args, part=part, got=_shown(x), why="")
+        if _outside(x, b):
+            # the reason for a bound (in English only) explains a number above it
+            why = f" ({b.why})" if b.why and lang != "zh" and b.le is not None and x > b.le \
+                else ""
+            return _say("spec.out_of_range", lang, **args, part=part, got=_shown(x), why=why)
+    return None
+
+
+def _domain_message(err: ErrorDetails, loc: tuple[Any, ...], lang: str) -> str | None:
+    """The error in domain words (label, value, allowed range) when the field is declared."""
+    from rubrics.spec_fields import bounds, choices, find
+
+    path = ".".join(str(k) for k in loc)
+    field = find(path) if path else None
+    if field is None:
+        return None
+    label = field.label(lang)
+    kind, given = err["type"], err.get("input")
+    if kind == "missing":
+        return _say("spec.required", lang, label=label)
+    if kind == "literal_error" and choices(path):
+        return _say("spec.one_of", lang, label=label,
+                    choices=", ".join(f"'{c}'" for c in choices(path)), got=_shown(given))
+    b = bounds(path)
+    if b is not None and field.path == template_of(path):
+        said = _number_problem(label, given, b, field.unit, lang)
+        if said is not None:
+            return said
+        if isinstance(given, dict) and "low <= likely <= high" in err["msg"]:
+            return _say("spec.order", lang, label=label, **{
+                k: _shown(given.get(k)) for k in ("low", "likely", "high")})
+    if field.kind not in ("num", "int", "float"):
+        return None  # a sentence about a text or a list already reads well after its path
+    return _say("spec.other", lang, label=label,
+                detail=err["msg"].removeprefix("Value error, "))
+
+
+def template_of(path: str) -> str:
+    """`path` with list indices as `*` (see rubrics.spec_fields.template)."""
+    from rubrics.spec_fields import template
+
+    return template(path)
+
+
+def describe_validation_error(err: ErrorDetails, text: str, file: str,
+                              lang: str = "en") -> InputError:
+    """One pydantic error as an InputError naming the field path and line, and saying in the
+    field's own words (its label in `lang`) what was given and what is allowed."""
     loc = tuple(err["loc"])
     path = ".".join(str(p) if not isinstance(p, int) else f"[{p}]" for p in loc).replace(".[", "[")
     line = _line_of(text, loc)
@@ -400,15 +514,18 @@ def describe_validation_error(err: ErrorDetails, text: str, file: str) -> InputE
         hint = close_names(str(loc[-1]), allowed)
         msg = f"unknown key {str(loc[-1])!r}" + (f"; did you mean {' or '.join(hint)}?" if hint
                                                    else f"; allowed: {', '.join(allowed)}")
+    elif (said := _domain_message(err, loc, lang)) is not None:
+        msg = said
     elif kind == "missing":
-        msg = "is required"
+        msg = _say("spec.table_required", lang, table=path)
     elif kind == "literal_error":
         msg = msg.replace("Input should be", "must be one of")
     return InputError(msg, file=file, where=where)
 
 
-def parse_spec(text: str, file: str = "<spec>") -> Spec:
-    """Validate spec text; raises InputError with the file, line/column or field path."""
+def parse_spec(text: str, file: str = "<spec>", lang: str = "en") -> Spec:
+    """Validate spec text; raises InputError with the file, line/column or field path (a
+    `SpecErrors` naming every bad field at once when the models refuse it)."""
     data = parse_toml(text, file)
     if not data:
         raise InputError(f"empty spec; start from `scopecard example` ({SCHEMA})", file=file)
@@ -418,12 +535,13 @@ def parse_spec(text: str, file: str = "<spec>") -> Spec:
     try:
         return Spec.model_validate(data)
     except ValidationError as e:
-        raise describe_validation_error(e.errors()[0], text, file) from None
+        raise SpecErrors([describe_validation_error(err, text, file, lang)
+                          for err in e.errors()]) from None
 
 
-def load_spec(path: Path) -> Spec:
-    """Read and validate a spec file."""
-    return parse_spec(read_text(path, MAX_SPEC_BYTES), str(path))
+def load_spec(path: Path, lang: str = "en") -> Spec:
+    """Read and validate a spec file (errors said in `lang`)."""
+    return parse_spec(read_text(path, MAX_SPEC_BYTES), str(path), lang)
 
 
 def allowed_folders(base_dir: Path, roots: Sequence[Path] = ()) -> list[Path]:

@@ -101,7 +101,7 @@ async def test_bad_peak_factor_shows_the_models_message_and_saves_a_draft(ws):
         await pilot.press("0", ".", "5")
         await pilot.pause()
         error = str(row.query_one(".field-error", Static).render())
-        assert "must be >= 1" in error and "got 0.5" in error
+        assert error == "Peak factor must be between 1 and 10,000; got 0.5"
         assert "✗" in str(app.screen.query_one("#steps").get_option("load").prompt)
         await pilot.press("ctrl+s")
         await pilot.pause()
@@ -283,3 +283,80 @@ async def test_home_shows_the_latest_review_flags(ws):
         await settle(pilot)
         row = [str(c) for c in app.screen.query_one("#records", DataTable).get_row_at(0)]
     assert "kill_criterion" in row[5]
+
+
+async def _row(pilot, path: str):
+    """The wizard's field row for a concrete spec path (waits for it to be mounted)."""
+    from tui.widgets.fields import FieldRow
+
+    def find():
+        return next((r for r in pilot.app.screen.query(FieldRow) if r.field.path == path), None)
+
+    await until(pilot, lambda: find() is not None)
+    return find()
+
+
+@sync
+async def test_wizard_edits_a_kill_criterion_and_a_price_override(ws):
+    """Issue #18: the wizard could not edit kill criteria or price overrides; a criterion added
+    on the Commit step and an own price on the Candidates step end up in a spec that parses."""
+    from textual.widgets import Button, Select
+
+    from tui.screens.results import ResultsScreen
+    from tui.screens.wizard import WizardScreen
+
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        await screen.show_step(8)  # Candidates: each chosen model has its tier and own price
+        (await _row(pilot, "candidates.1.price.input")).query_one(Input).value = "0.1"
+        (await _row(pilot, "candidates.1.price.output")).query_one(Input).value = "0.4"
+        (await _row(pilot, "candidates.1.rate_limit_tier")).query_one(Input).value = "Tier 1"
+        await pilot.pause()
+        assert not screen.errors, screen.errors
+        await screen.show_step(9)  # Commit: a small list editor for kill criteria
+        await pilot.pause()
+        screen.query_one("#add-kill_criteria", Button).press()
+        metric = await _row(pilot, "kill_criteria.0.metric")
+        metric.query_one(Select).value = "monthly_spend"
+        (await _row(pilot, "kill_criteria.0.comparator")).query_one(Select).value = ">"
+        threshold = await _row(pilot, "kill_criteria.0.threshold")
+        threshold.query_one(Input).value = "-3"
+        await pilot.pause()
+        error = str(threshold.query_one(".field-error", Static).render())
+        assert error.startswith("Kill: threshold") and "got -3" in error
+        threshold.query_one(Input).value = "5000"
+        (await _row(pilot, "kill_criteria.0.action")).query_one(Select).value = "pause"
+        (await _row(pilot, "kill_criteria.0.window_days")).query_one(Input).value = "14"
+        await pilot.pause()
+        assert not screen.errors, screen.errors
+        await screen.action_finish()
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen)
+    spec_file = ws.root / "specs" / f"{TODAY}-support-faq-answers.toml"
+    spec = parse_spec(spec_file.read_text("utf-8"), str(spec_file))
+    [kill] = spec.kill_criteria
+    assert (kill.metric, kill.comparator, kill.threshold, kill.window_days, kill.action) == (
+        "monthly_spend", ">", 5000, 14, "pause")
+    priced = spec.candidates[1]
+    assert priced.price is not None and (priced.price.input, priced.price.output) == (0.1, 0.4)
+    assert priced.rate_limit_tier == "Tier 1"
+
+
+@sync
+async def test_range_inputs_show_ten_digits_at_60_columns(ws):
+    """Issue #18: at 60 columns range inputs were 4 characters wide and clipped 50000 to 5000."""
+    app = make_app(ws)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.press("n", "enter", "ctrl+n", "ctrl+n")  # -> Load
+        row = await _row(pilot, "load.daily_active_users")
+        await pilot.pause()
+        for box in row.query(Input):  # each fits 10 digits, and lies inside the screen
+            assert box.content_region.width >= 10, box.content_region
+            assert box.region.right <= 60, box.region
+        likely = row.query_one(".range-likely", Input)
+        assert likely.value == "50000"
+        assert "50000" in "".join(s.text for s in likely.render_line(0))

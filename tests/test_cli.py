@@ -69,7 +69,7 @@ def test_bad_spec_exits_2_without_traceback(tmp_path: Path, capsys):
     bad.write_text(EXAMPLE_SPEC.read_text().replace("peak_factor = 3.0", "peak_factor = 0"))
     assert main(["estimate", str(bad)]) == 2
     err = capsys.readouterr().err
-    assert "bad.toml: load.peak_factor (line 20): must be >= 1" in err
+    assert "bad.toml: load.peak_factor (line 20): Peak factor must be between 1 and 10,000" in err
     assert "Traceback" not in err
 
 

@@ -93,6 +93,12 @@ EN: dict[str, str] = {
     "wizard.models_loading": "Loading the price catalogue…",
     "wizard.models_chosen": "{n} chosen",
     "wizard.text_replaces": "text given: the token count comes from it",
+    "wizard.item.candidates": "Candidate {n}",
+    "wizard.item.kill_criteria": "Kill criterion {n}",
+    "wizard.add.kill_criteria": "Add a kill criterion",
+    "wizard.remove": "Remove",
+    "wizard.yes": "Yes",
+    "wizard.no": "No",
     "step.need": "Need",
     "step.alternatives": "Alternatives",
     "step.load": "Load",
@@ -111,8 +117,9 @@ EN: dict[str, str] = {
     "intro.costs": "Build and running costs besides the model.",
     "intro.quality": "The bar a model must clear on the graded cases.",
     "intro.constraints": "Hard limits: residency, latency, delivery route.",
-    "intro.candidates": "Models to compare (space toggles, type to filter).",
-    "intro.commit": "The return you need and when to look again.",
+    "intro.candidates": ("Models to compare (space toggles, type to filter); below, each one's "
+                         "tier and own price."),
+    "intro.commit": "The return you need, when to look again and when to stop.",
     # results
     "results.title": "Results",
     "results.deciding": "Deciding…",
@@ -351,6 +358,12 @@ ZH: dict[str, str] = {
     "wizard.models_loading": "正在加载价格目录…",
     "wizard.models_chosen": "已选 {n} 个",
     "wizard.text_replaces": "已填写文本：token 数由文本计算",
+    "wizard.item.candidates": "候选模型 {n}",
+    "wizard.item.kill_criteria": "止损标准 {n}",
+    "wizard.add.kill_criteria": "添加止损标准",
+    "wizard.remove": "删除",
+    "wizard.yes": "是",
+    "wizard.no": "否",
     "step.need": "需求",
     "step.alternatives": "替代方案",
     "step.load": "负载",
@@ -369,8 +382,8 @@ ZH: dict[str, str] = {
     "intro.costs": "模型之外的建设和运行成本。",
     "intro.quality": "模型在分级测试用例上必须达到的标准。",
     "intro.constraints": "硬性限制：数据驻留、延迟、交付路线。",
-    "intro.candidates": "要比较的模型（空格切换选择，输入以筛选）。",
-    "intro.commit": "需要的回报，以及何时再复核。",
+    "intro.candidates": "要比较的模型（空格切换选择，输入以筛选）；下方可填每个模型的等级和自定价格。",
+    "intro.commit": "需要的回报、何时再复核、何时止损。",
     "results.title": "结果",
     "results.deciding": "正在决策…",
     "results.counting": "正在计数 token：{label}",
@@ -528,143 +541,7 @@ ZH: dict[str, str] = {
     "import.summary": "{total} 个文件中导入 {ok} 个，拒绝 {failed} 个",
 }
 
-# Field labels and help, by dotted spec path ("_wizard." paths are the wizard's own settings).
-FIELDS_EN: dict[str, tuple[str, str]] = {
-    "title": ("Title", "A short name for the feature; it names the record file."),
-    "scenario": ("Scenario", "Preset for the quality bar, confidence and mandatory human review; "
-                             "a companion chat tolerates errors a medical answer does not."),
-    "currency": ("Currency", "Reporting currency, three letters (USD, CNY, EUR)."),
-    "need.problem": ("Problem", "What people struggle with today, in their words."),
-    "need.users": ("Users", "Who uses the feature, and where."),
-    "need.success_metric": ("Success metric", "The measurable outcome that says it works."),
-    "alternatives.rules_coverage": ("Rules coverage", "Share of tasks plain logic handles "
-                                                      "(0-1 or 25%)."),
-    "alternatives.rules_one_time": ("Rules build cost", "One-time cost of building the rules."),
-    "alternatives.rules_monthly": ("Rules monthly cost", "Monthly upkeep of the rules."),
-    "alternatives.embedding_model": ("Embedding model", "vendor/model for a retrieval-only "
-                                                        "alternative; leave empty for none."),
-    "alternatives.embedding_coverage": ("Embedding coverage", "Share of tasks retrieval alone "
-                                                              "answers."),
-    "load.daily_active_users": ("Daily active users", "People who use the feature on a day."),
-    "load.tasks_per_user_per_day": ("Tasks per user per day", "How often each of them needs it."),
-    "load.days_per_month": ("Days per month", "Active days in a month (1-31)."),
-    "load.calls_per_task": ("Calls per task", "Model requests per task; agents make several."),
-    "load.retry_rate": ("Retry rate", "Share of calls repeated after a failure (0-1)."),
-    "load.peak_factor": ("Peak factor", "Peak hour rate / average rate; at least 1."),
-    "load.monthly_growth": ("Monthly growth", "Traffic growth per month (0.05 = 5%)."),
-    "prompt.system_text": ("System prompt text", "Paste the system prompt to count it exactly; "
-                                                 "leave empty to give a number below."),
-    "prompt.system_tokens": ("System tokens", "System prompt size in tokens."),
-    "prompt.user_text": ("User message text", "A typical user message, counted exactly."),
-    "prompt.user_tokens": ("User tokens", "Typical user message size in tokens."),
-    "prompt.context_tokens": ("Context tokens", "Retrieved documents per call (RAG)."),
-    "prompt.output_tokens": ("Output tokens", "Answer length per call."),
-    "prompt.reasoning_tokens": ("Reasoning tokens", "Hidden thinking tokens, billed as output."),
-    "prompt.turns": ("Turns", "Turns per conversation; history is re-sent each turn."),
-    "prompt.cache_hit_rate": ("Cache hit rate", "Share of input served from the prompt cache."),
-    "prompt.batch_share": ("Batch share", "Share of calls that can wait for batch pricing."),
-    "prompt.language": ("Language", "Picks the tokens-per-character calibration."),
-    "value.value_per_success": ("Value per success", "What one successful task is worth (time "
-                                                     "saved, revenue)."),
-    "value.escape_rate": ("Escape rate", "Share of failures that reach the user unnoticed."),
-    "value.loss_per_escape": ("Loss per escape", "Cost of one escaped error."),
-    "value.review_share": ("Review share", "Share of outputs a person reviews."),
-    "value.review_cost": ("Review cost", "Cost of one review."),
-    "value.fallback_cost": ("Fallback cost", "Cost of handling a failure another way."),
-    "value.realization": ("Realization", "Share of the theoretical value actually captured."),
-    "costs.one_time": ("One-time cost", "Build, data and evaluation."),
-    "costs.monthly_fixed": ("Monthly fixed cost", "Hosting, monitoring, eval upkeep."),
-    "costs.amortize_months": ("Amortize over (months)", "Months the one-time cost is spread "
-                                                        "over."),
-    "costs.route_one_time": ("Route one-time cost", "Extra build cost of the delivery route; "
-                                                    "empty = the route preset's default."),
-    "costs.route_monthly": ("Route monthly cost", "Extra monthly cost of the route; empty = "
-                                                  "preset."),
-    "quality.suite": ("Case suite", "Name of the graded case suite in the eval results."),
-    "quality.bar": ("Bar", "Required pass rate (0-1); empty = the scenario preset's."),
-    "quality.confidence": ("Confidence", "Confidence of the interval (0.5-0.999); empty = "
-                                         "preset."),
-    "quality.difficulty_bars.easy": ("Bar: easy", "Own bar for easy cases (optional)."),
-    "quality.difficulty_bars.medium": ("Bar: medium", "Own bar for medium cases (optional)."),
-    "quality.difficulty_bars.hard": ("Bar: hard", "Own bar for hard cases (optional)."),
-    "_wizard.evals_csv": ("Eval results (CSV)", "Native results CSV (case_id,suite,model,...), "
-                                                "imported into the workspace's eval store; "
-                                                "empty = the store's results only."),
-    "constraints.route": ("Route", "prompt → rag → finetune → train; training is research "
-                                   "with no ship date."),
-    "constraints.data_residency": ("Data residency", "Regions vendors must serve from, comma "
-                                                     "separated (CN, EU)."),
-    "constraints.max_p95_latency_ms": ("Max p95 latency (ms)", "Slowest acceptable p95 "
-                                                              "response time."),
-    "constraints.compliance": ("Compliance", "Certifications required, comma separated."),
-    "candidates": ("Models", "Best quality first, then cheaper ones, all on the same cases."),
-    "commit.target_roi": ("Target ROI", "Required return on total cost (0.5 = 50%)."),
-    "commit.max_monthly_spend": ("Max monthly spend", "Cap on AI spend per month (optional)."),
-    "commit.review_after_days": ("Review after (days)", "When to look at this decision again."),
-}
-
-FIELDS_ZH: dict[str, tuple[str, str]] = {
-    "title": ("标题", "功能的简短名称，也用作记录文件名。"),
-    "scenario": ("场景", "决定质量标准、置信度和是否必须人工复核的预设；"
-                         "陪伴聊天能容忍的错误，医疗回答不能。"),
-    "currency": ("币种", "报告币种，三个字母（USD、CNY、EUR）。"),
-    "need.problem": ("问题", "人们今天遇到的困难，用他们自己的话说。"),
-    "need.users": ("用户", "谁在什么地方使用这个功能。"),
-    "need.success_metric": ("成功指标", "说明功能有效的可衡量结果。"),
-    "alternatives.rules_coverage": ("规则覆盖率", "普通逻辑能处理的任务比例（0-1 或 25%）。"),
-    "alternatives.rules_one_time": ("规则建设成本", "编写规则的一次性成本。"),
-    "alternatives.rules_monthly": ("规则月成本", "规则的每月维护成本。"),
-    "alternatives.embedding_model": ("向量模型", "仅检索方案使用的 厂商/模型；留空表示不考虑。"),
-    "alternatives.embedding_coverage": ("检索覆盖率", "仅靠检索能回答的任务比例。"),
-    "load.daily_active_users": ("日活用户", "每天使用该功能的人数。"),
-    "load.tasks_per_user_per_day": ("每人每天任务数", "每个人每天需要它的次数。"),
-    "load.days_per_month": ("每月天数", "每月活跃天数（1-31）。"),
-    "load.calls_per_task": ("每任务调用数", "每个任务的模型请求数；智能体会调用多次。"),
-    "load.retry_rate": ("重试率", "失败后重发的调用比例（0-1）。"),
-    "load.peak_factor": ("峰值系数", "高峰小时速率 / 平均速率；至少为 1。"),
-    "load.monthly_growth": ("月增长率", "每月流量增长（0.05 = 5%）。"),
-    "prompt.system_text": ("系统提示词文本", "粘贴系统提示词以精确计数；留空则在下面填写数值。"),
-    "prompt.system_tokens": ("系统 token", "系统提示词的 token 数。"),
-    "prompt.user_text": ("用户消息文本", "一条典型的用户消息，精确计数。"),
-    "prompt.user_tokens": ("用户 token", "典型用户消息的 token 数。"),
-    "prompt.context_tokens": ("上下文 token", "每次调用检索到的文档（RAG）。"),
-    "prompt.output_tokens": ("输出 token", "每次调用的回答长度。"),
-    "prompt.reasoning_tokens": ("推理 token", "隐藏的思考 token，按输出计费。"),
-    "prompt.turns": ("轮数", "每次对话的轮数；每轮都会重发历史。"),
-    "prompt.cache_hit_rate": ("缓存命中率", "由提示词缓存提供的输入比例。"),
-    "prompt.batch_share": ("批处理比例", "可以等待批处理价格的调用比例。"),
-    "prompt.language": ("语言", "选择每字符 token 数的校准系数。"),
-    "value.value_per_success": ("每次成功的价值", "一次成功任务的价值（节省的时间、收入）。"),
-    "value.escape_rate": ("逃逸率", "未被发现而到达用户的失败比例。"),
-    "value.loss_per_escape": ("每次逃逸损失", "一次逃逸错误的成本。"),
-    "value.review_share": ("复核比例", "由人复核的输出比例。"),
-    "value.review_cost": ("复核成本", "一次复核的成本。"),
-    "value.fallback_cost": ("兜底成本", "用其他方式处理一次失败的成本。"),
-    "value.realization": ("实现率", "实际获得的理论价值比例。"),
-    "costs.one_time": ("一次性成本", "建设、数据和评测。"),
-    "costs.monthly_fixed": ("每月固定成本", "托管、监控、评测维护。"),
-    "costs.amortize_months": ("摊销月数", "一次性成本分摊的月数。"),
-    "costs.route_one_time": ("路线一次性成本", "交付路线的额外建设成本；留空 = 路线预设。"),
-    "costs.route_monthly": ("路线月成本", "路线的额外月成本；留空 = 预设。"),
-    "quality.suite": ("用例集", "评测结果中分级用例集的名称。"),
-    "quality.bar": ("标准", "要求的通过率（0-1）；留空 = 场景预设。"),
-    "quality.confidence": ("置信度", "区间的置信度（0.5-0.999）；留空 = 预设。"),
-    "quality.difficulty_bars.easy": ("标准：简单", "简单用例的单独标准（可选）。"),
-    "quality.difficulty_bars.medium": ("标准：中等", "中等用例的单独标准（可选）。"),
-    "quality.difficulty_bars.hard": ("标准：困难", "困难用例的单独标准（可选）。"),
-    "_wizard.evals_csv": ("评测结果（CSV）", "原生结果 CSV（case_id,suite,model,...），会导入工作区的"
-                                           "评测库；留空 = 只用评测库中已有的结果。"),
-    "constraints.route": ("路线", "prompt → rag → finetune → train；训练属于研究，没有上线日期。"),
-    "constraints.data_residency": ("数据驻留", "厂商必须在这些地区提供服务，逗号分隔（CN, EU）。"),
-    "constraints.max_p95_latency_ms": ("最大 p95 延迟（毫秒）", "可接受的最慢 p95 响应时间。"),
-    "constraints.compliance": ("合规", "要求的认证，逗号分隔。"),
-    "candidates": ("模型", "先用最好的模型，再试更便宜的，都用同一批用例。"),
-    "commit.target_roi": ("目标 ROI", "总成本的要求回报（0.5 = 50%）。"),
-    "commit.max_monthly_spend": ("每月最高支出", "每月 AI 支出上限（可选）。"),
-    "commit.review_after_days": ("复核间隔（天）", "多少天后再看这个决策。"),
-}
-
-TABLES = {"en": (EN, FIELDS_EN), "zh": (ZH, FIELDS_ZH)}
+TABLES = {"en": EN, "zh": ZH}
 
 
 def set_language(lang: str) -> None:
@@ -680,16 +557,23 @@ def language() -> str:
 
 def t(key: str, **values: Any) -> str:
     """The string `key` in the current language (English where a translation is missing)."""
-    text = TABLES[_current][0].get(key) or EN.get(key, key)
+    text = TABLES[_current].get(key) or EN.get(key, key)
     return text.format(**values) if values else text
 
 
 def field_label(path: str) -> str:
-    return (TABLES[_current][1].get(path) or FIELDS_EN[path])[0]
+    """A spec field's label (declared in rubrics.spec_fields), in the current language."""
+    from rubrics.spec_fields import label
+
+    return label(path, _current)
 
 
 def field_help(path: str) -> str:
-    return (TABLES[_current][1].get(path) or FIELDS_EN[path])[1]
+    """A spec field's help (declared in rubrics.spec_fields), in the current language."""
+    from rubrics.spec_fields import find
+
+    found = find(path)
+    return found.help(_current) if found is not None else ""
 
 
 def localize(node: Any) -> None:

@@ -7,76 +7,47 @@ spec paths ("load.peak_factor"); `_wizard.` paths are the wizard's own settings 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["text", "choice", "num", "int", "float", "list", "prompt", "models"]
+from rubrics.spec_fields import FIELDS, LIST_ROOTS, STEP_ORDER, Kind, choices, template
+
 WIZARD_KEY = "_wizard"  # draft-only table: settings that are not part of the spec
+
+__all__ = ["LIST_ROOTS", "STEPS", "STEP_NAMES", "FieldDef", "Kind", "template"]
 
 
 @dataclass(frozen=True)
 class FieldDef:
-    path: str
+    path: str  # `*` for a list item's field until the wizard names the item
     kind: Kind
     choices: tuple[str, ...] = ()  # for "choice"; the scenario list is filled in from the core
     replaces: str | None = None  # a prompt text replaces this *_tokens field when given
 
+    def at(self, index: int) -> FieldDef:
+        """This list-item field for item `index` ("kill_criteria.*.metric" -> "...0...")."""
+        return FieldDef(self.path.replace("*", str(index), 1), self.kind, self.choices,
+                        self.replaces)
 
-def _f(path: str, kind: Kind, **kw: Any) -> FieldDef:
-    return FieldDef(path, kind, **kw)
 
-
+# Derived from the one declaration of every spec field (rubrics.spec_fields).
 STEPS: dict[str, list[FieldDef]] = {
-    "need": [_f("title", "text"), _f("scenario", "choice"), _f("currency", "text"),
-             _f("need.problem", "text"), _f("need.users", "text"),
-             _f("need.success_metric", "text")],
-    "alternatives": [_f("alternatives.rules_coverage", "num"),
-                     _f("alternatives.rules_one_time", "num"),
-                     _f("alternatives.rules_monthly", "num"),
-                     _f("alternatives.embedding_model", "text"),
-                     _f("alternatives.embedding_coverage", "num")],
-    "load": [_f("load.daily_active_users", "num"), _f("load.tasks_per_user_per_day", "num"),
-             _f("load.days_per_month", "int"), _f("load.calls_per_task", "num"),
-             _f("load.retry_rate", "num"), _f("load.peak_factor", "num"),
-             _f("load.monthly_growth", "num")],
-    "prompt": [_f("prompt.system_text", "prompt", replaces="prompt.system_tokens"),
-               _f("prompt.system_tokens", "num"),
-               _f("prompt.user_text", "prompt", replaces="prompt.user_tokens"),
-               _f("prompt.user_tokens", "num"), _f("prompt.context_tokens", "num"),
-               _f("prompt.output_tokens", "num"), _f("prompt.reasoning_tokens", "num"),
-               _f("prompt.turns", "int"), _f("prompt.cache_hit_rate", "num"),
-               _f("prompt.batch_share", "num"),
-               _f("prompt.language", "choice", choices=("en", "zh", "mixed"))],
-    "value": [_f("value.value_per_success", "num"), _f("value.escape_rate", "num"),
-              _f("value.loss_per_escape", "num"), _f("value.review_share", "num"),
-              _f("value.review_cost", "num"), _f("value.fallback_cost", "num"),
-              _f("value.realization", "num")],
-    "costs": [_f("costs.one_time", "num"), _f("costs.monthly_fixed", "num"),
-              _f("costs.amortize_months", "int"), _f("costs.route_one_time", "num"),
-              _f("costs.route_monthly", "num")],
-    "quality": [_f("quality.suite", "text"), _f("quality.bar", "float"),
-                _f("quality.confidence", "float"), _f("quality.difficulty_bars.easy", "float"),
-                _f("quality.difficulty_bars.medium", "float"),
-                _f("quality.difficulty_bars.hard", "float"), _f("_wizard.evals_csv", "text")],
-    "constraints": [_f("constraints.route", "choice",
-                       choices=("prompt", "rag", "finetune", "train")),
-                    _f("constraints.data_residency", "list"),
-                    _f("constraints.max_p95_latency_ms", "float"),
-                    _f("constraints.compliance", "list")],
-    "candidates": [_f("candidates", "models")],
-    "commit": [_f("commit.target_roi", "float"), _f("commit.max_monthly_spend", "float"),
-               _f("commit.review_after_days", "int")],
-}
+    step: [FieldDef(f.path, f.kind, choices(f.path), f.replaces) for f in FIELDS
+           if f.step == step]
+    for step in STEP_ORDER}
 STEP_NAMES = list(STEPS)
 TOP_LEVEL_STEP = "need"  # title, scenario and currency live at the top of the spec
 
 
 def get_path(data: dict[str, Any], path: str) -> Any:
-    """The value at a dotted path, or None."""
+    """The value at a dotted path (a number picks a list item), or None."""
     node: Any = data
     for key in path.split("."):
-        if not isinstance(node, dict) or key not in node:
+        if isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        elif isinstance(node, dict) and key in node:
+            node = node[key]
+        else:
             return None
-        node = node[key]
     return node
 
 
@@ -84,6 +55,11 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
     """Set a dotted path (None removes it, and empty tables left behind); a value that is in
     the way of the path (not a table) is replaced by one."""
     keys = path.split(".")
+    if "." in path and keys[0] in LIST_ROOTS and keys[1].isdigit():
+        item = get_path(data, ".".join(keys[:2]))
+        if isinstance(item, dict):  # a list item's field: the rest is a path inside the item
+            set_path(item, ".".join(keys[2:]), value)
+        return
     if value is None:
         trail = [data]
         for key in keys[:-1]:
@@ -105,9 +81,12 @@ def set_path(data: dict[str, Any], path: str, value: Any) -> None:
 
 
 def step_of(loc: tuple[Any, ...]) -> str:
-    """Which step shows a validation error at `loc` (a pydantic location)."""
+    """Which step shows a validation error at `loc` (a pydantic location): the step of the
+    first field declared under its section (kill_criteria -> commit, output -> need)."""
     head = str(loc[0]) if loc else "candidates"  # whole-spec rules concern the candidate list
-    return head if head in STEPS else TOP_LEVEL_STEP
+    if head in STEPS:
+        return head
+    return next((f.step for f in FIELDS if f.path.split(".")[0] == head), TOP_LEVEL_STEP)
 
 
 def spec_data(data: dict[str, Any]) -> dict[str, Any]:

@@ -166,7 +166,7 @@ def test_price_override_is_finite_and_bounded(field: str, value: str, tmp_path: 
                                   else "1.0", extra=extra)
     if field == "output":
         text = text.replace("output = 1.0", f"output = {value}")
-    estimate_refuses(text, tmp_path, f"candidates[1].price.{field}", "must be >= 0 and <= ")
+    estimate_refuses(text, tmp_path, f"candidates[1].price.{field}", "must be between 0 and ")
 
 
 @pytest.mark.parametrize(("old", "new", "where"), [

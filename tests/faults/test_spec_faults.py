@@ -35,14 +35,16 @@ CASES: list[tuple[str, str | bytes, str]] = [
     ("wrong type: string for number", edit("tasks_per_user_per_day = 0.3", 'tasks_per_user_per_day = "lots"'),
      "load.tasks_per_user_per_day"),
     ("wrong type: boolean for number", edit("retry_rate = 0.02", "retry_rate = true"),
-     "got true/false"),
+     "Retry rate must be a number between 0 and 1 (a share: 0.25 = 25%); got true"),
     ("wrong type: integer field given a float", edit("turns = 1", "turns = 1.5"), "prompt.turns"),
-    ("negative DAU", edit("{ low = 30000, likely = 50000, high = 70000 }", "-5"), "must be >= 0"),
+    ("negative DAU", edit("{ low = 30000, likely = 50000, high = 70000 }", "-5"),
+     "Daily active users must be between 0 and 10,000,000,000; got -5"),
     ("absurd DAU 1e15", edit("{ low = 30000, likely = 50000, high = 70000 }", "1e15"),
      "more than everyone on Earth"),
     ("peak factor 0", edit("peak_factor = 3.0", "peak_factor = 0"),
-     "load.peak_factor (line 20): must be >= 1"),
-    ("share above 1", edit("cache_hit_rate = 0.5", "cache_hit_rate = 1.5"), "must be >= 0 and <= 1"),
+     "load.peak_factor (line 20): Peak factor must be between 1 and 10,000; got 0"),
+    ("share above 1", edit("cache_hit_rate = 0.5", "cache_hit_rate = 1.5"),
+     "Cache hit rate must be between 0 and 1 (a share: 0.25 = 25%); got 1.5"),
     ("NaN", edit("retry_rate = 0.02", "retry_rate = nan"), "load.retry_rate"),
     ("infinity", edit("loss_per_escape = 2.0", "loss_per_escape = inf"), "value.loss_per_escape"),
     ("unknown key with suggestion", edit("peak_factor = 3.0", "peak_factr = 3.0"),
@@ -58,8 +60,9 @@ CASES: list[tuple[str, str | bytes, str]] = [
      "prompt.user_tokens"),
     ("range outside bounds",
      edit("escape_rate = 0.2", "escape_rate = { low = 0.1, likely = 0.2, high = 1.4 }"),
-     "must be >= 0 and <= 1"),
-    ("missing required section", BASE.replace("[value]\n", "[unused]\n"), "value: is required"),
+     "Escape rate (high) must be between 0 and 1 (a share: 0.25 = 25%); got 1.4"),
+    ("missing required section", BASE.replace("[value]\n", "[unused]\n"),
+     "value: the [value] table is required"),
     ("missing required field", edit("tasks_per_user_per_day = 0.3\n", ""),
      "load.tasks_per_user_per_day"),
     ("wrong schema", edit('schema = "scopecard.spec/1"', 'schema = "scopecard.spec/2"'), "schema must be"),
@@ -149,3 +152,16 @@ def test_mutated_sections_give_a_spec_or_a_clean_error(sections):
         parse_spec(tomli_w.dumps(doc), "fuzz.toml")
     except InputError:
         pass
+
+
+def test_every_bad_field_on_its_own_line(tmp_path: Path, capsys):
+    """Issue #18: the CLI reported only the first bad field of a spec; now one line per problem
+    in the `FILE: field (line N): message` shape, exit 2."""
+    spec = tmp_path / "spec.toml"
+    spec.write_text(edit("peak_factor = 3.0", "peak_factor = 0").replace("turns = 1",
+                                                                          "turns = 0"))
+    assert main(["estimate", str(spec)]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"scopecard: error: {spec}: load.peak_factor (line 20): Peak factor must be "
+                   "between 1 and 10,000; got 0",
+                   f"{spec}: prompt.turns (line 28): Turns must be between 1 and 1,000; got 0"]

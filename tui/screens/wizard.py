@@ -18,6 +18,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.events import DescendantFocus
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import Button, Footer, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
@@ -27,6 +28,7 @@ from tui.plain import notify, plain
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import display_path
 from tui.steps import (
+    LIST_ROOTS,
     STEP_NAMES,
     STEPS,
     WIZARD_KEY,
@@ -35,19 +37,21 @@ from tui.steps import (
     set_path,
     spec_data,
     step_of,
+    template,
 )
 from tui.widgets.fields import FieldRow
 
 SAVE_DELAY = 0.5  # seconds after the last edit before the draft is written
-FIELD_STEP = {f.path: name for name, fields in STEPS.items() for f in fields}
+FIELD_STEP = {f.path: name for name, fields in STEPS.items() for f in fields}  # template paths
 
 
 def field_for(loc: tuple[Any, ...]) -> str | None:
-    """The wizard field that shows an error at a pydantic location (the longest matching path)."""
-    keys = [str(k) for k in loc if not isinstance(k, int)]
+    """The wizard field that shows an error at a pydantic location (the longest matching path;
+    a list item's field keeps its index: "kill_criteria.0.threshold")."""
+    keys = [str(k) for k in loc]
     for n in range(len(keys), 0, -1):
         path = ".".join(keys[:n])
-        if path in FIELD_STEP:
+        if template(path) in FIELD_STEP:
             return path
     return None
 
@@ -65,12 +69,11 @@ def validate(data: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]
     except ValidationError as e:
         for err in e.errors():
             loc = tuple(err["loc"])
-            problem = describe_validation_error(err, "", "")
+            # said in the field's own words: its label, the value given, what is allowed
+            problem = describe_validation_error(err, "", "", i18n.language())
             path = field_for(loc)
             if path is not None:
-                # name the part of a range or list the message is about ("low: is required")
-                inner = ".".join(str(k) for k in loc[len(path.split(".")):])
-                fields.setdefault(path, f"{inner}: {problem.message}" if inner else problem.message)
+                fields.setdefault(path, problem.message)
             else:
                 steps.setdefault(step_of(loc), []).append(str(problem))
     evals = get_path(data, f"{WIZARD_KEY}.evals_csv")
@@ -125,6 +128,8 @@ class WizardScreen(Screen[None]):
     """Edit a spec step by step; the draft is saved as you go."""
 
     COMMANDS: ClassVar = {WizardCommands}
+    # below 80 columns labels go above their controls (app.tcss): a range needs 3 x 11 columns
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (80, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+n", "next", "key.next", id="wizard.next"),
         Binding("ctrl+b", "back", "key.back_step", id="wizard.back"),
@@ -185,7 +190,10 @@ class WizardScreen(Screen[None]):
         name = STEP_NAMES[index]
         fields = self.query_one("#fields", VerticalScroll)
         await fields.remove_children()
-        rows = [FieldRow(f, get_path(self.data, f.path), self._choices(f)) for f in STEPS[name]]
+        rows: list[Widget] = [FieldRow(f, get_path(self.data, f.path), self._choices(f))
+                              for f in STEPS[name] if "*" not in f.path]
+        rows += [Vertical(*self._item_rows(root), id=f"items-{root}", classes="items")
+                 for root in self._roots(name)]
         await fields.mount_all(rows)
         fields.scroll_home(animate=False)
         self.query_one("#step-title", Static).update(
@@ -199,6 +207,39 @@ class WizardScreen(Screen[None]):
         app.steady_cursors(fields)
         fields.query("Input, TextArea, Select, SelectionList").first().focus()
         self.query_one("#field-help", Static).update(t("wizard.help_hint"))
+
+    @staticmethod
+    def _roots(step: str) -> list[str]:
+        """The lists whose items have fields on `step` (candidates, kill criteria)."""
+        return [r for r in LIST_ROOTS if any(f.path.startswith(f"{r}.*.") for f in STEPS[step])]
+
+    def _item_rows(self, root: str) -> list[Widget]:
+        """A heading and the field rows of each item of list `root`; kill criteria can be
+        added and removed here (candidates are chosen with the model picker)."""
+        items = get_path(self.data, root)
+        items = items if isinstance(items, list) else []
+        fields = [f for f in STEPS[STEP_NAMES[self.step]] if f.path.startswith(f"{root}.*.")]
+        out: list[Widget] = []
+        for i, item in enumerate(items):
+            model = item.get("model") if isinstance(item, dict) else None
+            heading = plain(str(model), one_line=True) if root == "candidates" and model \
+                else t(f"wizard.item.{root}", n=i + 1)
+            out.append(Static(heading, classes="item-heading"))
+            out += [FieldRow(f.at(i), get_path(self.data, f.at(i).path), self._choices(f))
+                    for f in fields]
+            if root == "kill_criteria":
+                out.append(Button(t("wizard.remove"), id=f"remove-{root}-{i}", compact=True,
+                                  classes="item-remove"))
+        if root == "kill_criteria":
+            out.append(Button(t("wizard.add.kill_criteria"), id=f"add-{root}", compact=True))
+        return out
+
+    async def _refresh_items(self, root: str) -> None:
+        """Rebuild the item rows of list `root` after items came or went."""
+        for box in self.query(f"#items-{root}").results(Vertical):
+            await box.remove_children()
+            await box.mount_all(self._item_rows(root))
+        self._show_errors()
 
     def _rows(self) -> list[FieldRow]:
         return list(self.query(FieldRow))
@@ -225,7 +266,8 @@ class WizardScreen(Screen[None]):
         self._update_prompt_context()
 
     def _bad_steps(self) -> list[str]:
-        bad = {FIELD_STEP[p] for p in self.errors} | {s for s, m in self.step_errors.items() if m}
+        bad = {FIELD_STEP[template(p)] for p in self.errors} | {
+            s for s, m in self.step_errors.items() if m}
         return [n for n in STEP_NAMES if n in bad]
 
     def _update_prompt_context(self) -> None:
@@ -239,8 +281,17 @@ class WizardScreen(Screen[None]):
             box.set_context(models, language if language in ("en", "zh", "mixed") else "en")
 
     @on(FieldRow.Edited)
-    def _edited(self, event: FieldRow.Edited) -> None:
-        set_path(self.data, event.row.field.path, event.row.read())
+    async def _edited(self, event: FieldRow.Edited) -> None:
+        value = event.row.read()
+        if event.row.field.kind == "models":
+            # a chosen model keeps the tier and price already given for it here
+            listed = self.data.get("candidates")
+            known = {c.get("model"): c for c in listed if isinstance(c, dict)} \
+                if isinstance(listed, list) else {}
+            value = [known.get(c["model"], c) for c in value] if value else None
+        set_path(self.data, event.row.field.path, value)
+        if event.row.field.kind == "models":
+            await self._refresh_items("candidates")
         if event.row.field.replaces and get_path(self.data, event.row.field.path):
             set_path(self.data, event.row.field.replaces, None)
         elif event.row.field.replaces:
@@ -327,8 +378,25 @@ class WizardScreen(Screen[None]):
         self._save()
         self.app.pop_screen()
 
+    async def _change_items(self, button: str) -> None:
+        """Add a kill criterion (`add-kill_criteria`) or remove one (`remove-kill_criteria-N`)."""
+        action, root, *index = button.split("-")
+        items = get_path(self.data, root)
+        items = list(items) if isinstance(items, list) else []
+        if action == "add":
+            items.append({})  # the rows say what each field needs
+        elif index and int(index[0]) < len(items):
+            del items[int(index[0])]
+        set_path(self.data, root, items or None)
+        self.errors, self.step_errors = validate(self.data)
+        await self._refresh_items(root)
+        self._dirty = True
+        self._save()
+
     async def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "next":
+        if event.button.id and event.button.id.startswith(("add-", "remove-")):
+            await self._change_items(event.button.id)
+        elif event.button.id == "next":
             await self.action_next()
         elif event.button.id == "back":
             await self.action_back()

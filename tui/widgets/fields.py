@@ -55,7 +55,7 @@ class NumberRange(Widget):
 
     DEFAULT_CSS = """
     NumberRange { height: 1; layout: horizontal; width: 1fr; }
-    NumberRange Input { width: 1fr; margin-right: 1; }
+    NumberRange Input { width: 1fr; min-width: 11; margin-right: 1; }  /* 10 digits + cursor */
     """
 
     def __init__(self, value: Any, *, id: str | None = None) -> None:
@@ -115,6 +115,10 @@ class FieldRow(Vertical):
         if kind == "num":
             return NumberRange(value, id="control")
         # a draft is any TOML (`title = 5`, `candidates = "x"`): each control shows what is there
+        if kind == "bool":
+            return Select([(t("wizard.yes"), True), (t("wizard.no"), False)],
+                          value=value if isinstance(value, bool) else Select.NULL, compact=True,
+                          id="control")
         if kind == "choice":
             return Select([(plain(c, one_line=True), c) for c in self.choices],
                           value=value if value in self.choices else Select.NULL, compact=True,
