@@ -44,17 +44,12 @@ PRICED = ("input", "output")  # the prices offered per candidate (the others sta
 
 def label(path: str) -> str:
     """The name shown for a what-if input: the spec field's label, or the candidate's price or
-    pass rate. The one place that reads labels (re-point it when they move to the core)."""
+    pass rate (spec field labels come from rubrics.spec_fields, their one declaration)."""
     m = _CANDIDATE.match(path)
     if m is not None:
         what = m["what"].replace(".", "_")
         return t(f"whatif.{what}", model=m["model"])
-    if path in i18n.FIELDS_EN:
-        return i18n.field_label(path)
-    from rubrics.messages import render
-    from rubrics.verdict import input_label
-
-    return render(input_label(path), i18n.language())
+    return i18n.field_label(path)
 
 
 def shown(value: Any, path: str = "") -> str:
