@@ -195,10 +195,13 @@ class Distribution:
     tornado: list[tuple[str, float, float]]  # (input, NMB at low, NMB at high), widest first
 
 
-def quantiles(x: np.ndarray) -> dict[str, float]:
-    """The QUANTILES of x, in one pass (one partition instead of one per quantile)."""
-    values = np.percentile(x, list(QUANTILES.values()))
-    return {k: float(v) for k, v in zip(QUANTILES, values, strict=True)}
+def quantiles(*xs: np.ndarray) -> list[dict[str, float]]:
+    """The QUANTILES of each of xs (arrays of one length) in one percentile call: the same
+    partition and interpolation per row, so the same numbers as one call each, in about two
+    thirds of the time."""
+    rows = np.percentile(np.vstack(xs), list(QUANTILES.values()), axis=1)
+    return [{k: float(v) for k, v in zip(QUANTILES, rows[:, i], strict=True)}
+            for i in range(len(xs))]
 
 
 def draw_inputs(spec: Spec, k: int, n: int, review_floor: float, seed: int,
@@ -246,8 +249,9 @@ def distribution(spec: Spec, cand: CandidateEstimate, values: Mapping[str, Any],
     nmb = np.broadcast_to(f.nmb, (draws,))
     roi = np.broadcast_to(f.roi, (draws,))
     ai_cost = np.broadcast_to(f.ai_cost, (draws,))
+    q_nmb, q_roi, q_cost = quantiles(nmb, roi, ai_cost)
     return Distribution(
-        nmb=quantiles(nmb), roi=quantiles(roi), monthly_ai_cost=quantiles(ai_cost),
+        nmb=q_nmb, roi=q_roi, monthly_ai_cost=q_cost,
         p_positive=float(np.mean(nmb > 0)),
         tornado=(tornado(spec, cand, k, n, target_roi, review_floor)
                  if (sim := _SIMULATION.get()) is None or sim.tornado else []),
