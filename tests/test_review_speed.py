@@ -149,3 +149,55 @@ def test_no_fork_in_a_process_with_other_threads(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert review._processes(10_000) == 1
     assert review._processes(review.PARALLEL_MIN - 1) == 1
+
+
+def full_summaries(monkeypatch: pytest.MonkeyPatch, store: RecordStore) -> list:
+    """The list entries read the slow way: every decision validated whole by `get`."""
+    with monkeypatch.context() as m:
+        m.setattr(RecordStore, "_summary_quick", lambda self, record_id: None)
+        store.index_file.unlink(missing_ok=True)
+        return store.summaries() or []
+
+
+def test_a_cold_list_validates_no_whole_decision(isolated: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect: a cold list validated every decision whole with pydantic (about a fifth more
+    than parsing it); a sealed decision is now listed from the fields the list shows, with
+    the same entry, status, review and flags as the full read."""
+    from rubrics.record import DecisionRecord
+
+    ids = [example_record(isolated, seed) for seed in (1, 2, 3)]
+    ws = Workspace(isolated)
+    store = RecordStore(ws)
+    store.set_status(ids[0], "accepted")
+    review_records(ws, [ids[1]], dt.date.today() + dt.timedelta(days=400), processes=1)
+    slow = full_summaries(monkeypatch, store)
+    calls: list[int] = []
+    real = DecisionRecord.model_validate
+    monkeypatch.setattr(DecisionRecord, "model_validate",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    store.index_file.unlink()
+    quick = store.summaries()
+    assert calls == [] and quick == slow
+    assert {s.status for s in quick or []} == {"accepted", "proposed"}
+    assert any(s.last_reviewed and "review_due" in s.flags for s in quick or [])
+
+
+def test_an_edited_or_corrupt_decision_is_still_listed_with_what_is_wrong(
+        isolated: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file no longer as sealed is read whole: an edit shows as `edited`, an edit that
+    breaks a field the list does not show is listed with its error, as is bad TOML."""
+    ids = [example_record(isolated, seed) for seed in (1, 2, 3)]
+    store = RecordStore(Workspace(isolated))
+    files = [store.decision_file(i) for i in ids]
+    files[0].write_text(files[0].read_text().replace('title = "Example 1"',
+                                                     'title = "Example one"'))
+    text = files[1].read_text()
+    at = text.index("cost_per_call = ")
+    files[1].write_text(text[:at] + 'cost_per_call = "cheap"\n' + text[text.index("\n", at) + 1:])
+    files[2].write_text("not = [toml")
+    by_id = {s.id: s for s in store.summaries() or []}
+    assert "edited" in by_id[ids[0]].flags and by_id[ids[0]].title == "Example one"
+    assert by_id[ids[1]].error and "cost_per_call" in by_id[ids[1]].error
+    assert by_id[ids[2]].error and "TOML syntax error" in by_id[ids[2]].error
+    assert list(by_id.values()) == full_summaries(monkeypatch, store)
