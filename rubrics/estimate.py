@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from estimators.cost import CallCost, CallShape, context_problem, cost_per_call
 from estimators.errors import InputError
 from estimators.fx import STALE_AFTER_DAYS, Conversion, RateSet
 from estimators.prices import Catalogue, PriceRow, lifecycle_state
-from estimators.tokens import count_tokens, tokenizer_for
+from estimators.tokens import TokenCount, Tokenizer, count_tokens, tokenizer_for
 from estimators.traffic import Load, Traffic, peak_tpm, traffic
 from rubrics.capacity import Capacity, Need, capacity, raise_limit_text, tiers_of
 from rubrics.messages import Message, Sentence, msg, plain, sentence
@@ -124,6 +127,34 @@ def rows_for(spec: Spec, catalogue: Catalogue, as_of: dt.date) -> list[PriceRow]
     return rows
 
 
+_COUNTS: ContextVar[dict[str, TokenCount] | None] = ContextVar("token_counts", default=None)
+
+
+@contextmanager
+def counts_kept(kept: dict[str, TokenCount] | None = None) -> Iterator[None]:
+    """Within the block, a text counted once with a tokenizer (and language) is not counted
+    again (the counts go to `kept`, so a caller can keep them over several blocks): a review
+    estimates the same inlined prompts on the record's and on today's prices."""
+    token = _COUNTS.set({} if kept is None else kept)
+    try:
+        yield
+    finally:
+        _COUNTS.reset(token)
+
+
+def _count(text: str, tok: Tokenizer, language: str,
+           progress: Callable[[int, int], None] | None) -> TokenCount:
+    """count_tokens, from the counts kept by `counts_kept` when it is active (a count is a
+    function of the text, the tokenizer and the language alone)."""
+    kept = _COUNTS.get()
+    if kept is None:
+        return count_tokens(text, tok, language, progress)
+    key = repr((hashlib.sha256(text.encode()).hexdigest(), tok, language))
+    if key not in kept:
+        kept[key] = count_tokens(text, tok, language, progress)
+    return kept[key]
+
+
 def count_parts(spec: Spec, texts: dict[str, str], row: PriceRow,
                 progress: Progress | None = None) -> dict[str, PartCount]:
     """Tokens per prompt part for one model: given numbers, or counted from text."""
@@ -132,7 +163,7 @@ def count_parts(spec: Spec, texts: dict[str, str], row: PriceRow,
     for part in PROMPT_PARTS:
         if part in texts:
             cb = (lambda d, t, part=part: progress(f"{row.id} {part}", d, t)) if progress else None
-            c = count_tokens(texts[part], tok, spec.prompt.language, cb)
+            c = _count(texts[part], tok, spec.prompt.language, cb)
             counts[part] = PartCount(c.tokens, "exact" if c.exact else "estimated", c.method)
         elif (given := getattr(spec.prompt, f"{part}_tokens", None)) is not None:
             counts[part] = PartCount(likely(given), "given", "stated in the spec")

@@ -29,10 +29,10 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import tomli_w
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from estimators.atomic import create_exclusive, write_unsynced
 from estimators.errors import InputError, close_names
@@ -48,6 +48,7 @@ from rubrics.record import (
     DecisionState,
     ReviewEntry,
     StatusEvent,
+    content_digest,
     split_v1,
     toml_safe,
 )
@@ -127,6 +128,25 @@ def _validated(model: Any, data: dict[str, Any], path: Path) -> Any:
         more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
         raise InputError(f"{first['msg']}{more}", file=str(path),
                          where=where) from None
+
+
+class _ShownOutputs(BaseModel):
+    """The outputs a list shows (the rest of a sealed decision is not validated to list it)."""
+
+    model_config = ConfigDict(extra="ignore")
+    verdict: Literal["STOP", "RESEARCH SPIKE", "GO WITH CONDITIONS", "GO"]
+    chosen: str | None = None
+
+
+class _Shown(BaseModel):
+    """The fields of a decision a list shows, typed as `DecisionRecord` types them."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str = Field(pattern=ID_PATTERN.pattern)
+    title: str
+    created: dt.datetime
+    review_due: dt.date
+    outputs: _ShownOutputs
 
 
 class RecordStore:
@@ -326,7 +346,13 @@ class RecordStore:
                 ev and ev.st_mtime_ns, rv and rv.st_mtime_ns]
 
     def summarize(self, record_id: str) -> RecordSummary:
-        """A decision's list entry, or an entry carrying its error (a list never fails whole)."""
+        """A decision's list entry, or an entry carrying its error (a list never fails whole).
+
+        A decision file exactly as it was sealed is read for the fields the list shows
+        (`_summary_quick`); any other is read whole by `get`, which names what is wrong."""
+        quick = self._summary_quick(record_id)
+        if quick is not None:
+            return quick
         path = self.decision_file(record_id)
         try:
             s = self.get(record_id)
@@ -341,6 +367,41 @@ class RecordStore:
             superseded_by=s.superseded_by, last_reviewed=last,
             flags=tuple(s.latest_flags()) + (("edited",) if s.integrity() else ())
             + (("conflict",) if s.conflicts else ()))
+
+    def _summary_quick(self, record_id: str) -> RecordSummary | None:
+        """The list entry of a decision whose file holds exactly what was sealed (its content
+        digest equals `sealed`, and any acceptance's digest): it was validated whole when it
+        was written, so only the fields the list shows are validated here, not the whole
+        record. None for any other file (edited, unsealed, unreadable): `get` reads it."""
+        folder = self.folder(record_id)
+        path = folder / "decision.toml"
+        try:
+            if folder.is_symlink():
+                return None
+            data = _read_toml(path, MAX_RECORD_BYTES)
+            sealed = data.get("sealed")
+            if data.get("schema") != SCHEMA or not isinstance(sealed, str) or sealed != \
+                    content_digest({k: v for k, v in data.items() if k != "sealed"}):
+                return None
+            shown: _Shown = _validated(_Shown, data, path)
+            events = sorted(self._facts(record_id, "events", StatusEvent), key=lambda e: e.at)
+            reviews = self._facts(record_id, "reviews", ReviewEntry)
+        except InputError:
+            return None
+        accepted = [e.digest for e in events if e.kind == "status" and e.to == "accepted"
+                    and e.digest]
+        if shown.id != record_id or (accepted and accepted[-1] != sealed):
+            return None  # the full read says what is wrong
+        # the state needs only the decision's own review_due; the rest stays unvalidated
+        s = DecisionState(DecisionRecord.model_construct(id=shown.id,
+                                                         review_due=shown.review_due),
+                          events, reviews)
+        return RecordSummary(
+            id=record_id, path=path, title=shown.title, status=s.status,
+            verdict=shown.outputs.verdict, chosen=shown.outputs.chosen or "",
+            created=str(shown.created), review_due=s.next_review_due(),
+            superseded_by=s.superseded_by, last_reviewed=s.reviews[-1].date if s.reviews
+            else None, flags=tuple(s.latest_flags()) + (("conflict",) if s.conflicts else ()))
 
     def summaries(self, show: Callable[[list[RecordSummary], int], None] | None = None,
              cancelled: Callable[[], bool] = lambda: False) -> list[RecordSummary] | None:

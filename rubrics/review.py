@@ -22,7 +22,7 @@ import math
 import operator
 import os
 import sqlite3
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -33,7 +33,9 @@ from estimators.errors import InputError
 from estimators.paths import Workspace
 from estimators.prices import Catalogue, FxRate, PriceRow
 from estimators.safefile import read_toml
-from rubrics.estimate import Estimate, estimate
+from estimators.tokens import TokenCount
+from rubrics.economics import shared_simulation
+from rubrics.estimate import Estimate, counts_kept, estimate
 from rubrics.evals.results import Tally
 from rubrics.messages import Message, from_json, msg, plain, render, table
 from rubrics.record import LIVE, DecisionState, ReviewEntry
@@ -435,6 +437,7 @@ class Reviewer:
         self._store: dict[str, Newest] = {}
         self._memo: dict[Hashable, Any] = {}
         self._daily: list[Daily] | None = None
+        self._counts: dict[str, TokenCount] = {}
 
     def daily(self) -> list[Daily]:
         """The workspace's daily usage (read once per run, from its cache)."""
@@ -504,7 +507,16 @@ class Reviewer:
         return rv
 
     def _recompute(self, record: dict[str, Any]) -> _Shared:
-        """The four recomputations from a record's REVIEW_INPUTS (`record` holds no more)."""
+        """The four recomputations from a record's REVIEW_INPUTS (`record` holds no more).
+
+        Token counts are kept for the run; the Monte Carlo input draws for this decision only
+        (the original and today's-prices decisions share them: same spec, seed and draws), and
+        no tornado is drawn: a review compares quantiles and verdicts, never the tornado."""
+        with counts_kept(self._counts), shared_simulation(tornado=False):
+            return self._recompute_all(record)
+
+    def _recompute_all(self, record: dict[str, Any]) -> _Shared:
+        """_recompute, with its caches set up."""
         out = _Shared()
         spec_key = _key(record.get("spec"))
         try:
@@ -835,34 +847,121 @@ def _flag_entry(f: Flag) -> dict[str, Any]:
 
 def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
                    actuals: dict[str, float] | None = None, save: bool = True,
-                   tallies_source: TalliesSource | None = None) -> list[Review]:
+                   tallies_source: TalliesSource | None = None,
+                   processes: int | None = None) -> list[Review]:
     """Review the named decisions (bad ids raise), or every live one when `ids` is None
     (unreadable ones are reported in their Review and the rest go on).
 
-    Saving files each review as its own new file beside its decision
-    (`RecordStore.add_review`): nothing is edited, so a crash leaves whole files only and
-    reviews made at once, here or in another clone, never collide. One sync for the lot.
+    Many decisions are reviewed by `processes` forked workers (default: `_processes`); the
+    reviews come back in order and this process files them. Saving files each review as its
+    own new file beside its decision (`RecordStore.add_review`): nothing is edited, so a crash
+    leaves whole files only and reviews made at once, here or in another clone, never collide
+    (nor need a lock). One sync for the lot.
     """
     store = RecordStore(ws)
     reviewer = Reviewer(ws, today, actuals, tallies_source)
     targets = store.ids() if ids is None else [store.resolve(i) for i in ids]
+    named = ids is not None
+    processes = _processes(len(targets)) if processes is None else processes
+    results: Iterable[Review | _Refused | None]
+    if processes > 1 and len(targets) > 1:
+        results = _review_forked(store, reviewer, targets, named, processes)
+    else:
+        results = (_review_one(store, reviewer, record_id, named) for record_id in targets)
     reviews: list[Review] = []
-    for record_id in targets:
-        try:
-            state = store.get(record_id)
-        except InputError as e:
-            if ids is not None:
-                raise
-            reviews.append(Review(id=record_id, date=today, error=e.message))
+    for rv in results:
+        if isinstance(rv, _Refused):
+            raise InputError(rv.message, file=rv.file, where=rv.where)
+        if rv is None:
             continue
-        if ids is None and state.status not in LIVE:
-            continue  # rejected, superseded and deprecated decisions are history
-        rv = reviewer.review_state(state)
         if save:
-            store.add_review(record_id, ReviewEntry.model_validate(review_entry(rv)),
-                             sync=False)
+            store.add_review(rv.id, ReviewEntry.model_validate(review_entry(rv)), sync=False)
             rv.saved = True
         reviews.append(rv)
     if save and reviews:
         os.sync()
     return reviews
+
+
+def _review_one(store: RecordStore, reviewer: Reviewer, record_id: str,
+                named: bool) -> Review | None:
+    """One decision's review. A decision that cannot be read raises when it was named, else
+    its Review carries the error; None for a retired one in a review of all (rejected,
+    superseded and deprecated decisions are history)."""
+    try:
+        state = store.get(record_id)
+    except InputError as e:
+        if named:
+            raise
+        return Review(id=record_id, date=reviewer.today, error=e.message)
+    if not named and state.status not in LIVE:
+        return None
+    return reviewer.review_state(state)
+
+
+# --- many decisions on every core ---------------------------------------------------------------
+
+PARALLEL_MIN = 100  # decisions: below this a second process saves less than forking costs
+CHUNKS_PER_PROCESS = 8  # small enough chunks that a process that finishes early takes more
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A named decision a worker could not read: its InputError, rebuilt in the parent
+    (an InputError's file and where do not survive pickling)."""
+
+    message: str
+    file: str | None
+    where: str | None
+
+
+def _processes(targets: int) -> int:
+    """How many processes review `targets` decisions: the cores, when there are many decisions,
+    fork exists, and this process runs no other thread (forking a threaded process, e.g. the
+    app, can copy a lock another thread holds and hang the child); else 1."""
+    import multiprocessing
+    import threading
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if (targets < PARALLEL_MIN or not cores or cores < 2 or threading.active_count() > 1
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        return 1
+    return cores
+
+
+def _review_forked(store: RecordStore, reviewer: Reviewer, targets: list[str], named: bool,
+                   processes: int) -> Iterator[Review | _Refused | None]:
+    """The reviews of `targets` in order, computed by forked workers over chunks of ids. Each
+    worker starts as a copy of this process's `reviewer` (today's catalogue already loaded)
+    and keeps its cache over its chunks."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    reviewer.catalogue()  # parsed once here, not once per worker
+    size = max(1, -(-len(targets) // (processes * CHUNKS_PER_PROCESS)))
+    chunks = [targets[i:i + size] for i in range(0, len(targets), size)]
+    with ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(store, reviewer)) as pool:
+        for chunk in pool.map(_review_chunk, chunks, [named] * len(chunks)):
+            yield from chunk
+
+
+_WORKER: list[tuple[RecordStore, Reviewer]] = []  # a worker's store and reviewer (one pair)
+
+
+def _start_worker(store: RecordStore, reviewer: Reviewer) -> None:
+    """Keep the store and reviewer a forked worker was started with."""
+    _WORKER.append((store, reviewer))
+
+
+def _review_chunk(ids: list[str], named: bool) -> list[Review | _Refused | None]:
+    """A worker's reviews of a chunk of ids (what `_review_one` gives, or the error of a
+    named decision that cannot be read)."""
+    store, reviewer = _WORKER[0]
+    out: list[Review | _Refused | None] = []
+    for record_id in ids:
+        try:
+            out.append(_review_one(store, reviewer, record_id, named))
+        except InputError as e:
+            out.append(_Refused(e.message, e.file, e.where))
+    return out
