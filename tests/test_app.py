@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import tomllib
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -130,8 +131,14 @@ async def test_prompt_text_is_counted_in_a_worker(ws):
         assert "deepseek-128k" in line and "~" not in line and line.count("=") == 3
 
 
+def row_of(table: DataTable, i: int) -> list[str]:
+    return [str(c) for c in table.get_row_at(i)]
+
+
 @sync
 async def test_home_lists_a_corrupt_record_with_its_error(ws):
+    """A corrupt record is listed (marked ✗, its error in the detail pane); the filter searches
+    the id, which the compact row does not show."""
     write_example_record(ws)
     write_corrupt_record(ws)
     app = make_app(ws)
@@ -139,11 +146,12 @@ async def test_home_lists_a_corrupt_record_with_its_error(ws):
         await settle(pilot)
         table = app.screen.query_one("#records", DataTable)
         assert table.row_count == 2
-        rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]
-        broken = next(r for r in rows if r[0] == "2026-01-01-broken-000000")
-        assert broken[5].startswith("unreadable: TOML syntax error")
-        good = next(r for r in rows if r[0] != "2026-01-01-broken-000000")
-        assert good[2] == "GO WITH CONDITIONS" and good[3] == "proposed"
+        good, broken = row_of(table, 0), row_of(table, 1)  # no time: the unreadable one last
+        assert broken[0] == "2026-01-01-broken" and broken[4] == "✗"
+        assert good[:3] == ["Support FAQ answers", "GO WITH CONDITIONS", "proposed"]
+        await pilot.press("down")
+        detail = str(app.screen.query_one("#home-detail", Static).render())
+        assert "2026-01-01-broken-000000" in detail and "unreadable: TOML syntax error" in detail
         await pilot.press("slash", "b", "r", "o", "k")
         await pilot.pause()
         assert table.row_count == 1
@@ -281,5 +289,48 @@ async def test_home_shows_the_latest_review_flags(ws):
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        row = [str(c) for c in app.screen.query_one("#records", DataTable).get_row_at(0)]
-    assert "kill_criterion" in row[5]
+        row = row_of(app.screen.query_one("#records", DataTable), 0)
+        detail = str(app.screen.query_one("#home-detail", Static).render())
+    assert row[4] == "⚑" and "kill_criterion" in detail
+
+
+def copy_record(ws, source: Path, record_id: str, title: str, created: str) -> None:
+    """Another decision like `source`, with its own id, title and creation time."""
+    text = source.read_text("utf-8")
+    text = text.replace('title = "Support FAQ answers"', f'title = "{title}"', 1)
+    text = re.sub(r"(?m)^created = .*$", f"created = {created}", text, count=1)
+    text = re.sub(r'(?m)^id = ".*"$', f'id = "{record_id}"', text, count=1)
+    folder = ws.decisions / record_id
+    folder.mkdir(parents=True)
+    (folder / "decision.toml").write_text(text, "utf-8")
+
+
+@sync
+async def test_home_fits_80_columns_newest_first_and_counts_what_the_filter_shows(ws):
+    """#18: at 80 columns only Record and Title showed; within a day records were not newest
+    first; the status said `1 decisions` and did not change when filtered."""
+    source = write_example_record(ws)
+    copy_record(ws, source, "2026-12-01-aaa-later-000001", "Later the same day",
+                "2026-12-01T17:00:00Z")
+    copy_record(ws, source, "2026-12-01-zzz-earlier-000002", "Earlier that day " + "x" * 80,
+                "2026-12-01T08:00:00Z")
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#records", DataTable)
+        titles = [row_of(table, i)[0] for i in range(3)]
+        assert titles[0] == "Later the same day" and titles[1] == "Support FAQ answers"
+        assert titles[2].startswith("Earlier that day") and titles[2].endswith("…")
+        # every column is on screen without scrolling
+        assert sum(c.get_render_width(table) for c in table.ordered_columns) <= 80 - 2
+        status = app.screen.query_one("#home-status", Static)
+        assert str(status.render()) == "3 decisions"
+        await pilot.press("slash", *"later")
+        await pilot.pause()
+        assert str(status.render()) == "1 shown of 3 decisions"
+    one = seed_workspace(ws.root.parent / "one")
+    write_example_record(one)
+    app = make_app(one)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert str(app.screen.query_one("#home-status", Static).render()) == "1 decision"

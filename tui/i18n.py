@@ -47,15 +47,12 @@ EN: dict[str, str] = {
     "home.title": "Decisions",
     "home.loading": "Loading decisions…",
     "home.loading_n": "Reading decisions for the first time… {done} of {total}",
-    "home.count": "{n} decisions, {bad} unreadable",
     "home.empty": "No decisions yet in {path}. Press n to scope a feature.",
     "home.filter": "Filter: title, verdict, status, flag…",
-    "home.col.id": "Record",
     "home.col.title": "Title",
     "home.col.verdict": "Verdict",
     "home.col.status": "Status",
     "home.col.due": "Review due",
-    "home.col.flags": "Flags / errors",
     "home.flag.overdue": "review overdue",
     "home.flag.error": "unreadable",
     "home.no_selection": "Select a decision first.",
@@ -226,6 +223,14 @@ EN: dict[str, str] = {
     "help.intro": "Everything is also in the command palette (Ctrl+P). The mouse works too.",
     "help.screen": "This screen",
     "help.global": "Everywhere",
+    # --- app (apphome)
+    "home.col.flag": "!",
+    "home.count_one": "1 decision",
+    "home.count_n": "{n} decisions",
+    "home.count_shown": "{shown} shown of {count}",
+    "home.count_bad": ", {bad} unreadable",
+    "home.detail.chosen": "chosen",
+    "home.detail.created": "created",
     # verdict words stay as the core writes them; statuses likewise
 }
 
@@ -257,15 +262,12 @@ ZH: dict[str, str] = {
     "home.title": "决策记录",
     "home.loading": "正在加载决策记录…",
     "home.loading_n": "首次读取决策记录… {done} / {total}",
-    "home.count": "共 {n} 条决策，{bad} 条无法读取",
     "home.empty": "{path} 中还没有决策。按 n 开始评估一个功能。",
     "home.filter": "筛选：标题、结论、状态、标记…",
-    "home.col.id": "记录",
     "home.col.title": "标题",
     "home.col.verdict": "结论",
     "home.col.status": "状态",
     "home.col.due": "复核日期",
-    "home.col.flags": "标记 / 错误",
     "home.flag.overdue": "复核已逾期",
     "home.flag.error": "无法读取",
     "home.no_selection": "请先选择一条决策。",
@@ -426,6 +428,14 @@ ZH: dict[str, str] = {
     "help.intro": "所有操作也都在命令面板中（Ctrl+P）。也可以使用鼠标。",
     "help.screen": "当前界面",
     "help.global": "全局",
+    # --- app (apphome)
+    "home.col.flag": "!",
+    "home.count_one": "共 1 条决策",
+    "home.count_n": "共 {n} 条决策",
+    "home.count_shown": "显示 {shown} 条（{count}）",
+    "home.count_bad": "，{bad} 条无法读取",
+    "home.detail.chosen": "选定",
+    "home.detail.created": "创建于",
 }
 
 # Field labels and help, by dotted spec path ("_wizard." paths are the wizard's own settings).
