@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
 import tomllib
 from collections.abc import Callable, Coroutine
@@ -334,3 +335,66 @@ async def test_home_fits_80_columns_newest_first_and_counts_what_the_filter_show
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert str(app.screen.query_one("#home-status", Static).render()) == "1 decision"
+
+
+@sync
+async def test_confirmation_names_its_keys_and_enter_takes_the_default_shown(ws):
+    """#18: the Accept dialog took Enter as "No" silently; the footer gave no y/n hint."""
+    from tui.screens.confirm import ConfirmDialog
+
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        hint = str(dialog.query_one("#confirm-hint", Static).render())
+        assert "y = Yes" in hint and "Enter = No" in hint
+        footer = {key for key, (_, b, _, _) in dialog.active_bindings.items() if b.show}
+        assert {"y", "n", "escape"} <= footer
+        await pilot.press("enter")
+        await settle(pilot)
+        assert RecordStore(ws).get(record.parent.name).status == "proposed"
+    async with make_app(ws).run_test(size=(80, 24)) as pilot:
+        dialog = ConfirmDialog("Go?", default=True)
+        answers: list[bool | None] = []
+        await pilot.app.push_screen(dialog, answers.append)
+        await pilot.pause()
+        assert "Enter = Yes" in str(dialog.query_one("#confirm-hint", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert answers == [True]
+
+
+@sync
+async def test_drafts_can_be_deleted_from_the_start_dialog(ws):
+    """#18: every "Blank spec" + Esc left an `untitled` draft that could not be deleted."""
+    from tui.screens.start import StartDialog
+
+    ws.drafts.mkdir(parents=True)
+    kept, gone = ws.drafts / "20261201-090000.toml", ws.drafts / "20261201-100000.toml"
+    kept.write_text('title = "Keep me"\n', "utf-8")
+    gone.write_text("", "utf-8")
+    os.utime(kept, (1, 1))  # older: listed after the other
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, StartDialog)
+        assert not app.screen.check_action("delete", ())  # on the example: nothing to delete
+        await pilot.press("down", "down", "d")  # the newest draft, "untitled"
+        await pilot.pause()
+        await pilot.press("n")  # No keeps it
+        await pilot.pause()
+        assert gone.exists()
+        await pilot.press("delete", "y")
+        await pilot.pause()
+        assert not gone.exists() and kept.exists()
+        assert isinstance(app.screen, StartDialog)
+        options = app.screen.query_one("#start-options")
+        assert options.option_count == 3

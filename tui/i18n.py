@@ -231,6 +231,15 @@ EN: dict[str, str] = {
     "home.count_bad": ", {bad} unreadable",
     "home.detail.chosen": "chosen",
     "home.detail.created": "created",
+    "confirm.hint": "y = Yes, n or Esc = No, Enter = {default}",
+    "confirm.yes_key": "Yes (y)",
+    "confirm.no_key": "No (n)",
+    "start.choose": "Start",
+    "start.delete": "Delete draft",
+    "start.delete_hint": "Delete or d deletes the highlighted draft.",
+    "start.delete_confirm": "Delete the draft {file}? It cannot be recovered.",
+    "start.deleted": "Deleted the draft {file}",
+    "start.not_deleted": "Could not delete the draft {file}: {error}",
     # verdict words stay as the core writes them; statuses likewise
 }
 
@@ -436,6 +445,15 @@ ZH: dict[str, str] = {
     "home.count_bad": "，{bad} 条无法读取",
     "home.detail.chosen": "选定",
     "home.detail.created": "创建于",
+    "confirm.hint": "y = 是，n 或 Esc = 否，Enter = {default}",
+    "confirm.yes_key": "是 (y)",
+    "confirm.no_key": "否 (n)",
+    "start.choose": "开始",
+    "start.delete": "删除草稿",
+    "start.delete_hint": "按 Delete 或 d 删除选中的草稿。",
+    "start.delete_confirm": "删除草稿 {file}？删除后无法恢复。",
+    "start.deleted": "已删除草稿 {file}",
+    "start.not_deleted": "无法删除草稿 {file}：{error}",
 }
 
 # Field labels and help, by dotted spec path ("_wizard." paths are the wizard's own settings).
