@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+from dataclasses import replace
 from typing import ClassVar
 
 from textual.app import App
@@ -16,6 +17,7 @@ from textual.widget import Widget
 
 from estimators.paths import Workspace, resolve_workspace
 from tui import i18n
+from tui.i18n import t
 from tui.plain import clean
 
 DARK, LIGHT = "textual-dark", "textual-light"
@@ -29,7 +31,7 @@ class ScopecardApp(App[int]):
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "key.help", id="app.help"),
-        Binding("ctrl+t", "toggle_theme", "key.theme", id="app.theme"),
+        Binding("ctrl+t", "toggle_theme", "key.theme", id="app.theme", show=False),
         Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
     ]
 
@@ -37,10 +39,19 @@ class ScopecardApp(App[int]):
                  blink: bool = True) -> None:
         super().__init__()
         i18n.localize(self)
+        self._name_the_palette()
         self.workspace = workspace
         # one injectable clock: records, review due dates and price dates use it (tests fix it)
         self.today = today or dt.date.today()
         self.blink = blink  # tests turn cursor blinking off so screenshots are stable
+
+    def _name_the_palette(self) -> None:
+        """Textual adds the palette's key with the English word "palette": say it in the
+        interface's language (the footer and F1 show it)."""
+        bindings = self._bindings.key_to_bindings
+        bindings[self.COMMAND_PALETTE_BINDING] = [
+            replace(b, description=t("key.palette")) if b.action == "command_palette" else b
+            for b in bindings.get(self.COMMAND_PALETTE_BINDING, [])]
 
     def on_mount(self) -> None:
         from tui.screens.home import HomeScreen

@@ -42,7 +42,7 @@ EN: dict[str, str] = {
     "key.accept": "Accept",
     "key.reject": "Reject",
     "key.close": "Close",
-    "key.palette": "Command palette",
+    "key.palette": "Commands",
     # home
     "home.title": "Decisions",
     "home.loading": "Loading decisions…",
@@ -267,7 +267,7 @@ ZH: dict[str, str] = {
     "key.accept": "接受",
     "key.reject": "拒绝",
     "key.close": "关闭",
-    "key.palette": "命令面板",
+    "key.palette": "命令",
     "home.title": "决策记录",
     "home.loading": "正在加载决策记录…",
     "home.loading_n": "首次读取决策记录… {done} / {total}",

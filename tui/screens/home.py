@@ -95,7 +95,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "review", "key.review", id="home.review"),
         Binding("e", "export", "key.export", id="home.export"),
         Binding("slash", "filter", "key.filter", id="home.filter"),
-        Binding("f5", "reload", "key.reload", id="home.reload"),
+        Binding("f5", "reload", "key.reload", id="home.reload", show=False),
     ]
 
     def __init__(self) -> None:
