@@ -398,3 +398,89 @@ async def test_drafts_can_be_deleted_from_the_start_dialog(ws):
         assert isinstance(app.screen, StartDialog)
         options = app.screen.query_one("#start-options")
         assert options.option_count == 3
+
+
+async def open_newest(pilot, tab: str) -> None:
+    """From home, open the first record and show one tab."""
+    await settle(pilot)
+    await pilot.press("enter", str(1 + ("estimate", "capability", "economics", "verdict").index(tab)))
+    await settle(pilot)
+
+
+def shown(widget: Static) -> str:
+    """The text a Static shows, whatever Rich renderable it holds."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def page_of(app, tab: str):
+    from textual.containers import VerticalScroll
+
+    return app.screen.query_one(f"#{tab} VerticalScroll", VerticalScroll)
+
+
+@sync
+async def test_results_tabs_page_with_the_scroll_keys_whatever_has_the_focus(ws):
+    """#18: at 80x24 End on Verdict showed only the kill-criteria header; PageDown on Economics
+    did nothing (the focused table took the keys, and tables scrolled inside the page)."""
+    write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_newest(pilot, "verdict")
+        app.screen.query_one("#kill-table", DataTable).focus()  # a table's own End moves its cursor
+        await pilot.press("end")
+        await pilot.pause()
+        page = page_of(app, "verdict")
+        kills = app.screen.query_one("#kill-table", DataTable)
+        assert kills.row_count == 5 and page.scroll_y == page.max_scroll_y > 0
+        # the whole table is inside the visible part of the page
+        assert kills.region.bottom <= page.region.bottom and kills.size.height >= 1 + 5
+        await pilot.press("home")
+        await pilot.pause()
+        assert page.scroll_y == 0
+        await pilot.press("3", "pagedown")
+        await pilot.pause()
+        assert page_of(app, "economics").scroll_y > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert page_of(app, "economics").scroll_y == 0
+
+
+@sync
+async def test_roi_reads_as_a_percentage_and_nmb_is_spelled_out(ws):
+    """#18: NMB was never spelled out; ROI `72.26` next to target `0.5` was easy to misread."""
+    write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_newest(pilot, "economics")
+        table = app.screen.query_one("#economics-table", DataTable)
+        assert str(table.get_row_at(0)[2]) == "23.48 (2,348%)"
+        assert "Net monthly benefit" in str(table.ordered_columns[1].label)
+        await pilot.press("4")
+        body = shown(app.screen.query_one("#verdict-body", Static))
+        assert "target ROI 0.50 (50%)" in body and "net monthly benefit" in body
+
+
+@sync
+async def test_a_research_spike_shows_its_plan_not_an_empty_kill_table(ws):
+    """#18: a RESEARCH SPIKE showed an empty kill-criteria table."""
+    import tomli_w
+
+    record = write_example_record(ws)
+    data = tomllib.loads(record.read_text("utf-8"))
+    data["outputs"]["verdict"] = "RESEARCH SPIKE"
+    data["outputs"]["spike"] = {"question": "Does retrieval lift the pass rate to 90%?",
+                                "budget": "two weeks, 200 labelled cases"}
+    data["kill_criteria"] = []
+    record.write_bytes(tomli_w.dumps(data).encode())
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_newest(pilot, "verdict")
+        body = shown(app.screen.query_one("#verdict-body", Static))
+        assert body.startswith("Research spike") and "question: Does retrieval" in body
+        assert not app.screen.query_one("#kill-table", DataTable).display

@@ -32,7 +32,7 @@ class ScopecardApp(App[int]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1,question_mark", "help", "key.help", id="app.help"),
         Binding("ctrl+t", "toggle_theme", "key.theme", id="app.theme", show=False),
-        Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True),
+        Binding("ctrl+q", "quit", "key.quit", id="app.quit", priority=True, show=False),
     ]
 
     def __init__(self, workspace: Workspace, today: dt.date | None = None,

@@ -139,11 +139,11 @@ EN: dict[str, str] = {
     "results.col.errors": "Errors",
     "results.needed.on_bar": "none: rate = bar",
     "results.needed.beyond": "over {max}",
-    "results.col.nmb": "NMB P10 / P50 / P90",
+    "results.col.nmb": "Net monthly benefit\nP10 / P50 / P90",
     "results.col.roi": "ROI P50",
-    "results.col.ppos": "P(NMB>0)",
-    "results.col.breakeven": "Break-even tasks",
-    "results.col.payback": "Payback (months)",
+    "results.col.ppos": "P(benefit\n> 0)",
+    "results.col.breakeven": "Break-even\ntasks",
+    "results.col.payback": "Payback\n(months)",
     "results.excluded": "excluded",
     "results.basis.exact": "exact",
     "results.basis.estimated": "estimated",
@@ -151,10 +151,10 @@ EN: dict[str, str] = {
     "results.capability_head": "Suite '{suite}', bar {bar}, confidence {conf}. Overall and per "
                                "difficulty tier (Wilson interval).",
     "results.overall": "overall",
-    "results.economics_head": "Monthly, {cur}; P10 / P50 / P90 over {draws} draws (seed {seed}). "
-                              "Pick a row to plot it.",
-    "results.economics_head_average": "Monthly (average over the {months}-month amortization "
-                                      "period), {cur}; P10 / P50 / P90 over {draws} draws (seed "
+    "results.economics_head": "Net monthly benefit = value − cost, {cur}; P10 / P50 / P90 over {draws} draws "
+                              "(seed {seed}). Pick a row to plot it.",
+    "results.economics_head_average": "Net monthly benefit = value − cost (average over the {months}-month "
+                                      "amortization period), {cur}; P10 / P50 / P90 over {draws} draws (seed "
                                       "{seed}). Pick a row to plot it.",
     "results.plot_title": "Cost and value against volume: {model}",
     "results.plot_cost": "monthly cost",
@@ -162,7 +162,8 @@ EN: dict[str, str] = {
     "results.plot_now": "now",
     "results.plot_breakeven": "break-even",
     "results.plot_x": "tasks / month",
-    "results.tornado_title": "What swings the result most (NMB, input low .. high): {model}",
+    "results.tornado_title": "What swings the net monthly benefit most (input low .. high): "
+                             "{model}",
     "results.alternatives": "Alternatives",
     "results.verdict": "Verdict",
     "results.chosen": "chosen: {model}",
@@ -172,8 +173,8 @@ EN: dict[str, str] = {
     "results.drivers": "Top drivers",
     "results.thresholds": "Thresholds",
     "results.thresholds_text": "bar {bar}, confidence {conf}, target ROI {roi}; GO needs "
-                               "{q} ROI >= target and P(NMB>0) >= {ppos}; margin of safety >= "
-                               "{margin}",
+                               "{q} ROI >= target and P(net monthly benefit > 0) >= {ppos}; "
+                               "margin of safety >= {margin}",
     "results.kills": "Kill criteria",
     "results.kill.metric": "Metric",
     "results.kill.rule": "Rule",
@@ -240,6 +241,11 @@ EN: dict[str, str] = {
     "start.delete_confirm": "Delete the draft {file}? It cannot be recovered.",
     "start.deleted": "Deleted the draft {file}",
     "start.not_deleted": "Could not delete the draft {file}: {error}",
+    "key.page_up": "Page up",
+    "key.page_down": "Page down",
+    "key.top": "Top",
+    "key.bottom": "Bottom",
+    "results.alternative": "net monthly benefit {nmb}  ROI {roi}",
     # verdict words stay as the core writes them; statuses likewise
 }
 
@@ -358,7 +364,7 @@ ZH: dict[str, str] = {
     "results.col.errors": "错误",
     "results.needed.on_bar": "无：通过率等于标准",
     "results.needed.beyond": "超过 {max}",
-    "results.col.nmb": "月净收益 P10 / P50 / P90",
+    "results.col.nmb": "月净收益\nP10 / P50 / P90",
     "results.col.roi": "ROI P50",
     "results.col.ppos": "P(净收益>0)",
     "results.col.breakeven": "盈亏平衡任务数",
@@ -370,10 +376,11 @@ ZH: dict[str, str] = {
     "results.capability_head": "用例集 '{suite}'，标准 {bar}，置信度 {conf}。总体及各难度"
                                "（Wilson 区间）。",
     "results.overall": "总体",
-    "results.economics_head": "每月，{cur}；P10 / P50 / P90，{draws} 次抽样（种子 {seed}）。"
-                              "选择一行以绘图。",
-    "results.economics_head_average": "每月（{months} 个月摊销期内的平均值），{cur}；P10 / P50 / "
-                                      "P90，{draws} 次抽样（种子 {seed}）。选择一行以绘图。",
+    "results.economics_head": "月净收益 = 价值 − 成本，{cur}；P10 / P50 / P90，"
+                              "{draws} 次抽样（种子 {seed}）。选择一行以绘图。",
+    "results.economics_head_average": "月净收益 = 价值 − 成本（{months} 个月摊销期内的平均值），"
+                                      "{cur}；P10 / P50 / P90，{draws} 次抽样（种子 {seed}）。"
+                                      "选择一行以绘图。",
     "results.plot_title": "成本与价值随业务量变化：{model}",
     "results.plot_cost": "月成本",
     "results.plot_value": "月价值",
@@ -454,6 +461,11 @@ ZH: dict[str, str] = {
     "start.delete_confirm": "删除草稿 {file}？删除后无法恢复。",
     "start.deleted": "已删除草稿 {file}",
     "start.not_deleted": "无法删除草稿 {file}：{error}",
+    "key.page_up": "上一页",
+    "key.page_down": "下一页",
+    "key.top": "顶部",
+    "key.bottom": "底部",
+    "results.alternative": "月净收益 {nmb}  ROI {roi}",
 }
 
 # Field labels and help, by dotted spec path ("_wizard." paths are the wizard's own settings).
