@@ -484,3 +484,44 @@ async def test_a_research_spike_shows_its_plan_not_an_empty_kill_table(ws):
         body = shown(app.screen.query_one("#verdict-body", Static))
         assert body.startswith("Research spike") and "question: Does retrieval" in body
         assert not app.screen.query_one("#kill-table", DataTable).display
+
+
+@sync
+async def test_review_says_what_actuals_it_takes_and_which_it_cannot_use(ws):
+    """#18: actuals matching no criterion changed nothing on screen; invalid actuals left the
+    old flags up and ctrl+s silently did nothing; the allowed names appeared only after an
+    error."""
+    from tui.screens.review import ReviewScreen
+
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        names = str(app.screen.query_one("#review-names", Static).render())
+        assert "monthly_spend" in names and "p95_latency_ms" in names
+        flags = app.screen.query_one("#review-flags", Static)
+        await pilot.press(*"monthly_spend=6000", "enter")
+        await settle(pilot)
+        assert "kill_criterion" in str(flags.render())
+        await pilot.press(*" pass_rate=lots", "enter")
+        await settle(pilot)
+        shown_flags = str(flags.render())
+        assert "not a number" in shown_flags and "kill_criterion" not in shown_flags
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("Review not saved" in n.message for n in app._notifications)
+        assert not tomllib.loads(record.read_text("utf-8")).get("reviews")
+        record_data = tomllib.loads(record.read_text("utf-8"))
+        record_data["kill_criteria"] = [k for k in record_data["kill_criteria"]
+                                        if k["metric"] != "pass_rate"]
+        import tomli_w
+
+        record.write_bytes(tomli_w.dumps(record_data).encode())
+        app.screen.query_one("#actuals").value = "pass_rate=0.5"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "No kill criterion of this record watches pass_rate" in str(flags.render())
+    assert not RecordStore(ws).get(record.parent.name).as_dict().get("reviews")

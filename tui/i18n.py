@@ -246,6 +246,11 @@ EN: dict[str, str] = {
     "key.top": "Top",
     "key.bottom": "Bottom",
     "results.alternative": "net monthly benefit {nmb}  ROI {roi}",
+    "review.names": "Actual names: {names} ({aliases})",
+    "review.invalid": "✗ Actuals not used: {error}",
+    "review.not_saved": "Review not saved: fix the actuals first (see Flags).",
+    "review.unmatched": "No kill criterion of this record watches {names}; its criteria: "
+                        "{watched}.",
     # verdict words stay as the core writes them; statuses likewise
 }
 
@@ -466,6 +471,10 @@ ZH: dict[str, str] = {
     "key.top": "顶部",
     "key.bottom": "底部",
     "results.alternative": "月净收益 {nmb}  ROI {roi}",
+    "review.names": "实际值名称：{names}（{aliases}）",
+    "review.invalid": "✗ 未使用这些实际值：{error}",
+    "review.not_saved": "复核未保存：请先修正实际值（见“标记”）。",
+    "review.unmatched": "本记录没有止损标准监测 {names}；它的标准：{watched}。",
 }
 
 # Field labels and help, by dotted spec path ("_wizard." paths are the wizard's own settings).
