@@ -525,3 +525,16 @@ async def test_review_says_what_actuals_it_takes_and_which_it_cannot_use(ws):
         await settle(pilot)
         assert "No kill criterion of this record watches pass_rate" in str(flags.render())
     assert not RecordStore(ws).get(record.parent.name).as_dict().get("reviews")
+
+
+@sync
+async def test_tokenizers_and_the_catalogue_are_loaded_after_the_first_paint(ws):
+    """#18: the first token count of a pasted prompt took 3-5 s and a resumed draft showed
+    "Loading the price catalogue…" for 1.5-3 s: both are now loaded by a worker at startup."""
+    from estimators.tokens import get_encoding
+
+    get_encoding.cache_clear()
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)  # waits for every worker, the warm-up too
+        assert get_encoding.cache_info().currsize >= 3  # o200k, deepseek-128k, qwen-151k
