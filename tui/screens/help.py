@@ -41,7 +41,9 @@ class HelpScreen(ModalScreen[None]):
         rows: dict[tuple[str, str], list[str]] = {}
         for bindings in node._bindings.key_to_bindings.values():  # type: ignore[attr-defined]
             for b in bindings:
-                if b.description and not b.system:
+                # scopecard's own keys (they have ids) and the palette; not Textual's
+                # inherited ones (copy, focus next), which need no explaining here
+                if b.description and not b.system and (b.id or b.action == "command_palette"):
                     keys = rows.setdefault((b.description, b.id or b.action), [])
                     if (key := self.app.get_key_display(b)) not in keys:
                         keys.append(key)
