@@ -14,6 +14,8 @@ from textual.widgets import Static
 from tui import i18n
 from tui.i18n import t
 
+KEYS_WIDTH = 16
+
 
 class HelpScreen(ModalScreen[None]):
     """Lists bindings by key with the action's description (ids stay internal: tests use
@@ -52,8 +54,8 @@ class HelpScreen(ModalScreen[None]):
 
     def _table(self, title: str, node: object) -> Table:
         table = Table(title=title, title_justify="left", show_header=False, box=None,
-                      expand=True, padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
+                      padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True, width=KEYS_WIDTH)  # both tables align
         table.add_column()
         for keys, description, _ in self.key_rows(node):
             table.add_row(keys, description)
