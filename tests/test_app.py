@@ -345,9 +345,7 @@ async def test_confirmation_names_its_keys_and_enter_takes_the_default_shown(ws)
     record = write_example_record(ws)
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await open_newest(pilot, "estimate")
         await pilot.press("a")
         await pilot.pause()
         dialog = app.screen
