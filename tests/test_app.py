@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import re
 import tomllib
 from collections.abc import Callable, Coroutine
 from pathlib import Path
@@ -130,8 +132,14 @@ async def test_prompt_text_is_counted_in_a_worker(ws):
         assert "deepseek-128k" in line and "~" not in line and line.count("=") == 3
 
 
+def row_of(table: DataTable, i: int) -> list[str]:
+    return [str(c) for c in table.get_row_at(i)]
+
+
 @sync
 async def test_home_lists_a_corrupt_record_with_its_error(ws):
+    """A corrupt record is listed (marked ✗, its error in the detail pane); the filter searches
+    the id, which the compact row does not show."""
     write_example_record(ws)
     write_corrupt_record(ws)
     app = make_app(ws)
@@ -139,11 +147,12 @@ async def test_home_lists_a_corrupt_record_with_its_error(ws):
         await settle(pilot)
         table = app.screen.query_one("#records", DataTable)
         assert table.row_count == 2
-        rows = [[str(c) for c in table.get_row_at(i)] for i in range(2)]
-        broken = next(r for r in rows if r[0] == "2026-01-01-broken-000000")
-        assert broken[5].startswith("unreadable: TOML syntax error")
-        good = next(r for r in rows if r[0] != "2026-01-01-broken-000000")
-        assert good[2] == "GO WITH CONDITIONS" and good[3] == "proposed"
+        good, broken = row_of(table, 0), row_of(table, 1)  # no time: the unreadable one last
+        assert broken[0] == "2026-01-01-broken" and broken[4] == "✗"
+        assert good[:3] == ["Support FAQ answers", "GO WITH CONDITIONS", "proposed"]
+        await pilot.press("down")
+        detail = str(app.screen.query_one("#home-detail", Static).render())
+        assert "2026-01-01-broken-000000" in detail and "unreadable: TOML syntax error" in detail
         await pilot.press("slash", "b", "r", "o", "k")
         await pilot.pause()
         assert table.row_count == 1
@@ -281,8 +290,9 @@ async def test_home_shows_the_latest_review_flags(ws):
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        row = [str(c) for c in app.screen.query_one("#records", DataTable).get_row_at(0)]
-    assert "kill_criterion" in row[5]
+        row = row_of(app.screen.query_one("#records", DataTable), 0)
+        detail = str(app.screen.query_one("#home-detail", Static).render())
+    assert row[4] == "⚑" and "kill_criterion" in detail
 
 
 async def _row(pilot, path: str):
@@ -360,3 +370,246 @@ async def test_range_inputs_show_ten_digits_at_60_columns(ws):
         likely = row.query_one(".range-likely", Input)
         assert likely.value == "50000"
         assert "50000" in "".join(s.text for s in likely.render_line(0))
+
+
+def copy_record(ws, source: Path, record_id: str, title: str, created: str) -> None:
+    """Another decision like `source`, with its own id, title and creation time."""
+    text = source.read_text("utf-8")
+    text = text.replace('title = "Support FAQ answers"', f'title = "{title}"', 1)
+    text = re.sub(r"(?m)^created = .*$", f"created = {created}", text, count=1)
+    text = re.sub(r'(?m)^id = ".*"$', f'id = "{record_id}"', text, count=1)
+    folder = ws.decisions / record_id
+    folder.mkdir(parents=True)
+    (folder / "decision.toml").write_text(text, "utf-8")
+
+
+@sync
+async def test_home_fits_80_columns_newest_first_and_counts_what_the_filter_shows(ws):
+    """#18: at 80 columns only Record and Title showed; within a day records were not newest
+    first; the status said `1 decisions` and did not change when filtered."""
+    source = write_example_record(ws)
+    copy_record(ws, source, "2026-12-01-aaa-later-000001", "Later the same day",
+                "2026-12-01T17:00:00Z")
+    copy_record(ws, source, "2026-12-01-zzz-earlier-000002", "Earlier that day " + "x" * 80,
+                "2026-12-01T08:00:00Z")
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#records", DataTable)
+        titles = [row_of(table, i)[0] for i in range(3)]
+        assert titles[0] == "Later the same day" and titles[1] == "Support FAQ answers"
+        assert titles[2].startswith("Earlier that day") and titles[2].endswith("…")
+        # every column is on screen without scrolling
+        assert sum(c.get_render_width(table) for c in table.ordered_columns) <= 80 - 2
+        status = app.screen.query_one("#home-status", Static)
+        assert str(status.render()) == "3 decisions"
+        await pilot.press("slash", *"later")
+        await pilot.pause()
+        assert str(status.render()) == "1 shown of 3 decisions"
+    one = seed_workspace(ws.root.parent / "one")
+    write_example_record(one)
+    app = make_app(one)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert str(app.screen.query_one("#home-status", Static).render()) == "1 decision"
+
+
+@sync
+async def test_confirmation_names_its_keys_and_enter_takes_the_default_shown(ws):
+    """#18: the Accept dialog took Enter as "No" silently; the footer gave no y/n hint."""
+    from tui.screens.confirm import ConfirmDialog
+
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_newest(pilot, "estimate")
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        hint = str(dialog.query_one("#confirm-hint", Static).render())
+        assert "y = Yes" in hint and "Enter = No" in hint
+        footer = {key for key, (_, b, _, _) in dialog.active_bindings.items() if b.show}
+        assert {"y", "n", "escape"} <= footer
+        await pilot.press("enter")
+        await settle(pilot)
+        assert RecordStore(ws).get(record.parent.name).status == "proposed"
+    async with make_app(ws).run_test(size=(80, 24)) as pilot:
+        dialog = ConfirmDialog("Go?", default=True)
+        answers: list[bool | None] = []
+        await pilot.app.push_screen(dialog, answers.append)
+        await pilot.pause()
+        assert "Enter = Yes" in str(dialog.query_one("#confirm-hint", Static).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert answers == [True]
+
+
+@sync
+async def test_drafts_can_be_deleted_from_the_start_dialog(ws):
+    """#18: every "Blank spec" + Esc left an `untitled` draft that could not be deleted."""
+    from tui.screens.start import StartDialog
+
+    ws.drafts.mkdir(parents=True)
+    kept, gone = ws.drafts / "20261201-090000.toml", ws.drafts / "20261201-100000.toml"
+    kept.write_text('title = "Keep me"\n', "utf-8")
+    gone.write_text("", "utf-8")
+    os.utime(kept, (1, 1))  # older: listed after the other
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(app.screen, StartDialog)
+        assert not app.screen.check_action("delete", ())  # on the example: nothing to delete
+        await pilot.press("down", "down", "d")  # the newest draft, "untitled"
+        await pilot.pause()
+        await pilot.press("n")  # No keeps it
+        await pilot.pause()
+        assert gone.exists()
+        await pilot.press("delete", "y")
+        await pilot.pause()
+        assert not gone.exists() and kept.exists()
+        assert isinstance(app.screen, StartDialog)
+        options = app.screen.query_one("#start-options")
+        assert options.option_count == 3
+
+
+async def open_newest(pilot, tab: str) -> None:
+    """From home, open the first record and show one tab."""
+    await settle(pilot)
+    await pilot.press("enter", str(1 + ("estimate", "capability", "economics", "verdict").index(tab)))
+    await settle(pilot)
+
+
+def shown(widget: Static) -> str:
+    """The text a Static shows, whatever Rich renderable it holds."""
+    import io
+
+    from rich.console import Console
+
+    console = Console(width=200, file=io.StringIO(), record=True)
+    console.print(widget.content)
+    return console.export_text()
+
+
+def page_of(app, tab: str):
+    from textual.containers import VerticalScroll
+
+    return app.screen.query_one(f"#{tab} VerticalScroll", VerticalScroll)
+
+
+@sync
+async def test_results_tabs_page_with_the_scroll_keys_whatever_has_the_focus(ws):
+    """#18: at 80x24 End on Verdict showed only the kill-criteria header; PageDown on Economics
+    did nothing (the focused table took the keys, and tables scrolled inside the page)."""
+    write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_newest(pilot, "verdict")
+        app.screen.query_one("#kill-table", DataTable).focus()  # a table's own End moves its cursor
+        await pilot.press("end")
+        await pilot.pause()
+        page = page_of(app, "verdict")
+        kills = app.screen.query_one("#kill-table", DataTable)
+        assert kills.row_count == 5 and page.scroll_y == page.max_scroll_y > 0
+        # the whole table is inside the visible part of the page
+        assert kills.region.bottom <= page.region.bottom and kills.size.height >= 1 + 5
+        await pilot.press("home")
+        await pilot.pause()
+        assert page.scroll_y == 0
+        await pilot.press("3", "pagedown")
+        await pilot.pause()
+        assert page_of(app, "economics").scroll_y > 0
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert page_of(app, "economics").scroll_y == 0
+
+
+@sync
+async def test_roi_reads_as_a_percentage_and_nmb_is_spelled_out(ws):
+    """#18: NMB was never spelled out; ROI `72.26` next to target `0.5` was easy to misread."""
+    write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await open_newest(pilot, "economics")
+        table = app.screen.query_one("#economics-table", DataTable)
+        assert str(table.get_row_at(0)[2]) == "23.48 (2,348%)"
+        assert "Net monthly benefit" in str(table.ordered_columns[1].label)
+        await pilot.press("4")
+        body = shown(app.screen.query_one("#verdict-body", Static))
+        assert "target ROI 0.50 (50%)" in body and "net monthly benefit" in body
+
+
+@sync
+async def test_a_research_spike_shows_its_plan_not_an_empty_kill_table(ws):
+    """#18: a RESEARCH SPIKE showed an empty kill-criteria table."""
+    import tomli_w
+
+    record = write_example_record(ws)
+    data = tomllib.loads(record.read_text("utf-8"))
+    data["outputs"]["verdict"] = "RESEARCH SPIKE"
+    data["outputs"]["spike"] = {"question": "Does retrieval lift the pass rate to 90%?",
+                                "budget": "two weeks, 200 labelled cases"}
+    data["kill_criteria"] = []
+    record.write_bytes(tomli_w.dumps(data).encode())
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_newest(pilot, "verdict")
+        body = shown(app.screen.query_one("#verdict-body", Static))
+        assert body.startswith("Research spike") and "question: Does retrieval" in body
+        assert not app.screen.query_one("#kill-table", DataTable).display
+
+
+@sync
+async def test_review_says_what_actuals_it_takes_and_which_it_cannot_use(ws):
+    """#18: actuals matching no criterion changed nothing on screen; invalid actuals left the
+    old flags up and ctrl+s silently did nothing; the allowed names appeared only after an
+    error."""
+    from tui.screens.review import ReviewScreen
+
+    record = write_example_record(ws)
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        assert isinstance(app.screen, ReviewScreen)
+        names = str(app.screen.query_one("#review-names", Static).render())
+        assert "monthly_spend" in names and "p95_latency_ms" in names
+        flags = app.screen.query_one("#review-flags", Static)
+        await pilot.press(*"monthly_spend=6000", "enter")
+        await settle(pilot)
+        assert "kill_criterion" in str(flags.render())
+        await pilot.press(*" pass_rate=lots", "enter")
+        await settle(pilot)
+        shown_flags = str(flags.render())
+        assert "not a number" in shown_flags and "kill_criterion" not in shown_flags
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert any("Review not saved" in n.message for n in app._notifications)
+        assert not tomllib.loads(record.read_text("utf-8")).get("reviews")
+        record_data = tomllib.loads(record.read_text("utf-8"))
+        record_data["kill_criteria"] = [k for k in record_data["kill_criteria"]
+                                        if k["metric"] != "pass_rate"]
+        import tomli_w
+
+        record.write_bytes(tomli_w.dumps(record_data).encode())
+        app.screen.query_one("#actuals").value = "pass_rate=0.5"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "No kill criterion of this record watches pass_rate" in str(flags.render())
+    assert not RecordStore(ws).get(record.parent.name).as_dict().get("reviews")
+
+
+@sync
+async def test_tokenizers_and_the_catalogue_are_loaded_after_the_first_paint(ws):
+    """#18: the first token count of a pasted prompt took 3-5 s and a resumed draft showed
+    "Loading the price catalogue…" for 1.5-3 s: both are now loaded by a worker at startup."""
+    from estimators.tokens import get_encoding
+
+    get_encoding.cache_clear()
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)  # waits for every worker, the warm-up too
+        assert get_encoding.cache_info().currsize >= 3  # o200k, deepseek-128k, qwen-151k

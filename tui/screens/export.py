@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import i18n
@@ -25,6 +25,7 @@ class ExportDialog(ModalScreen[str | None]):
     """Choose what to export; returns "md", "json", "business", "vendor" or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "choose", "key.export", id="export.choose"),
         Binding("escape", "cancel", "key.close", id="export.cancel"),
     ]
 
@@ -37,9 +38,13 @@ class ExportDialog(ModalScreen[str | None]):
         with Vertical(classes="dialog"):
             yield Static(plain(t("export.title", id=self.record_id)), classes="dialog-title")
             yield OptionList(*(Option(t(f"export.{f}"), id=f) for f in FORMATS))
+        yield Footer()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(event.option.id)
+
+    def action_choose(self) -> None:
+        self.query_one(OptionList).action_select()
 
     def action_cancel(self) -> None:
         self.dismiss(None)

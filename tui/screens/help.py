@@ -14,9 +14,12 @@ from textual.widgets import Static
 from tui import i18n
 from tui.i18n import t
 
+KEYS_WIDTH = 16
+
 
 class HelpScreen(ModalScreen[None]):
-    """Lists bindings by key, with the action's description and binding id."""
+    """Lists bindings by key with the action's description (ids stay internal: tests use
+    them, people read the description)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,f1,question_mark,q", "dismiss", "key.close", id="help.close"),
@@ -35,24 +38,25 @@ class HelpScreen(ModalScreen[None]):
             yield Static(self._table(t("help.global"), self.app), id="help-global-keys")
 
     def key_rows(self, node: object) -> list[tuple[str, str, str]]:
-        """(keys, description, binding id) of every described binding of `node`."""
+        """(keys, description, binding id) of every described binding of `node`, one row per
+        action however many keys it has."""
         rows: dict[tuple[str, str], list[str]] = {}
         for bindings in node._bindings.key_to_bindings.values():  # type: ignore[attr-defined]
             for b in bindings:
-                if b.description and not b.system:
+                # scopecard's own keys (they have ids) and the palette; not Textual's
+                # inherited ones (copy, focus next), which need no explaining here
+                if b.description and not b.system and (b.id or b.action == "command_palette"):
                     keys = rows.setdefault((b.description, b.id or b.action), [])
-                    keys.append(self.app.get_key_display(b))
-        if node is self.app:
-            rows[(t("key.palette"), "app.palette")] = ["ctrl+p"]
+                    if (key := self.app.get_key_display(b)) not in keys:
+                        keys.append(key)
         return [(" / ".join(keys), description, ident)
                 for (description, ident), keys in rows.items()]
 
     def _table(self, title: str, node: object) -> Table:
         table = Table(title=title, title_justify="left", show_header=False, box=None,
-                      expand=True, padding=(0, 1))
-        table.add_column(style="bold", no_wrap=True)
+                      padding=(0, 1))
+        table.add_column(style="bold", no_wrap=True, width=KEYS_WIDTH)  # both tables align
         table.add_column()
-        table.add_column(style="dim")
-        for row in self.key_rows(node):
-            table.add_row(*row)
+        for keys, description, _ in self.key_rows(node):
+            table.add_row(keys, description)
         return table

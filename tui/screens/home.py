@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual import work
+from rich.text import Text
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -21,9 +23,16 @@ from tui.widgets.table import MeasuredTable
 if TYPE_CHECKING:
     from rubrics.record_store import RecordSummary
 
-COLUMNS = ("id", "title", "verdict", "status", "due", "flags")
+# The compact row fits 80 columns; the id, chosen model and full flags are in the detail pane.
+COLUMNS = ("title", "verdict", "status", "due", "flag")
 VERDICT_STYLE = {"GO": "green", "GO WITH CONDITIONS": "yellow", "RESEARCH SPIKE": "blue",
                  "STOP": "red"}
+# cells beside the title: verdict 18, status 10, due 10, flag 1, each padded by 1 on both sides,
+# plus the table's scrollbar and the screen's margin
+FIXED_WIDTH = 18 + 10 + 10 + 1 + 2 * len(COLUMNS) + 4
+MIN_TITLE = 12
+FLAG_MARK, ERROR_MARK = "⚑", "✗"
+EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 def flags_of(s: RecordSummary, today: Any) -> str:
@@ -33,6 +42,30 @@ def flags_of(s: RecordSummary, today: Any) -> str:
         return f"{t('home.flag.error')}: {s.error}"
     flags = [t("home.flag.overdue")] if s.review_due is not None and s.review_due < today else []
     return ", ".join(flags + [f for f in s.flags if f != "review_due"])
+
+
+def created_at(s: RecordSummary) -> dt.datetime:
+    """When a decision was made (UTC when the record names no zone); the earliest moment for an
+    unreadable record, which has no time, so those sort last."""
+    try:
+        at = dt.datetime.fromisoformat(s.created)
+    except ValueError:
+        return EARLIEST
+    return at if at.tzinfo is not None else at.replace(tzinfo=dt.UTC)
+
+
+def newest_first(summaries: list[RecordSummary]) -> list[RecordSummary]:
+    """Decisions by creation time, newest first: ids (date, slug, hash) alone do not order two
+    decisions of one day."""
+    return sorted(summaries, key=lambda s: (created_at(s), s.id), reverse=True)
+
+
+def short_title(s: RecordSummary, width: int) -> Text:
+    """The row's name: the title (or the id without its hash when there is none), cut to fit."""
+    name = s.title or s.id.rsplit("-", 1)[0]
+    text = plain(name, one_line=True)
+    text.truncate(max(width, MIN_TITLE), overflow="ellipsis")
+    return text
 
 
 class HomeCommands(ScreenCommands):
@@ -64,7 +97,7 @@ class HomeScreen(Screen[None]):
         Binding("r", "review", "key.review", id="home.review"),
         Binding("e", "export", "key.export", id="home.export"),
         Binding("slash", "filter", "key.filter", id="home.filter"),
-        Binding("f5", "reload", "key.reload", id="home.reload"),
+        Binding("f5", "reload", "key.reload", id="home.reload", show=False),
     ]
 
     def __init__(self) -> None:
@@ -72,25 +105,41 @@ class HomeScreen(Screen[None]):
         i18n.localize(self)
         self.summaries: list[RecordSummary] = []
         self.loaded = False
+        self.title_width = 0  # the title column's width for the current terminal width
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder=t("home.filter"), id="filter", compact=True)
         yield MeasuredTable(id="records", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="home-detail", markup=False)
         yield Static(t("home.loading"), id="home-status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
         self.title = t("home.title")
-        table = self.query_one("#records", DataTable)
-        for key in COLUMNS:
-            table.add_column(t(f"home.col.{key}"), key=key)
-        table.focus()
+        self._columns(self.app.size.width)
+        self.query_one("#records", DataTable).focus()
         app: Any = self.app
         app.steady_cursors(self)
         # start loading only once the screen is painted: the worker's imports of the core
         # would otherwise compete for the interpreter with the first paint
         self.call_after_refresh(self.action_reload)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._columns(event.size.width) and self.summaries:
+            self._fill()
+
+    def _columns(self, width: int) -> bool:
+        """(Re)make the columns so the row fits `width`; False when they already do."""
+        title_width = max(MIN_TITLE, width - FIXED_WIDTH)
+        if title_width == self.title_width:
+            return False
+        self.title_width = title_width
+        table = self.query_one("#records", DataTable)
+        table.clear(columns=True)
+        for key in COLUMNS:
+            table.add_column(t(f"home.col.{key}"), key=key)
+        return True
 
     def on_screen_resume(self) -> None:
         if self.loaded:  # back from the wizard or results: a record may have been added
@@ -112,7 +161,7 @@ class HomeScreen(Screen[None]):
 
         summaries = RecordStore(app.workspace).summaries(show, lambda: worker.is_cancelled)
         if summaries is not None and not worker.is_cancelled:
-            app.call_from_thread(self._loaded, summaries)
+            app.call_from_thread(self._loaded, newest_first(summaries))
 
     def _batch(self, batch: list[RecordSummary], done: int, total: int) -> None:
         """Rows for records read so far (the complete list replaces them when it is ready)."""
@@ -143,29 +192,62 @@ class HomeScreen(Screen[None]):
         self._show_count()
 
     def _show_count(self) -> None:
-        """How many decisions there are and how many cannot be read (or where to start)."""
+        """How many decisions there are, how many the filter shows, how many cannot be read
+        (or where to start)."""
         app: Any = self.app
-        bad = sum(1 for s in self.summaries if s.error)
-        status = (t("home.empty", path=display_path(app.workspace.decisions)) if not self.summaries
-                  else t("home.count", n=len(self.summaries), bad=bad))
+        total, shown = len(self.summaries), self.query_one("#records", DataTable).row_count
+        if not total:
+            status = t("home.empty", path=display_path(app.workspace.decisions))
+        else:
+            status = (t("home.count_one") if total == 1 else t("home.count_n", n=f"{total:,}"))
+            if shown != total:
+                status = t("home.count_shown", shown=f"{shown:,}", count=status)
+            if bad := sum(1 for s in self.summaries if s.error):
+                status += t("home.count_bad", bad=f"{bad:,}")
         self.query_one("#home-status", Static).update(plain(status))
+        self._show_detail()
         self.refresh_bindings()
 
     def _add_rows(self, summaries: list[RecordSummary]) -> None:
-        """Rows for the summaries that pass the filter; every text shown as written."""
+        """Rows for the summaries that pass the filter (which searches the detail too); every
+        text shown as written."""
         app: Any = self.app
         needle = self.query_one("#filter", Input).value.casefold().strip()
         table = self.query_one("#records", DataTable)
         for s in summaries:
             flags = flags_of(s, app.today)
-            cells = [clean(c, one_line=True) for c in
-                     (s.id, s.title, s.verdict, s.status or "—", s.review_due or "", flags)]
-            if needle and not any(needle in c.casefold() for c in cells):
+            searched = (s.id, s.title, s.verdict, s.status, str(s.review_due or ""), flags,
+                        s.chosen)
+            if needle and not any(needle in clean(c).casefold() for c in searched):
                 continue
-            styles = ("", "", VERDICT_STYLE.get(s.verdict, ""), "red" if s.error else "", "",
-                      "red" if s.error else "yellow")
-            table.add_row(*(plain(c, style) for c, style in zip(cells, styles, strict=True)),
+            mark = ERROR_MARK if s.error else FLAG_MARK if flags else ""
+            table.add_row(short_title(s, self.title_width),
+                          plain(s.verdict, VERDICT_STYLE.get(s.verdict, ""), one_line=True),
+                          plain(s.status or "—", "red" if s.error else "", one_line=True),
+                          plain(s.review_due or ""),
+                          plain(mark, "red" if s.error else "yellow"),
                           key=str(s.path))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def _show_detail(self) -> None:
+        """The selected decision in full: id, chosen model, created, and every flag or error."""
+        s = self._selected()
+        detail = Text()
+        if s is not None:
+            app: Any = self.app
+            detail.append(clean(s.id, one_line=True), style="bold")
+            about = []
+            if s.created:
+                about.append(f"{t('home.detail.created')} {s.created[:16]}")
+            if s.chosen:
+                about.append(f"{t('home.detail.chosen')} {s.chosen}")
+            detail.append("\n" + clean("  ".join(about), one_line=True), style="dim")
+            if flags := flags_of(s, app.today):
+                detail.append(clean(f"  {FLAG_MARK} {flags}", one_line=True),
+                              style="red" if s.error else "yellow")
+        self.query_one("#home-detail", Static).update(detail)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         self._fill()

@@ -68,6 +68,11 @@ def _pct(x: Any) -> str:
     return f"{num(x):.0%}"
 
 
+def roi_text(roi: float) -> str:
+    """ROI as the ratio and as a percentage (23.48 beside a target of 0.5 reads as a typo)."""
+    return f"{roi:,.2f} ({roi:,.0%})"
+
+
 def _grows(record: dict[str, Any]) -> bool:
     """Whether the record's traffic grows, so month 0 and the amortization average differ."""
     return grows(record.get("spec", {}).get("load", {}).get("monthly_growth", 0.0))
@@ -112,6 +117,8 @@ class ResultsScreen(LifecycleActions, Screen[None]):
     """Decide a spec (in a worker) or open a record, and present it."""
 
     COMMANDS: ClassVar = {ResultsCommands}
+    # Every key of this screen, in one list (F1 and the footer read it). The scroll keys are
+    # priority bindings: they move the open tab's page even while a table has the focus.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "tab('estimate')", "key.tab_estimate", id="results.estimate", show=False),
         Binding("2", "tab('capability')", "key.tab_capability", id="results.capability",
@@ -119,6 +126,14 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         Binding("3", "tab('economics')", "key.tab_economics", id="results.economics",
                 show=False),
         Binding("4", "tab('verdict')", "key.tab_verdict", id="results.verdict", show=False),
+        Binding("pageup", "scroll('page_up')", "key.page_up", id="results.page_up", show=False,
+                priority=True),
+        Binding("pagedown", "scroll('page_down')", "key.page_down", id="results.page_down",
+                show=False, priority=True),
+        Binding("home", "scroll('home')", "key.top", id="results.top", show=False,
+                priority=True),
+        Binding("end", "scroll('end')", "key.bottom", id="results.bottom", show=False,
+                priority=True),
         Binding("s", "sort", "key.sort", id="results.sort"),
         Binding("a", "accept", "key.accept", id="results.accept"),
         Binding("x", "reject", "key.reject", id="results.reject"),
@@ -157,7 +172,8 @@ class ResultsScreen(LifecycleActions, Screen[None]):
             with TabPane(t("key.tab_economics"), id="economics"):
                 with VerticalScroll():
                     yield Static("", id="economics-head")
-                    yield MeasuredTable(id="economics-table", cursor_type="row")
+                    yield MeasuredTable(id="economics-table", cursor_type="row",
+                                        header_height=2)
                     yield Static("", id="plot-title", classes="section")
                     yield VolumePlot(id="volume-plot")
                     yield Static("", id="tornado-title", classes="section")
@@ -167,8 +183,8 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                 with VerticalScroll():
                     yield Static("", id="verdict-banner")
                     yield Static("", id="verdict-body")
-                    yield Static(t("results.kills"), classes="section")
-                    yield MeasuredTable(id="kill-table", cursor_type="row")
+                    yield Static(t("results.kills"), classes="section kills")
+                    yield MeasuredTable(id="kill-table", cursor_type="row", classes="kills")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -370,13 +386,16 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                 table.add_row(model, t("results.excluded"), "", "", "", "")
                 continue
             nmb = " / ".join(compact(num(d["nmb"][q])) for q in ("p10", "p50", "p90"))
-            table.add_row(model, nmb, f"{num(d['roi']['p50']):.2f}",
+            table.add_row(model, nmb, roi_text(num(d["roi"]["p50"])),
                           _pct(d.get("p_positive")), compact(num(p.get("break_even_tasks"))),
                           amount(num(p.get("payback_months")), 1))
         alts = Text(t("results.alternatives") + "\n", style="bold")
         for a in rec.get("outputs", {}).get("alternatives", []):
-            alts.append(clean(f"  {a['name']:<16} NMB {money(num(a['nmb'])):>14}  ROI "
-                              f"{num(a['roi']):>6.2f}  {a.get('note', '')}") + "\n")
+            alts.append(clean(f"  {a['name']}: ", one_line=True), style="bold")
+            alts.append(t("results.alternative", nmb=money(num(a["nmb"])),
+                          roi=roi_text(num(a["roi"]))) + "\n")
+            if a.get("note"):
+                alts.append(clean(f"    {a['note']}") + "\n", style="dim")
         self.query_one("#alternatives", Static).update(alts)
         index = plotted_candidate(rec)
         table.move_cursor(row=index)
@@ -433,22 +452,29 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                 bullets.add_row("•", plain(line))
             parts.extend([Text(title, style="bold"), bullets])
 
+        spike = [f"{k.replace('_', ' ')}: {v}" for k, v in out.get("spike", {}).items()]
+        if verdict == "RESEARCH SPIKE":  # the plan is the answer: it comes first
+            section(t("results.spike"), spike)
         section(t("results.reasons"), [str(r) for r in out.get("reasons", [])])
         section(t("results.conditions"), [str(c) for c in out.get("conditions", [])])
-        section(t("results.spike"), [f"{k.replace('_', ' ')}: {v}"
-                                     for k, v in out.get("spike", {}).items()])
+        if verdict != "RESEARCH SPIKE":
+            section(t("results.spike"), spike)
         section(t("results.drivers"), [str(d) for d in out.get("drivers", [])])
         section(t("results.thresholds"), [t(
             "results.thresholds_text", bar=_pct(th.get("bar")), conf=_pct(th.get("confidence")),
-            roi=f"{num(th.get('target_roi')):.2f}",
+            roi=roi_text(num(th.get("target_roi"))),
             q=str(th.get("go_roi_quantile", "")).upper(), ppos=_pct(th.get("go_min_p_positive")),
             margin=_pct(th.get("min_margin_of_safety")))])
         self.query_one("#verdict-body", Static).update(Group(*parts))
+        kills = rec.get("kill_criteria", [])
+        # a spike has no kill criteria: its plan (above) is what to act on, not an empty table
+        for node in self.query(".kills"):
+            node.display = bool(kills)
         table = self.query_one("#kill-table", DataTable)
         table.clear(columns=True)
         for key in ("metric", "rule", "window", "deadline", "action", "note"):
             table.add_column(t(f"results.kill.{key}"), key=key)
-        for k in rec.get("kill_criteria", []):
+        for k in kills:
             cells = (k["metric"], f"{k['comparator']} {num(k['threshold']):g}",
                      f"{k['window_days']} d", k["deadline"], k["action"], k.get("note", ""))
             table.add_row(*(plain(c, one_line=True) for c in cells))
@@ -468,6 +494,19 @@ class ResultsScreen(LifecycleActions, Screen[None]):
     def action_tab(self, tab: str) -> None:
         if self.record is not None:
             self.query_one("#tabs", TabbedContent).active = tab
+
+    def action_scroll(self, where: str) -> None:
+        """Page the open tab up or down, or go to its top or bottom, whatever has the focus."""
+        if self.record is None:
+            return
+        tab = self.query_one("#tabs", TabbedContent).active
+        page = self.query_one(f"#{tab} VerticalScroll", VerticalScroll)
+        if where == "home":
+            page.scroll_home(animate=False)
+        elif where == "end":
+            page.scroll_end(animate=False)
+        else:
+            getattr(page, f"scroll_{where}")(animate=False)
 
     def action_sort(self) -> None:
         """Sort the estimate table by the cursor's column; again on the same column reverses."""

@@ -23,6 +23,7 @@ from tui.plain import clean, notify, plain
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
 from tui.screens.record_view import candidates, currency, num
+from tui.screens.results import roi_text
 
 
 def recorded_text(record: dict[str, Any]) -> Text:
@@ -36,12 +37,20 @@ def recorded_text(record: dict[str, Any]) -> Text:
                       f"{currency(record)}\n\n"))
     for c in candidates(record):
         d = c.get("distribution") or {}
-        roi = f"ROI P50 {num(d['roi']['p50']):.2f}" if d else t("results.excluded")
+        roi = f"ROI P50 {roi_text(num(d['roi']['p50']))}" if d else t("results.excluded")
         status = c.get("capability", {}).get("status", "")
         text.append(clean(c.get("model", ""), one_line=True) + "\n", style="bold")
         text.append(clean(f"  {money(num(c.get('cost_per_call')))} / call  {status}  {roi}")
                     + "\n")
     return text
+
+
+def actual_names() -> str:
+    """The names actuals may use, said before anyone gets one wrong."""
+    from rubrics.review import ALIASES, METRICS
+
+    aliases = [f"{alias} = {metric}" for alias, metric in ALIASES.items()]
+    return t("review.names", names=", ".join(METRICS), aliases=", ".join(aliases))
 
 
 def _line(text: Text, content: str, style: str = "") -> None:
@@ -133,6 +142,7 @@ class ReviewScreen(Screen[None]):
         yield Static(t("review.flags"), classes="section")
         yield Static("", id="review-flags")
         yield Input(placeholder=t("review.actuals"), id="actuals", compact=True)
+        yield Static(actual_names(), id="review-names", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -145,6 +155,19 @@ class ReviewScreen(Screen[None]):
 
     def _actuals(self) -> list[str]:
         return self.query_one("#actuals", Input).value.split()
+
+    def _checked_actuals(self) -> dict[str, float] | None:
+        """The actuals typed, or None after showing why they cannot be used (in place of the
+        flags, which were computed from other actuals and no longer apply)."""
+        from estimators.errors import InputError
+        from rubrics.review import parse_actuals
+
+        try:
+            return parse_actuals(self._actuals())
+        except InputError as e:
+            self.query_one("#review-flags", Static).update(
+                plain(t("review.invalid", error=e.message), style="bold red"))
+            return None
 
     @work(thread=True, exclusive=True, group="review")
     def _review(self, save: bool) -> None:
@@ -164,6 +187,7 @@ class ReviewScreen(Screen[None]):
 
     def _failed(self, message: str) -> None:
         self.query_one("#review-now", Static).update(plain(message, style="bold red"))
+        self.query_one("#review-flags", Static).update("")  # they belonged to other inputs
 
     def _show(self, before: dict[str, Any], rv: Any) -> None:
         self.review = rv
@@ -176,6 +200,11 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-recorded", Static).update(recorded)
         self.query_one("#review-now", Static).update(recomputed_text(rv))
         text = Text()
+        watched = {str(k.get("metric")) for k in before.get("kill_criteria", [])}
+        if unmatched := [m for m in (self._checked_actuals() or {}) if m not in watched]:
+            text.append(clean(t("review.unmatched", names=", ".join(unmatched),
+                                watched=", ".join(sorted(watched)) or "—")) + "\n",
+                        style="yellow")
         for f in rv.flags:
             text.append(clean(f"⚑ {f.kind}: ", one_line=True), style="bold yellow")
             _line(text, str(f.message))
@@ -183,10 +212,15 @@ class ReviewScreen(Screen[None]):
         self.query_one("#review-flags", Static).update(text or t("review.no_flags"))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
-        self._review(save=False)
+        if self._checked_actuals() is not None:
+            self._review(save=False)
 
     def action_save(self) -> None:
-        self._review(save=True)
+        """Append the review, unless the actuals cannot be read: then say so, save nothing."""
+        if self._checked_actuals() is None:
+            notify(self, t("review.not_saved"), severity="error")
+        else:
+            self._review(save=True)
 
     def action_export(self) -> None:
         """The record or its business / vendor brief, written to a file."""

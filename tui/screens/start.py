@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tui import i18n
@@ -92,6 +92,8 @@ class StartDialog(ModalScreen[StartChoice | None]):
     """Choose the starting point of a new scoping."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "choose", "start.choose", id="start.choose"),
+        Binding("delete,d", "delete", "start.delete", id="start.delete"),
         Binding("escape", "cancel", "key.close", id="start.cancel"),
     ]
 
@@ -114,6 +116,57 @@ class StartDialog(ModalScreen[StartChoice | None]):
         with Vertical(classes="dialog"):
             yield Static(t("start.title"), classes="dialog-title")
             yield OptionList(*options, id="start-options")
+            if self.drafts:
+                yield Static(t("start.delete_hint"), classes="dialog-intro", markup=False)
+        yield Footer()
+
+    def _highlighted_draft(self) -> Draft | None:
+        """The draft under the cursor, if the cursor is on a draft."""
+        options = self.query_one("#start-options", OptionList)
+        if options.highlighted is None:
+            return None
+        choice = options.get_option_at_index(options.highlighted).id or ""
+        return self.drafts[int(choice.removeprefix("draft-"))] if choice.startswith(
+            "draft-") else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Delete is offered only on a draft (greyed in the footer elsewhere)."""
+        if action == "delete":
+            return self._highlighted_draft() is not None or None
+        return True
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self.refresh_bindings()
+
+    def action_choose(self) -> None:
+        self.query_one("#start-options", OptionList).action_select()
+
+    def action_delete(self) -> None:
+        """Delete the highlighted draft file after a y/n question (its default is No)."""
+        from tui.screens.confirm import ConfirmDialog
+
+        draft = self._highlighted_draft()
+        if draft is None:
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete(draft)
+
+        self.app.push_screen(ConfirmDialog(t("start.delete_confirm", file=draft.path.name)),
+                             answered)
+
+    def _delete(self, draft: Draft) -> None:
+        try:
+            draft.path.unlink(missing_ok=True)
+        except OSError as e:
+            notify(self, t("start.not_deleted", file=draft.path.name, error=e.strerror or e),
+                   severity="error")
+            return
+        options = self.query_one("#start-options", OptionList)
+        options.remove_option(f"draft-{self.drafts.index(draft)}")
+        notify(self, t("start.deleted", file=draft.path.name))
+        self.refresh_bindings()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         choice = event.option.id or ""
