@@ -146,7 +146,7 @@ async def test_redecide_makes_a_new_record_and_opens_it(ws):
         before = set(RecordStore(ws).ids())
         await pilot.press("r")
         await pilot.pause()
-        assert "Enter = y" in str(app.screen.query_one("#confirm-hint", Static).render())
+        assert "Enter = Yes" in str(app.screen.query_one("#confirm-hint", Static).render())
         await pilot.press("enter")
         await until(pilot, lambda: app.screen is not old and isinstance(app.screen, ResultsScreen)
                     and app.screen.record is not None)
@@ -173,7 +173,7 @@ async def test_clone_writes_a_draft_of_the_records_spec(ws):
 
 @sync
 async def test_deprecate_asks_y_n_and_enter_takes_the_default_no(ws):
-    """d on an accepted record asks "y/n · Enter = n": Enter leaves it accepted; d then y
+    """d on an accepted record asks "y = Yes, n or Esc = No, Enter = No": Enter leaves it accepted; d then y
     deprecates it. Accept asks the same way (Enter = no)."""
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
@@ -181,7 +181,7 @@ async def test_deprecate_asks_y_n_and_enter_takes_the_default_no(ws):
         record_id = screen.record_path.parent.name
         await pilot.press("a")
         await pilot.pause()
-        assert "y/n" in str(app.screen.query_one("#confirm-hint", Static).render())
+        assert "n or Esc = No, Enter = No" in str(app.screen.query_one("#confirm-hint", Static).render())
         await pilot.press("enter")  # the default shown: no
         await settle(pilot)
         assert RecordStore(ws).get(record_id).status == "proposed"
@@ -191,7 +191,7 @@ async def test_deprecate_asks_y_n_and_enter_takes_the_default_no(ws):
         await pilot.press("d")
         await pilot.pause()
         hint = str(app.screen.query_one("#confirm-hint", Static).render())
-        assert "y/n" in hint and "Enter = n" in hint
+        assert "y = Yes" in hint and "Enter = No" in hint
         await pilot.press("enter")
         await settle(pilot)
         assert RecordStore(ws).get(record_id).status == "accepted"
