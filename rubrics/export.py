@@ -55,7 +55,7 @@ def _bullets(items: list[Any], empty: str) -> list[str]:
 
 
 
-class _Said:
+class Said:
     """The record's stored sentences in one language, remembering whether any had to be shown
     in English because the record predates stored messages."""
 
@@ -129,7 +129,7 @@ def _thresholds(r: dict[str, Any], lang: str) -> list[str]:
         labels(lang, "md.threshold", "md.value"), rows)
 
 
-def _kills(r: dict[str, Any], said: _Said) -> list[str]:
+def _kills(r: dict[str, Any], said: Said) -> list[str]:
     lang = said.lang
     kills = r.get("kill_criteria", [])
     heading = f"## {text('md.kill_criteria', lang)}"
@@ -299,7 +299,7 @@ def to_markdown(r: dict[str, Any], lang: str = "en") -> str:
     candidate, assumptions, and the price rows with their sources. Labels and the core's
     sentences are in `lang` (from the stored messages); user text and ids stay as written."""
     out = r["outputs"]
-    said = _Said(r, lang)
+    said = Said(r, lang)
     currency = r.get("spec", {}).get("currency", "")
     none = text("md.none", lang)
     lines = [f"## {text('md.why', lang)}", ""] + _bullets(said.outputs("reasons"), none)

@@ -452,14 +452,17 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                 bullets.add_row("•", plain(line))
             parts.extend([Text(title, style="bold"), bullets])
 
-        spike = [f"{k.replace('_', ' ')}: {v}" for k, v in out.get("spike", {}).items()]
+        from rubrics.export import Said
+
+        said = Said(rec, i18n.language())  # the stored messages, in the app's language
+        spike = [f"{k.replace('_', ' ')}: {v}" for k, v in said.spike().items()]
         if verdict == "RESEARCH SPIKE":  # the plan is the answer: it comes first
             section(t("results.spike"), spike)
-        section(t("results.reasons"), [str(r) for r in out.get("reasons", [])])
-        section(t("results.conditions"), [str(c) for c in out.get("conditions", [])])
+        section(t("results.reasons"), said.outputs("reasons"))
+        section(t("results.conditions"), said.outputs("conditions"))
         if verdict != "RESEARCH SPIKE":
             section(t("results.spike"), spike)
-        section(t("results.drivers"), [str(d) for d in out.get("drivers", [])])
+        section(t("results.drivers"), said.outputs("drivers"))
         section(t("results.thresholds"), [t(
             "results.thresholds_text", bar=_pct(th.get("bar")), conf=_pct(th.get("confidence")),
             roi=roi_text(num(th.get("target_roi"))),
@@ -476,7 +479,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
             table.add_column(t(f"results.kill.{key}"), key=key)
         for k in kills:
             cells = (k["metric"], f"{k['comparator']} {num(k['threshold']):g}",
-                     f"{k['window_days']} d", k["deadline"], k["action"], k.get("note", ""))
+                     f"{k['window_days']} d", k["deadline"], k["action"], said.kill_note(k))
             table.add_row(*(plain(c, one_line=True) for c in cells))
 
     # --- actions ---------------------------------------------------------------------------
