@@ -331,3 +331,11 @@ def estimate_hints(est: Estimate, calibration: dict[str, Spread]) -> list[Senten
     return calibration_hints(calibration, float(est.traffic.calls_per_month),
                              {"input_per_call": (min(ins), max(ins)),
                               "output_per_call": (min(outs), max(outs))})
+
+
+def workspace_hints(ws: Workspace, est: Estimate, today: dt.date) -> list[Sentence]:
+    """The calibration hints of this workspace for a new estimate; none (and nothing read)
+    when the workspace holds no usage."""
+    if not ws.usage_dir.is_dir():
+        return []
+    return estimate_hints(est, portfolio_summary(ws, today).calibration)
