@@ -18,19 +18,23 @@ work grows with rows + decisions, not their product; forecasts come from the rec
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from itertools import product
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from estimators.atomic import write_unsynced
 from estimators.errors import InputError
-from estimators.paths import Workspace
+from estimators.paths import Workspace, ensure_cache_dir
 from estimators.prices import Catalogue
 from estimators.safefile import read_toml
 from rubrics.messages import Sentence, sentence
-from rubrics.record import LIVE, DecisionState
-from rubrics.usage.actuals import matches, month_end, native_cost
+from rubrics.record import LIVE, DecisionState, StatusEvent
+from rubrics.usage.actuals import month_end, native_cost
 from rubrics.usage.files import Daily
 
 if TYPE_CHECKING:
@@ -41,6 +45,7 @@ _SETTINGS_BYTES = 64 * 1024
 DEFAULT_CURRENCY = "USD"
 FIGURES = ("calls", "input_per_call", "output_per_call", "cost")
 MIN_DECISIONS_FOR_HINT = 3
+FACTS_VERSION = 1
 HINT_THRESHOLD = 0.10  # a median within 10% of the forecast is not worth a sentence
 
 
@@ -52,6 +57,48 @@ class Spread:
     p25: float
     p75: float
     n: int
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the portfolio needs of one decision, kept in `.cache/portfolio.json` while the
+    decision's files do not change (reading 1,000 decision files takes seconds).
+
+    `committed` is the chosen candidate's forecast monthly cost in `currency` (None: no model
+    chosen); `calls`, `input_per_call` and `output_per_call` the forecast the calibration
+    compares with; `flags` those of the latest review plus `edited`/`conflict`; `link` the
+    usage_link event as data."""
+
+    id: str
+    title: str
+    status: str
+    chosen: str
+    currency: str
+    committed: float | None
+    calls: float
+    input_per_call: float
+    output_per_call: float
+    next_review_due: str
+    flags: tuple[str, ...]
+    link: dict[str, Any] | None
+
+    def usage_link(self) -> StatusEvent | None:
+        return StatusEvent.model_validate(self.link) if self.link is not None else None
+
+
+def facts_of(state: DecisionState) -> Facts:
+    """The portfolio's facts of a decision, read from its record, events and reviews."""
+    out = state.record.outputs
+    chosen = next((c for c in out.candidates if c.model == out.chosen), None)
+    flags = state.latest_flags() + (["edited"] if state.integrity() else []) + (
+        ["conflict"] if state.conflicts else [])
+    link = state.usage_link.model_dump(mode="json") if state.usage_link is not None else None
+    return Facts(state.id, state.record.title, state.status, out.chosen or "",
+                 str(state.record.spec.get("currency", DEFAULT_CURRENCY)),
+                 chosen.monthly_cost if chosen is not None else None, out.load.calls_per_month,
+                 chosen.input_tokens_per_call if chosen is not None else 0.0,
+                 chosen.output_tokens_per_call if chosen is not None else 0.0,
+                 state.next_review_due().isoformat(), tuple(flags), link)
 
 
 @dataclass
@@ -145,115 +192,187 @@ def _spread(values: list[float]) -> Spread:
 
 
 class _Rates:
-    """FX into one currency on one date, each pair looked up once and named once."""
+    """FX rates, each (from, to, date) looked up once (building a day's rate set takes ms);
+    the ones into the workspace currency on the portfolio date are named once each."""
 
     def __init__(self, catalogue: Catalogue, to: str, on: dt.date) -> None:
         self.catalogue, self.to, self.on = catalogue, to, on
-        self.rates: dict[str, float] = {}
+        self.rates: dict[tuple[str, str, dt.date], float] = {}
         self.said: list[Sentence] = []
 
-    def __call__(self, amount: float, frm: str) -> float:
-        if frm not in self.rates:
-            conv = self.catalogue.convert(1.0, frm, self.to, self.on)
-            self.rates[frm] = conv.rate
-            if conv.rows:
-                self.said.append(sentence("usage.basis.fx", frm=frm, to=self.to, rate=conv.rate,
+    def convert(self, amount: float, frm: str, to: str, on: dt.date) -> float:
+        """`amount` in `frm` as `to` on `on`."""
+        if frm == to:
+            return amount
+        if (frm, to, on) not in self.rates:
+            conv = self.catalogue.convert(1.0, frm, to, on)
+            self.rates[frm, to, on] = conv.rate
+            if (to, on) == (self.to, self.on):
+                self.said.append(sentence("usage.basis.fx", frm=frm, to=to, rate=conv.rate,
                                           date=str(conv.date)))
-        return amount * self.rates[frm]
+        return amount * self.rates[frm, to, on]
+
+    def __call__(self, amount: float, frm: str) -> float:
+        """`amount` in `frm` as the workspace currency on the portfolio date."""
+        return self.convert(amount, frm, self.to, self.on)
 
 
-def _linked_months(states: list[DecisionState], daily: list[Daily], today: dt.date
+def _link_key(link: StatusEvent, model: str) -> tuple[str, str | None, str | None, str | None]:
+    """Where a link is filed: its model and project/key/tag, None where it takes any."""
+    return model, link.project or None, link.key or None, link.tag or None
+
+
+def _linked_months(decisions: list[Facts], daily: list[Daily], today: dt.date
                    ) -> dict[str, dict[str, list[Daily]]]:
-    """Each linked decision's usage rows of full months, by month: one pass over the rows."""
-    by_model: dict[str, list[DecisionState]] = defaultdict(list)
-    for s in states:
-        if s.usage_link is not None:
-            for model in s.usage_link.models:
-                by_model[model].append(s)
+    """Each linked decision's usage rows of full months, by month: one pass over the rows.
+
+    Links are filed by (model, project, key, tag) with None for "any", so a row finds the
+    links it matches in eight lookups however many decisions share its model."""
+    links: dict[tuple[str, str | None, str | None, str | None], list[str]] = defaultdict(list)
+    for f in decisions:
+        if (link := f.usage_link()) is not None:
+            for model in dict.fromkeys(link.models):
+                links[_link_key(link, model)].append(f.id)
     out: dict[str, dict[str, list[Daily]]] = defaultdict(lambda: defaultdict(list))
-    ends: dict[str, bool] = {}
+    full_months: dict[str, bool] = {}
     for d in daily:
-        month = d.day.strftime("%Y-%m")
-        full = ends.get(month)
+        month = d.day.isoformat()[:7]
+        full = full_months.get(month)
         if full is None:
-            full = ends[month] = month_end(month) < today
+            full = full_months[month] = month_end(month) < today
         if not full:
             continue
-        for s in by_model.get(d.model, ()):
-            if s.usage_link is not None and matches(d, s.usage_link):
-                out[s.id][month].append(d)
+        # each value or "any"; a row without one has "any" only (a link is never found twice)
+        for project, key, tag in product(*(dict.fromkeys((v or None, None))
+                                           for v in (d.project, d.key, d.tag))):
+            for record_id in links.get((d.model, project, key, tag), ()):
+                out[record_id][month].append(d)
     return out
 
 
-def _ratios(state: DecisionState, rows: list[Daily], cost: float) -> dict[str, float]:
+def _ratios(f: Facts, rows: list[Daily], cost: float) -> dict[str, float]:
     """actual / forecast of each calibration figure for one full month (where both are > 0)."""
-    out = state.record.outputs
-    chosen = next((c for c in out.candidates if c.model == out.chosen), None)
     calls = sum(d.requests for d in rows)
-    if chosen is None or not calls:
+    if f.committed is None or not calls:
         return {}
     actual = {"calls": calls, "input_per_call": sum(d.input_tokens for d in rows) / calls,
               "output_per_call": sum(d.output_tokens for d in rows) / calls, "cost": cost}
-    forecast = {"calls": out.load.calls_per_month, "input_per_call": chosen.input_tokens_per_call,
-                "output_per_call": chosen.output_tokens_per_call, "cost": chosen.monthly_cost}
+    forecast = {"calls": f.calls, "input_per_call": f.input_per_call,
+                "output_per_call": f.output_per_call, "cost": f.committed}
     return {k: actual[k] / forecast[k] for k in FIGURES if forecast[k] > 0}
 
 
-def portfolio(states: list[DecisionState], daily: list[Daily], catalogue: Catalogue,
+def portfolio(decisions: list[Facts], daily: list[Daily], catalogue: Catalogue,
               currency: str, today: dt.date) -> Portfolio:
     """The portfolio of these decisions and this usage on `today` (module docstring)."""
     result = Portfolio(today, currency)
-    to_ws = _Rates(catalogue, currency, today)
-    months = _linked_months(states, daily, today)
+    rates = _Rates(catalogue, currency, today)
+    months = _linked_months(decisions, daily, today)
     ratios: dict[str, list[float]] = {k: [] for k in FIGURES}
     vendors: dict[str, VendorSpend] = {}
-    for s in sorted(states, key=lambda x: x.id):
-        record = s.record
-        own = str(record.spec.get("currency", DEFAULT_CURRENCY))
-        mine = months.get(s.id, {})
+    for f in sorted(decisions, key=lambda x: x.id):
+        mine = months.get(f.id, {})
         latest = max(mine) if mine else ""
         try:
-            cost_native = native_cost(mine[latest], catalogue, month_end(latest), today,
-                                      {}) if latest else {}
+            native = native_cost(mine[latest], catalogue, month_end(latest), today,
+                                 None) if latest else {}
             if latest:  # the ratio in the decision's currency, at the month's end (as review)
-                own_cost = sum(catalogue.convert(v, c, own, month_end(latest)).amount
-                               for c, v in cost_native.items())
-                for k, v in _ratios(s, mine[latest], own_cost).items():
+                own = sum(rates.convert(v, c, f.currency, month_end(latest))
+                          for c, v in native.items())
+                for k, v in _ratios(f, mine[latest], own).items():
                     ratios[k].append(v)
                 result.calibrated += 1
-            if s.status == "accepted":
-                _hold(result, vendors, s, own, latest, cost_native, to_ws)
+            if f.status == "accepted":
+                _hold(result, vendors, f, latest, native, rates)
         except InputError as e:
-            result.problems.append(f"{s.id}: {e}")
-        if s.status in LIVE and s.next_review_due() < today:
-            result.overdue.append(Listed(s.id, record.title, s.status,
-                                         due=s.next_review_due().isoformat()))
-        flags = s.latest_flags() + (["edited"] if s.integrity() else []) + (
-            ["conflict"] if s.conflicts else [])
-        if flags and s.status in LIVE:
-            result.flagged.append(Listed(s.id, record.title, s.status, flags=flags))
+            result.problems.append(f"{f.id}: {e}")
+        if f.status in LIVE and f.next_review_due < today.isoformat():
+            result.overdue.append(Listed(f.id, f.title, f.status, due=f.next_review_due))
+        if f.flags and f.status in LIVE:
+            result.flagged.append(Listed(f.id, f.title, f.status, flags=list(f.flags)))
     result.vendors = sorted(vendors.values(), key=lambda v: v.vendor)
     result.committed = sum(v.committed for v in result.vendors)
     result.actual = sum(v.actual for v in result.vendors)
     result.calibration = {k: _spread(v) for k, v in ratios.items() if v}
-    result.fx = to_ws.said
+    result.fx = rates.said
     return result
 
 
-def _hold(result: Portfolio, vendors: dict[str, VendorSpend], s: DecisionState, own: str,
-          latest: str, cost_native: dict[str, float], to_ws: _Rates) -> None:
+def _hold(result: Portfolio, vendors: dict[str, VendorSpend], f: Facts, latest: str,
+          native: dict[str, float], to_ws: _Rates) -> None:
     """Add an accepted decision's committed and actual spend to its vendor's line."""
-    out = s.record.outputs
-    chosen = next((c for c in out.candidates if c.model == out.chosen), None)
-    model = out.chosen or ""
-    committed = to_ws(chosen.monthly_cost, own) if chosen is not None else 0.0
-    actual = sum(to_ws(v, c) for c, v in cost_native.items()) if latest else None
-    result.holdings.append(Holding(s.id, s.record.title, model, vendor_of(model), committed,
-                                   actual, latest))
-    line = vendors.setdefault(vendor_of(model), VendorSpend(vendor_of(model), 0.0, 0.0, 0))
+    committed = to_ws(f.committed, f.currency) if f.committed is not None else 0.0
+    actual = sum(to_ws(v, c) for c, v in native.items()) if latest else None
+    vendor = vendor_of(f.chosen)
+    result.holdings.append(Holding(f.id, f.title, f.chosen, vendor, committed, actual, latest))
+    line = vendors.setdefault(vendor, VendorSpend(vendor, 0.0, 0.0, 0))
     line.committed += committed
     line.actual += actual or 0.0
     line.decisions += 1
+
+
+def decision_facts(ws: Workspace) -> tuple[list[Facts], list[str]]:
+    """Every decision's facts (from the cache where its files did not change) and the
+    decisions that could not be read, with why."""
+    from rubrics.record_store import RecordStore
+
+    store = RecordStore(ws)
+    cached = _load_facts(ws)
+    fresh: dict[str, Any] = {}
+    facts: list[Facts] = []
+    problems: list[str] = []
+    for record_id in store.ids():
+        ident = store._identity(record_id)  # the list index's test of "files unchanged"
+        f = _from_cache(cached.get(record_id), ident)
+        if f is None:
+            try:
+                f = facts_of(store.get(record_id))
+            except InputError as e:
+                problems.append(f"{record_id}: {e}")
+                continue
+        facts.append(f)
+        fresh[record_id] = [ident, {**asdict(f), "flags": list(f.flags)}]  # as JSON has it
+    if fresh != cached:
+        _save_facts(ws, fresh)
+    return facts, problems
+
+
+def _from_cache(hit: Any, ident: list[int | None]) -> Facts | None:
+    """A cache entry's facts when the decision's files are unchanged; None when they changed
+    or the entry is damaged (the files are read then)."""
+    if not (isinstance(hit, list) and len(hit) == 2 and hit[0] == ident
+            and isinstance(hit[1], dict)):
+        return None
+    try:
+        return Facts(**{**hit[1], "flags": tuple(hit[1]["flags"])})
+    except (TypeError, KeyError):
+        return None
+
+
+def _facts_file(ws: Workspace) -> Path:
+    return ws.cache_dir / "portfolio.json"
+
+
+def _load_facts(ws: Workspace) -> dict[str, Any]:
+    """The cached facts by decision id; {} when missing, damaged, old or of another folder."""
+    try:
+        data = json.loads(_facts_file(ws).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != FACTS_VERSION \
+            or data.get("root") != str(ws.root.resolve()):
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def _save_facts(ws: Workspace, entries: dict[str, Any]) -> None:
+    data = {"version": FACTS_VERSION, "root": str(ws.root.resolve()), "entries": entries}
+    try:
+        ensure_cache_dir(ws)
+        write_unsynced(_facts_file(ws), json.dumps(data).encode())
+    except OSError:
+        pass  # a read-only workspace still gets its portfolio, only slower
 
 
 def portfolio_summary(ws: Workspace, today: dt.date) -> Portfolio:
@@ -261,19 +380,11 @@ def portfolio_summary(ws: Workspace, today: dt.date) -> Portfolio:
 
     Decisions that cannot be read are left out and named in `problems`."""
     from rubrics.pipeline import catalogue_for
-    from rubrics.record_store import RecordStore
     from rubrics.usage.files import daily_usage
 
-    store = RecordStore(ws)
-    states: list[DecisionState] = []
-    problems: list[str] = []
-    for record_id in store.ids():
-        try:
-            states.append(store.get(record_id))
-        except InputError as e:
-            problems.append(f"{record_id}: {e}")
+    facts, problems = decision_facts(ws)
     catalogue = catalogue_for(ws)
-    result = portfolio(states, daily_usage(ws, catalogue), catalogue, workspace_currency(ws),
+    result = portfolio(facts, daily_usage(ws, catalogue), catalogue, workspace_currency(ws),
                        today)
     result.problems[:0] = problems
     return result

@@ -150,20 +150,24 @@ def _price_row(catalogue: Catalogue, model: str, on: dt.date, today: dt.date) ->
 
 
 def native_cost(rows: Iterable[Daily], catalogue: Catalogue, on: dt.date, today: dt.date,
-                basis: dict[str, Sentence]) -> dict[str, float]:
+                basis: dict[str, Sentence] | None) -> dict[str, float]:
     """Daily rows' cost per currency, unconverted: the files' own money, else the tokens priced
-    with the catalogue row in force on `on`; how each was found is added to `basis`."""
+    with the catalogue row in force on `on`; how each was found is added to `basis` (when
+    given: the portfolio does not say it, and 1,000 decisions' sentences cost time)."""
     native: dict[str, float] = defaultdict(float)
     for d in rows:
         if d.cost is not None:
             native[d.currency] += d.cost
-            said = sentence("usage.basis.exported")
+            if basis is not None:
+                said = sentence("usage.basis.exported")
+                basis.setdefault(said, said)
         else:
             row = _price_row(catalogue, d.model, on, today)
             native[row.currency] += _token_cost(d, row)
-            said = sentence("usage.basis.priced", row=row.id,
-                            date=str(row.effective_from or "-"))
-        basis.setdefault(said, said)
+            if basis is not None:
+                said = sentence("usage.basis.priced", row=row.id,
+                                date=str(row.effective_from or "-"))
+                basis.setdefault(said, said)
     return native
 
 
