@@ -323,15 +323,17 @@ def decision_facts(ws: Workspace) -> tuple[list[Facts], list[str]]:
     problems: list[str] = []
     for record_id in store.ids():
         ident = store._identity(record_id)  # the list index's test of "files unchanged"
-        f = _from_cache(cached.get(record_id), ident)
+        hit = cached.get(record_id)
+        f = _from_cache(hit, ident)
         if f is None:
             try:
                 f = facts_of(store.get(record_id))
             except InputError as e:
                 problems.append(f"{record_id}: {e}")
                 continue
+            hit = [ident, {**asdict(f), "flags": list(f.flags)}]  # as JSON has it
         facts.append(f)
-        fresh[record_id] = [ident, {**asdict(f), "flags": list(f.flags)}]  # as JSON has it
+        fresh[record_id] = hit
     if fresh != cached:
         _save_facts(ws, fresh)
     return facts, problems
@@ -384,8 +386,9 @@ def portfolio_summary(ws: Workspace, today: dt.date) -> Portfolio:
 
     facts, problems = decision_facts(ws)
     catalogue = catalogue_for(ws)
-    result = portfolio(facts, daily_usage(ws, catalogue), catalogue, workspace_currency(ws),
-                       today)
+    linked = {m for f in facts if f.link is not None for m in f.link.get("models", ())}
+    result = portfolio(facts, daily_usage(ws, catalogue, sorted(linked)), catalogue,
+                       workspace_currency(ws), today)
     result.problems[:0] = problems
     return result
 

@@ -246,3 +246,16 @@ def test_hint_needs_three_decisions_and_a_real_miss():
     high = {"calls": Spread(0.5, 0.4, 0.6, 3)}
     (hint,) = calibration_hints(high, 1000, {})
     assert "50% high on calls per month" in hint and "400–600" in hint
+
+
+def test_portfolio_cache_follows_new_events(workspace, capsys):
+    """The facts cached in .cache/portfolio.json are read again when a decision's files change:
+    a new usage link (to a tag with no usage) takes C out of the calibration at once."""
+    ids, as_of = workspace
+    assert _json(capsys, "portfolio", "--as-of", as_of.isoformat())["calibration"][
+        "decisions"] == 3
+    assert main(["usage", "link", ids["c"], "--tag", "none"]) == 0
+    capsys.readouterr()
+    data = _json(capsys, "portfolio", "--as-of", as_of.isoformat())
+    assert data["calibration"]["decisions"] == 2
+    assert {h["id"]: h["actual"] for h in data["accepted"]}[ids["c"]] is None
