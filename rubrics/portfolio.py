@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from estimators.atomic import write_unsynced
+from estimators.currency import ISO_4217
 from estimators.errors import InputError
 from estimators.paths import Workspace, ensure_cache_dir
 from estimators.prices import Catalogue
+from estimators.redact import mask_secrets
 from estimators.safefile import read_toml
 from rubrics.messages import Sentence, sentence
 from rubrics.record import LIVE, DecisionState, StatusEvent
@@ -173,10 +175,9 @@ def workspace_currency(ws: Workspace) -> str:
         return DEFAULT_CURRENCY
     section = read_toml(path, _SETTINGS_BYTES).get("workspace", {})
     code = section.get("currency", DEFAULT_CURRENCY) if isinstance(section, dict) else None
-    from estimators.currency import ISO_4217
-
     if not isinstance(code, str) or code not in ISO_4217:
-        raise InputError(f"currency = {code!r}; expected an ISO 4217 code such as USD or CNY",
+        shown = mask_secrets(repr(code))[:40]  # the file is the user's: never echo a key
+        raise InputError(f"currency = {shown}; expected an ISO 4217 code such as USD or CNY",
                          file=str(path), where="workspace.currency")
     return code
 

@@ -188,6 +188,10 @@ def test_portfolio_in_the_workspace_currency_names_the_rate(workspace, isolated,
     assert main(["portfolio"]) == 2
     err = capsys.readouterr().err
     assert "scopecard.toml: workspace.currency:" in err and "ISO 4217" in err
+    key = "sk-proj-" + "a1B2c3D4" * 6
+    (isolated / "scopecard.toml").write_text(f'[workspace]\ncurrency = "{key}"\n')
+    assert main(["portfolio"]) == 2
+    assert key[:20] not in capsys.readouterr().err
 
 
 def test_portfolio_in_chinese_has_no_english_sentence(workspace, capsys):
