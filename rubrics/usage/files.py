@@ -27,6 +27,7 @@ from collections.abc import Collection, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import tomli_w
 
@@ -60,11 +61,11 @@ class UsageSidecar:
     model_map: Path | None  # usage/maps/<sha>.toml
 
 
-@dataclass(frozen=True)
-class Daily:
+class Daily(NamedTuple):
     """One day of one model's usage in one project/key/tag, summed over the kept files.
 
     `cost` is in `currency`, or None where the files carried no money (priced at review).
+    A NamedTuple: a year of daily rows is ~365k of them, built at each import and each read.
     """
 
     day: dt.date
@@ -223,11 +224,11 @@ def _keep_map(ws: Workspace, path: Path) -> str:
 def _aggregate(rows: Iterable[tuple[UsageRow, str]]) -> list[Daily]:
     """(row, catalogue id) pairs summed per (day of the bucket's start, model id, project, key,
     tag, currency)."""
-    sums: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0])
-    priced: set[tuple[str, ...]] = set()
+    sums: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0])
+    priced: set[tuple[Any, ...]] = set()
     for r, model in rows:
-        key = (r.start.date().isoformat(), model, r.project or "", r.api_key_id or "",
-               r.tag or "", r.currency or "")
+        key = (r.start.date(), model, r.project or "", r.api_key_id or "", r.tag or "",
+               r.currency or "")
         s = sums[key]
         s[0] += r.requests or 0
         s[1] += r.input_tokens
@@ -237,7 +238,7 @@ def _aggregate(rows: Iterable[tuple[UsageRow, str]]) -> list[Daily]:
         if r.cost is not None:
             s[5] += r.cost
             priced.add(key)
-    return [Daily(dt.date.fromisoformat(k[0]), k[1], k[2], k[3], k[4], int(s[0]), int(s[1]),
+    return [Daily(k[0], k[1], k[2], k[3], k[4], int(s[0]), int(s[1]),
                   int(s[2]), int(s[3]), int(s[4]), s[5] if k in priced else None, k[5])
             for k, s in sorted(sums.items())]
 
