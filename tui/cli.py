@@ -12,6 +12,7 @@ from tui import (
     cmd_core,
     cmd_doctor,
     cmd_evals,
+    cmd_portfolio,
     cmd_prices,
     cmd_records,
     cmd_usage,
@@ -26,7 +27,7 @@ from tui.output import (
 )
 
 MODULES = [cmd_core, cmd_evals, cmd_prices, cmd_brief, cmd_doctor, cmd_records, cmd_usage,
-           cmd_workspace]
+           cmd_portfolio, cmd_workspace]
 WORKSPACE_HELP = "workspace folder (default: $SCOPECARD_HOME, else the user data folder)"
 
 

@@ -104,8 +104,12 @@ def _progress():
 
 
 def cmd_estimate(args: argparse.Namespace) -> int:
+    import datetime as dt
+
     from rubrics.estimate import catalogue_costs
+    from rubrics.messages import say, text
     from rubrics.pipeline import catalogue_for, estimate_spec
+    from rubrics.portfolio import workspace_hints
     from rubrics.report import estimate_json
     from tui import render
 
@@ -114,8 +118,11 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     catalogue = catalogue_for(ws)
     est = estimate_spec(spec_path, ws, args.as_of, _progress(), catalogue, args.prompt_root)
     every = catalogue_costs(est, catalogue) if args.all_models else None
+    hints = workspace_hints(ws, est, args.as_of or dt.date.today())  # shown, never applied
     if args.json:
         data = estimate_json(est)
+        if hints:
+            data["calibration_hints"] = [str(h) for h in hints]
         if every is not None:
             data["all_models"] = [
                 {"model": c.row.id, "cost_per_call": c.cost_per_call,
@@ -127,6 +134,9 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     else:
         lang = lang_of(args, est.spec)
         print(render.estimate_text(est, lang))
+        if hints:
+            print("\n" + "\n  ".join([text("portfolio.hints", lang),
+                                        *(say(h, lang) for h in hints)]))
         if every is not None:
             print("\n" + render.catalogue_costs_text(every, est.spec.currency, lang))
     return 0

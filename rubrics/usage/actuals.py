@@ -109,7 +109,8 @@ def matches(d: Daily, link: StatusEvent) -> bool:
             and (not link.key or d.key == link.key) and (not link.tag or d.tag == link.tag))
 
 
-def _month_end(month: str) -> dt.date:
+def month_end(month: str) -> dt.date:
+    """The last day of a YYYY-MM month."""
     year, mon = map(int, month.split("-"))
     return dt.date(year, mon, calendar.monthrange(year, mon)[1])
 
@@ -148,21 +149,33 @@ def _price_row(catalogue: Catalogue, model: str, on: dt.date, today: dt.date) ->
         return catalogue.lookup(model, today)
 
 
-def _month_cost(rows: list[Daily], currency: str, catalogue: Catalogue, on: dt.date,
-                today: dt.date) -> tuple[float, list[Sentence]]:
-    """A month's cost in `currency`, and how it was found (rows priced, FX used)."""
+def native_cost(rows: Iterable[Daily], catalogue: Catalogue, on: dt.date, today: dt.date,
+                basis: dict[str, Sentence] | None) -> dict[str, float]:
+    """Daily rows' cost per currency, unconverted: the files' own money, else the tokens priced
+    with the catalogue row in force on `on`; how each was found is added to `basis` (when
+    given: the portfolio does not say it, and 1,000 decisions' sentences cost time)."""
     native: dict[str, float] = defaultdict(float)
-    basis: dict[str, Sentence] = {}
     for d in rows:
         if d.cost is not None:
             native[d.currency] += d.cost
-            said = sentence("usage.basis.exported")
+            if basis is not None:
+                said = sentence("usage.basis.exported")
+                basis.setdefault(said, said)
         else:
             row = _price_row(catalogue, d.model, on, today)
             native[row.currency] += _token_cost(d, row)
-            said = sentence("usage.basis.priced", row=row.id,
-                            date=str(row.effective_from or "-"))
-        basis.setdefault(said, said)
+            if basis is not None:
+                said = sentence("usage.basis.priced", row=row.id,
+                                date=str(row.effective_from or "-"))
+                basis.setdefault(said, said)
+    return native
+
+
+def _month_cost(rows: list[Daily], currency: str, catalogue: Catalogue, on: dt.date,
+                today: dt.date) -> tuple[float, list[Sentence]]:
+    """A month's cost in `currency`, and how it was found (rows priced, FX used)."""
+    basis: dict[str, Sentence] = {}
+    native = native_cost(rows, catalogue, on, today, basis)
     total = 0.0
     for cur, amount in sorted(native.items()):
         conv = catalogue.convert(amount, cur, currency, on)
@@ -203,7 +216,7 @@ def usage_review(record: DecisionRecord, link: StatusEvent, daily: Iterable[Dail
             by_month[d.day.strftime("%Y-%m")].append(d)
     for month in sorted(by_month):
         rows = by_month[month]
-        end = _month_end(month)
+        end = month_end(month)
         full = end < today
         month_days = end.day
         days = month_days if full else today.day

@@ -23,10 +23,11 @@ import re
 import secrets
 import sqlite3
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NamedTuple
 
 import tomli_w
 
@@ -60,11 +61,11 @@ class UsageSidecar:
     model_map: Path | None  # usage/maps/<sha>.toml
 
 
-@dataclass(frozen=True)
-class Daily:
+class Daily(NamedTuple):
     """One day of one model's usage in one project/key/tag, summed over the kept files.
 
     `cost` is in `currency`, or None where the files carried no money (priced at review).
+    A NamedTuple: a year of daily rows is ~365k of them, built at each import and each read.
     """
 
     day: dt.date
@@ -189,6 +190,8 @@ def import_usage(ws: Workspace, paths: Iterable[Path | str], catalogue: Catalogu
     rows = [r for r in series.rows if r.file in fresh]
     mapping = map_models((r.model for r in rows), catalogue, user_map)
     check_mapped(rows, mapping)
+    pairs = _kept_pairs(series.rows, [sc for sc, _ in kept], catalogue)
+    pairs.extend((r, mapping.mapped[r.model]) for r in rows)
     report.warnings = [w for w in series.warnings if w.split(":", 1)[0] in fresh]
     map_ref = _keep_map(ws, model_map) if new and model_map is not None else ""
     for sha, (name, data) in new.items():
@@ -202,7 +205,7 @@ def import_usage(ws: Workspace, paths: Iterable[Path | str], catalogue: Catalogu
         if item.already_imported:
             report.warnings.append(f"{item.file}: this file was already imported; nothing "
                                    "changed")
-    rebuild_cache(ws, catalogue)
+    _write_cache(ws, _aggregate(pairs))  # the rows read above: the files are not read again
     return report
 
 
@@ -221,11 +224,11 @@ def _keep_map(ws: Workspace, path: Path) -> str:
 def _aggregate(rows: Iterable[tuple[UsageRow, str]]) -> list[Daily]:
     """(row, catalogue id) pairs summed per (day of the bucket's start, model id, project, key,
     tag, currency)."""
-    sums: dict[tuple[str, ...], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0])
-    priced: set[tuple[str, ...]] = set()
+    sums: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0.0])
+    priced: set[tuple[Any, ...]] = set()
     for r, model in rows:
-        key = (r.start.date().isoformat(), model, r.project or "", r.api_key_id or "",
-               r.tag or "", r.currency or "")
+        key = (r.start.date(), model, r.project or "", r.api_key_id or "", r.tag or "",
+               r.currency or "")
         s = sums[key]
         s[0] += r.requests or 0
         s[1] += r.input_tokens
@@ -235,7 +238,7 @@ def _aggregate(rows: Iterable[tuple[UsageRow, str]]) -> list[Daily]:
         if r.cost is not None:
             s[5] += r.cost
             priced.add(key)
-    return [Daily(dt.date.fromisoformat(k[0]), k[1], k[2], k[3], k[4], int(s[0]), int(s[1]),
+    return [Daily(k[0], k[1], k[2], k[3], k[4], int(s[0]), int(s[1]),
                   int(s[2]), int(s[3]), int(s[4]), s[5] if k in priced else None, k[5])
             for k, s in sorted(sums.items())]
 
@@ -262,27 +265,40 @@ def _load_all(ws: Workspace, catalogue: Catalogue, report: UsageCacheReport) -> 
 def _summarize(entries: list[tuple[UsageSidecar, bytes]], catalogue: Catalogue,
                report: UsageCacheReport) -> list[Daily]:
     series = read_usage_data([(str(sc.data), data) for sc, data in entries])
+    report.files = len(entries)
+    return _aggregate(_kept_pairs(series.rows, [sc for sc, _ in entries], catalogue))
+
+
+def _kept_pairs(rows: list[UsageRow], kept: list[UsageSidecar], catalogue: Catalogue
+                ) -> list[tuple[UsageRow, str]]:
+    """(row, catalogue id) of the kept files' rows, each file's names through the map it was
+    imported with."""
     by_file: dict[str, list[UsageRow]] = defaultdict(list)
-    for r in series.rows:
+    for r in rows:
         by_file[r.file].append(r)
     pairs: list[tuple[UsageRow, str]] = []
-    for sc, _ in entries:  # each file's names through the map it was imported with
+    for sc in kept:
         mine = by_file.get(str(sc.data), [])
         mapping = map_models((r.model for r in mine), catalogue,
                              _user_map(sc.model_map, catalogue))
         check_mapped(mine, mapping)
         pairs.extend((r, mapping.mapped[r.model]) for r in mine)
-    report.files = len(entries)
-    return _aggregate(pairs)
+    return pairs
 
 
 def rebuild_cache(ws: Workspace, catalogue: Catalogue) -> UsageCacheReport:
     """Build the daily summary from every kept file and rename it over the cache."""
+    report = UsageCacheReport(cache_path(ws))
+    daily = _load_all(ws, catalogue, report)
+    _write_cache(ws, daily)
+    report.rows = len(daily)
+    return report
+
+
+def _write_cache(ws: Workspace, daily: list[Daily]) -> None:
+    """The daily summary of the files now in usage/, renamed over the cache."""
     ensure_cache_dir(ws)
     cache = cache_path(ws)
-    report = UsageCacheReport(cache)
-    daily = _load_all(ws, catalogue, report)
-    report.rows = len(daily)
     fresh = cache.with_name(f".{cache.name}.rebuild-{secrets.token_hex(6)}")
     try:
         with closing(sqlite3.connect(fresh)) as db:
@@ -299,11 +315,11 @@ def rebuild_cache(ws: Workspace, catalogue: Catalogue) -> UsageCacheReport:
         os.replace(fresh, cache)
     finally:
         fresh.unlink(missing_ok=True)
-    return report
 
 
-def _read_cache(ws: Workspace) -> list[Daily] | None:
-    """The cached daily rows, or None when the cache is missing, stale or unusable."""
+def _read_cache(ws: Workspace, models: Collection[str] | None = None) -> list[Daily] | None:
+    """The cached daily rows (of `models` only, when given), or None when the cache is
+    missing, stale or unusable."""
     cache = cache_path(ws)
     if not cache.is_file():
         return None
@@ -312,18 +328,23 @@ def _read_cache(ws: Workspace) -> list[Daily] | None:
             version, kept = db.execute("SELECT version, kept FROM meta").fetchone()
             if version != CACHE_VERSION or kept != "\n".join(present(ws)):
                 return None
+            where = "" if models is None else \
+                f"WHERE model IN ({','.join('?' * len(models))})"
             return [Daily(dt.date.fromisoformat(r[0]), *r[1:]) for r in db.execute(
-                "SELECT * FROM daily ORDER BY day, model, project, key, tag, currency")]
+                f"SELECT * FROM daily {where} ORDER BY day, model, project, key, tag, currency",
+                list(models or ()))]
     except (sqlite3.Error, TypeError, ValueError):
         return None
 
 
-def daily_usage(ws: Workspace, catalogue: Catalogue) -> list[Daily]:
-    """The workspace's daily usage, from the cache (rebuilt first when missing or stale)."""
+def daily_usage(ws: Workspace, catalogue: Catalogue, models: Collection[str] | None = None
+                ) -> list[Daily]:
+    """The workspace's daily usage (of `models` only, when given: a portfolio needs only the
+    linked ones), from the cache (rebuilt first when missing or stale)."""
     if not ws.usage_dir.is_dir():
         return []
-    cached = _read_cache(ws)
+    cached = _read_cache(ws, models)
     if cached is not None:
         return cached
     rebuild_cache(ws, catalogue)
-    return _read_cache(ws) or []
+    return _read_cache(ws, models) or []

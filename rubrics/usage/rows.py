@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class UsageRow:
+class UsageRow(NamedTuple):
     """One bucket (or one request) of one model's usage, as a file reported it.
+
+    A NamedTuple rather than a frozen dataclass: a year of daily rows is ~365k of them, and a
+    tuple is built several times faster (benchmarks/bench_usage.py), immutable all the same.
 
     `model` is the name as written in the file (map it with rubrics.usage.model_map).
     `requests` is None where the format does not count requests (Anthropic's usage report).
