@@ -241,6 +241,35 @@ class RecordStore:
                                                                      exclude_none=True)}
         return self._file_fact(record_id, "reviews", at, data, sync)
 
+    def add_reviews(self, reviews: list[tuple[str, ReviewEntry]]) -> None:
+        """File many reviews (one sync for the lot) and bring the list index up to date for
+        them: an entry made from the same files before its review takes the review's date, flags
+        and next due date, so a list after `review --all` does not read every decision again.
+        Any other entry is left to be read again at the next list."""
+        before = {record_id: self._identity(record_id) for record_id, _ in reviews}
+        for record_id, review in reviews:
+            self.add_review(record_id, review, sync=False)
+        if not reviews:
+            return
+        os.sync()
+        index = self._load_index()
+        for record_id, review in reviews:
+            entry = index.get(record_id)
+            if not entry or entry[0] != before[record_id]:
+                continue
+            summary = entry[1]
+            last = summary.get("last_reviewed")
+            if last and last > review.date.isoformat():  # an earlier review filed late
+                index.pop(record_id)
+                continue
+            kept = [f for f in summary.get("flags", []) if f in ("edited", "conflict")]
+            summary.update(last_reviewed=review.date.isoformat(),
+                           flags=list(dict.fromkeys([f.kind for f in review.flags] + kept)),
+                           review_due=(review.next_due.isoformat() if review.next_due
+                                       else summary.get("review_due")))
+            entry[0] = self._identity(record_id)
+        self._save_index(index)
+
     def _add_event(self, record_id: str, event: StatusEvent) -> Path:
         data = {"schema": "scopecard.event/1", **event.model_dump(mode="python", exclude_unset=True,
                                                                    exclude_none=True)}

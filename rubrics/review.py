@@ -872,14 +872,13 @@ def review_records(ws: Workspace, ids: list[str] | None, today: dt.date,
     for rv in results:
         if isinstance(rv, _Refused):
             raise InputError(rv.message, file=rv.file, where=rv.where)
-        if rv is None:
-            continue
-        if save:
-            store.add_review(rv.id, ReviewEntry.model_validate(review_entry(rv)), sync=False)
-            rv.saved = True
-        reviews.append(rv)
-    if save and reviews:
-        os.sync()
+        if rv is not None:
+            reviews.append(rv)
+    if save:
+        store.add_reviews([(rv.id, ReviewEntry.model_validate(review_entry(rv)))
+                           for rv in reviews if not rv.error])
+        for rv in reviews:
+            rv.saved = not rv.error
     return reviews
 
 

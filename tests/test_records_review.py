@@ -338,3 +338,27 @@ def test_list_and_home_show_the_latest_review_flags(test_workspace: Path, capsys
     assert "kill_criterion" in summary.flags
     assert main(["list"]) == 0
     assert "flags: kill_criterion" in capsys.readouterr().out
+
+
+def test_a_list_after_review_all_reads_no_decision_again(test_workspace: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Defect: filing a review changes its decision's folder, so the list after `review --all`
+    read every decision again (7.6 s for 1,000). The store brings the index entries of the
+    reviews it files up to date: the next list reads no decision, and shows the new review."""
+    first, _ = make_record(test_workspace, title="first")
+    second, _ = make_record(test_workspace, title="second")
+    store = store_of(test_workspace)
+    store.summaries()  # the index is warm
+    review_records(Workspace(test_workspace), None, LATER,
+                   actuals=parse_actuals(["cost_per_success=1e9"]))
+    read: list[str] = []
+    real = RecordStore.summarize
+    monkeypatch.setattr(RecordStore, "summarize",
+                        lambda self, record_id: read.append(record_id) or real(self, record_id))
+    rows = {s.id: s for s in store_of(test_workspace).summaries() or []}
+    assert read == []
+    assert rows[first].last_reviewed == LATER and "kill_criterion" in rows[first].flags
+    monkeypatch.undo()
+    store.index_file.unlink()  # the same entries when read from the files
+    again = {s.id: s for s in store_of(test_workspace).summaries() or []}
+    assert again == rows and {first, second} <= set(rows)
