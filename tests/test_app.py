@@ -640,3 +640,37 @@ async def test_tokenizers_and_the_catalogue_are_loaded_after_the_first_paint(ws)
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)  # waits for every worker, the warm-up too
         assert get_encoding.cache_info().currsize >= 3  # o200k, deepseek-128k, qwen-151k
+
+
+@sync
+async def test_model_picker_filters_by_words_and_space_picks_after_tab(ws):
+    """Issue #18: a space in the model filter emptied the list, and after Tab into the list
+    Space/Enter did nothing until Down highlighted a row."""
+    from textual.widgets import SelectionList
+
+    from tui.screens.wizard import WizardScreen
+    from tui.widgets.model_picker import ModelPicker
+
+    app = make_app(ws)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("n", "enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, WizardScreen)
+        await screen.show_step(8)
+        picker = screen.query_one(ModelPicker)
+        options = picker.query_one(SelectionList)
+        await until(pilot, lambda: options.option_count > 0)
+        before = list(picker.chosen)
+        picker.query_one(Input).value = "qwen "  # a trailing space is no filter of its own
+        await pilot.pause()
+        shown = [options.get_option_at_index(i).value for i in range(options.option_count)]
+        assert shown == ["qwen/qwen-plus"]
+        picker.query_one(Input).value = "deepseek chat"  # every word must match, in any place
+        await pilot.pause()
+        shown = [options.get_option_at_index(i).value for i in range(options.option_count)]
+        assert shown == ["deepseek/deepseek-chat"]
+        options.focus()
+        await pilot.press("space")
+        await pilot.pause()
+        assert picker.chosen != before and shown[0] in set(picker.chosen) ^ set(before)

@@ -55,12 +55,16 @@ class ModelPicker(Vertical):
         self._fill("")
 
     def _fill(self, needle: str) -> None:
+        # every word of the filter must match (a space alone used to match no model at all)
+        words = needle.casefold().split()
         options = self.query_one(SelectionList)
         with options.prevent(SelectionList.SelectedChanged):
             options.clear_options()
             options.add_options([Selection(plain(m, one_line=True), m, m in self.chosen)
                                  for m in self.known
-                                 if needle.casefold() in m.casefold()])
+                                 if all(w in m.casefold() for w in words)])
+            if options.option_count:  # Space and Enter act at once after Tab, without Down
+                options.highlighted = 0
         self._summary()
 
     def _summary(self) -> None:
