@@ -95,3 +95,14 @@ def write_unsynced(path: Path, data: bytes) -> None:
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def create_numbered(folder: Path, base: str, data: bytes, suffix: str = ".toml") -> Path:
+    """Write `data` as a new file `base.toml`, else `base-2.toml`, `base-3.toml`... (never over
+    another file); FileExistsError when all 9,999 names are taken."""
+    for i in range(1, 10_000):
+        path = folder / (f"{base}{suffix}" if i == 1 else f"{base}-{i}{suffix}")
+        if create_exclusive(path, data):
+            return path
+    raise FileExistsError(f"too many files named {base} in {folder}")
+

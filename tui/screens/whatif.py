@@ -109,19 +109,14 @@ def base_inputs(whatif: WhatIf) -> dict[str, Any]:
 
 def save_variant(ws: Workspace, whatif: WhatIf, changes: dict[str, Any], day: dt.date) -> Path:
     """The variant as a new spec file in the workspace's drafts (never over another file)."""
-    from estimators.atomic import create_exclusive
+    from estimators.atomic import create_numbered
     from rubrics.record_store import slugify
     from rubrics.spec import parse_spec
 
     text = whatif.to_spec_text(changes)
     parse_spec(text, "what-if variant")  # it must load back as the CLI will read it
-    ws.drafts.mkdir(parents=True, exist_ok=True)
     base = f"{day.isoformat()}-{slugify(whatif.spec.title)}-what-if"
-    for i in range(1, 10_000):
-        path = ws.drafts / (f"{base}.toml" if i == 1 else f"{base}-{i}.toml")
-        if create_exclusive(path, text.encode()):
-            return path
-    raise FileExistsError(f"too many what-if variants named {base} in {ws.drafts}")
+    return create_numbered(ws.drafts, base, text.encode())
 
 
 class WhatIfCommands(ScreenCommands):

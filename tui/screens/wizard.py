@@ -92,18 +92,15 @@ def save_spec(data: dict[str, Any], folder: Path, day: dt.date) -> Path:
     """Write the spec as TOML that `parse_spec` accepts, as a new file (never overwriting)."""
     import tomli_w
 
-    from estimators.atomic import create_exclusive
+    from estimators.atomic import create_numbered
     from rubrics.record_store import slugify
     from rubrics.spec import Spec, parse_spec
 
     text = tomli_w.dumps(Spec.model_validate(spec_data(data)).to_toml_dict())
     base = f"{day.isoformat()}-{slugify(data['title'])}"
-    for i in range(1, 10_000):
-        path = folder / (f"{base}.toml" if i == 1 else f"{base}-{i}.toml")
-        parse_spec(text, str(path))  # the file must load back exactly as the CLI will read it
-        if create_exclusive(path, text.encode()):
-            return path
-    raise FileExistsError(f"too many specs named {base} in {folder}")
+    # the file must load back exactly as the CLI will read it (checked once, before writing)
+    parse_spec(text, str(folder / f"{base}.toml"))
+    return create_numbered(folder, base, text.encode())
 
 
 class WizardCommands(ScreenCommands):
