@@ -5,11 +5,13 @@ The workspace is `--workspace DIR`, else `$SCOPECARD_HOME`, else the platform's 
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from estimators.atomic import create_exclusive
+from estimators.atomic import create_exclusive, write_unsynced
 from estimators.errors import InputError
 from estimators.safefile import read_capped
 
@@ -102,3 +104,30 @@ def ensure_cache_dir(ws: Workspace) -> Path:
         with ignore.open("a", encoding="utf-8") as f:
             f.write(f"{sep}{GITIGNORE_LINE}\n")
     return ws.cache_dir
+
+
+def read_json_cache(path: Path, version: int, root: Path) -> dict[str, Any]:
+    """The entries of a JSON cache file; {} when it is missing, damaged, of another version or
+    made for another folder (a cache is only ever a speed-up)."""
+    try:
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("version") != version \
+            or data.get("root") != str(root.resolve()):
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def write_json_cache(ws: Workspace, path: Path, version: int, root: Path,
+                     entries: dict[str, Any]) -> None:
+    """Replace a JSON cache file (unsynced: readers check what they read); a workspace that
+    cannot be written still works, only without the speed-up."""
+    data = {"version": version, "root": str(root.resolve()), "entries": entries}
+    try:
+        ensure_cache_dir(ws)
+        write_unsynced(path, json.dumps(data).encode())
+    except OSError:
+        pass
+

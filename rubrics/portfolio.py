@@ -18,7 +18,6 @@ work grows with rows + decisions, not their product; forecasts come from the rec
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from itertools import product
@@ -27,10 +26,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from estimators.atomic import write_unsynced
 from estimators.currency import ISO_4217
 from estimators.errors import InputError
-from estimators.paths import Workspace, ensure_cache_dir
+from estimators.paths import Workspace, read_json_cache, write_json_cache
 from estimators.prices import Catalogue
 from estimators.redact import mask_secrets
 from estimators.safefile import read_toml
@@ -358,24 +356,11 @@ def _facts_file(ws: Workspace) -> Path:
 
 def _load_facts(ws: Workspace) -> dict[str, Any]:
     """The cached facts by decision id; {} when missing, damaged, old or of another folder."""
-    try:
-        data = json.loads(_facts_file(ws).read_bytes())
-    except (OSError, ValueError):
-        return {}
-    if not isinstance(data, dict) or data.get("version") != FACTS_VERSION \
-            or data.get("root") != str(ws.root.resolve()):
-        return {}
-    entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
+    return read_json_cache(_facts_file(ws), FACTS_VERSION, ws.root)
 
 
 def _save_facts(ws: Workspace, entries: dict[str, Any]) -> None:
-    data = {"version": FACTS_VERSION, "root": str(ws.root.resolve()), "entries": entries}
-    try:
-        ensure_cache_dir(ws)
-        write_unsynced(_facts_file(ws), json.dumps(data).encode())
-    except OSError:
-        pass  # a read-only workspace still gets its portfolio, only slower
+    write_json_cache(ws, _facts_file(ws), FACTS_VERSION, ws.root, entries)
 
 
 def portfolio_summary(ws: Workspace, today: dt.date) -> Portfolio:

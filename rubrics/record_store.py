@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import os
 import re
 import tomllib
@@ -34,9 +33,9 @@ from typing import Any, Literal
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from estimators.atomic import create_exclusive, write_unsynced
+from estimators.atomic import create_exclusive
 from estimators.errors import InputError, close_names
-from estimators.paths import Workspace, ensure_cache_dir
+from estimators.paths import Workspace, read_json_cache, write_json_cache
 from estimators.safefile import read_capped
 from rubrics.record import (
     ID_PATTERN,
@@ -475,23 +474,10 @@ class RecordStore:
         return len(self.summaries() or [])
 
     def _load_index(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.index_file.read_bytes())
-        except (OSError, ValueError):
-            return {}
-        if not isinstance(data, dict) or data.get("version") != INDEX_VERSION \
-                or data.get("root") != str(self.root.resolve()):
-            return {}
-        entries = data.get("entries")
-        return entries if isinstance(entries, dict) else {}
+        return read_json_cache(self.index_file, INDEX_VERSION, self.root)
 
     def _save_index(self, entries: dict[str, Any]) -> None:
-        data = {"version": INDEX_VERSION, "root": str(self.root.resolve()), "entries": entries}
-        try:
-            ensure_cache_dir(self.ws)
-            write_unsynced(self.index_file, json.dumps(data).encode())
-        except OSError:
-            pass  # a read-only workspace still lists; it only loses the speed-up
+        write_json_cache(self.ws, self.index_file, INDEX_VERSION, self.root, entries)
 
     # ---- the first layout -----------------------------------------------------------------
 
