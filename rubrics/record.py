@@ -351,12 +351,15 @@ class DecisionState:
 
     def integrity(self) -> str | None:
         """Why the decision file no longer holds what was made or accepted, if it does not."""
-        if self.record.sealed and self.record.sealed != self.record.digest():
-            return ("the decision file was edited after it was made: it no longer shows what "
-                    "was decided (restore it from git)")
         accepted = [e for e in self.events if e.kind == "status" and e.to == "accepted"
                     and e.digest]
-        if accepted and accepted[-1].digest != self.record.digest():
+        if not self.record.sealed and not accepted:
+            return None
+        digest = self.record.digest()  # one canonical dump of ~25 KB, for both checks
+        if self.record.sealed and self.record.sealed != digest:
+            return ("the decision file was edited after it was made: it no longer shows what "
+                    "was decided (restore it from git)")
+        if accepted and accepted[-1].digest != digest:
             return (f"inputs or outputs were edited after acceptance on "
                     f"{accepted[-1].at.date()}: the decision no longer shows what was accepted "
                     "(restore it from git)")
