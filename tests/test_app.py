@@ -56,6 +56,16 @@ async def until(pilot, condition, timeout: float = 10.0) -> None:
         await pilot.pause(0.05)
 
 
+async def open_wizard(pilot):
+    """n, Enter on home: the wizard on the example spec."""
+    from tui.screens.wizard import WizardScreen
+
+    await pilot.press("n", "enter")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, WizardScreen)
+    return pilot.app.screen
+
+
 @sync
 async def test_walk_the_wizard_on_the_example(ws):
     """n, Enter (the example), Ctrl+N through all ten steps: a verdict and two files."""
@@ -64,9 +74,7 @@ async def test_walk_the_wizard_on_the_example(ws):
 
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, WizardScreen)
+        await open_wizard(pilot)
         for step in range(1, 11):  # wait for each step to show: under load a step takes ~1 s
             await pilot.press("ctrl+n")
             await until(pilot, lambda step=step: not isinstance(app.screen, WizardScreen)
@@ -313,14 +321,10 @@ async def test_wizard_edits_a_kill_criterion_and_a_price_override(ws):
     from textual.widgets import Button, Select
 
     from tui.screens.results import ResultsScreen
-    from tui.screens.wizard import WizardScreen
 
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", "enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WizardScreen)
+        screen = await open_wizard(pilot)
         await screen.show_step(8)  # Candidates: each chosen model has its tier and own price
         (await _row(pilot, "candidates.1.price.input")).query_one(Input).value = "0.1"
         (await _row(pilot, "candidates.1.price.output")).query_one(Input).value = "0.4"
@@ -648,15 +652,11 @@ async def test_model_picker_filters_by_words_and_space_picks_after_tab(ws):
     Space/Enter did nothing until Down highlighted a row."""
     from textual.widgets import SelectionList
 
-    from tui.screens.wizard import WizardScreen
     from tui.widgets.model_picker import ModelPicker
 
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.press("n", "enter")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, WizardScreen)
+        screen = await open_wizard(pilot)
         await screen.show_step(8)
         picker = screen.query_one(ModelPicker)
         options = picker.query_one(SelectionList)
