@@ -19,8 +19,9 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # (CommonMark never reads snake_case as emphasis, and field names stay readable).
 _MD_PUNCT = re.compile(r"[\\`*\[\]<>#|~&]|(?<![^\W_])_|_(?![^\W_])")
 # What GFM and linkify would turn into a link without any bracket: `scheme://`, `//host`,
-# `www.x`, `name.tld` and `user@host.tld` (a dot between a letter or digit and a letter).
-_MD_AUTOLINK = re.compile(r"(?<=[^\W_]):(?=/)|/(?=/)|(?<=[^\W_])\.(?=[^\W\d_])")
+# `www.x`, `name.tld` and `user@host.tld`: every dot before a letter, since linkify takes any
+# character that is not punctuation or space as part of a host (`¸.ac` is a link to it).
+_MD_AUTOLINK = re.compile(r"(?<=[^\W_]):(?=/)|/(?=/)|\.(?=[^\W\d_])")
 # A block marker at the start of text placed after `- ` would open a nested list (`- `, `+ `,
 # `1. `, `1) `) or draw a rule (`---`).
 _MD_LEADING = re.compile(r"^(?:(?P<mark>-(?=[\s-]|$)|\+(?=\s|$))"

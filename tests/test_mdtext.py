@@ -50,6 +50,7 @@ def expected(text: str) -> str:
 @example("&amp; &#65; \\| \\")
 @example("x\n===")
 @example("    indented")
+@example("\u00b8.AC")  # linkify reads any non-punctuation character as part of a host
 def test_markdown_escape_shows_the_same_characters_and_no_markup(text: str) -> None:
     escaped = md_text(text)
     assert "\n" not in escaped and not UNSAFE.search(escaped)
