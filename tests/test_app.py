@@ -674,3 +674,30 @@ async def test_model_picker_filters_by_words_and_space_picks_after_tab(ws):
         await pilot.press("space")
         await pilot.pause()
         assert picker.chosen != before and shown[0] in set(picker.chosen) ^ set(before)
+
+
+@sync
+async def test_a_blank_spec_left_untouched_leaves_no_draft(ws):
+    """#18: "Blank spec" + Esc left an `untitled` draft. Reproduced when something was typed and
+    taken back (a, Backspace, Esc): the draft was written with nothing in it. Plain Esc, Esc twice
+    in a row and ctrl+q wrote none; a real edit is still kept."""
+    from tui.screens.wizard import SAVE_DELAY, WizardScreen
+
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for typed in ([], [], ["a", "backspace"], ["a"], ["backspace"]):
+            await pilot.press("n", "down", "enter")
+            await pilot.pause()
+            assert isinstance(app.screen, WizardScreen)
+            if typed == ["backspace"]:  # the kept draft, resumed and emptied again
+                await pilot.press("escape", "n", "down", "down", "enter")
+                await pilot.pause()
+                assert app.screen.data.get("title") == "a"
+            await pilot.press(*typed)
+            await pilot.pause(SAVE_DELAY + 0.2)  # the delayed save has run too
+            await pilot.press("escape")
+            await pilot.pause()
+            drafts = sorted(ws.drafts.glob("*.toml")) if ws.drafts.exists() else []
+            kept = [tomllib.loads(p.read_text("utf-8")).get("title") for p in drafts]
+            assert kept == (["a"] if typed == ["a"] else []), typed

@@ -82,6 +82,14 @@ def validate(data: dict[str, Any]) -> tuple[dict[str, str], dict[str, list[str]]
     return fields, steps
 
 
+def is_blank(data: dict[str, Any]) -> bool:
+    """Whether a draft holds nothing the person entered: only the schema tag and the step it
+    was on (what the wizard itself adds)."""
+    own = data.get(WIZARD_KEY)
+    return (set(data) <= {"schema", WIZARD_KEY}
+            and (not isinstance(own, dict) or set(own) <= {"step"}))
+
+
 def write_failure(e: OSError) -> str:
     """What stopped a write, as the CLI says it: the path, then the system's reason."""
     where = display_path(Path(e.filename)) + ": " if e.filename else ""
@@ -309,16 +317,22 @@ class WizardScreen(Screen[None]):
             self.query_one("#field-help", Static).update(field_help(row.field.path))
 
     def _save(self) -> bool:
-        """Write the draft atomically (only once something was edited). A workspace that cannot
-        be written is said once per reason, not after every keystroke; the edits stay here."""
+        """Write the draft atomically (only once something was edited). A draft with nothing
+        entered is not kept: typing a letter and taking it back left an `untitled` draft. A
+        workspace that cannot be written is said once per reason, not after every keystroke;
+        the edits stay here."""
         if not self._dirty:
             return True
         import tomli_w
 
         from estimators.atomic import write_atomic
 
-        set_path(self.data, f"{WIZARD_KEY}.step", STEP_NAMES[self.step])
         try:
+            if is_blank(self.data):
+                self.draft_path.unlink(missing_ok=True)
+                self._save_error = None
+                return True
+            set_path(self.data, f"{WIZARD_KEY}.step", STEP_NAMES[self.step])
             write_atomic(self.draft_path, tomli_w.dumps(self.data).encode())
         except OSError as e:
             if write_failure(e) != self._save_error:
