@@ -701,3 +701,21 @@ async def test_a_blank_spec_left_untouched_leaves_no_draft(ws):
             drafts = sorted(ws.drafts.glob("*.toml")) if ws.drafts.exists() else []
             kept = [tomllib.loads(p.read_text("utf-8")).get("title") for p in drafts]
             assert kept == (["a"] if typed == ["a"] else []), typed
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_and_export_spell_out_net_monthly_benefit(isolated, capsys, lang):
+    """#18: the verdict's drivers, the GO rule, the terminal report and the Markdown export said
+    "NMB"; each now says "net monthly benefit" (净月收益 in Chinese)."""
+    from rubrics.examples import EXAMPLE_EVALS, EXAMPLE_SPEC
+    from tui.cli import main
+
+    assert main(["decide", str(EXAMPLE_SPEC), "--evals", str(EXAMPLE_EVALS), "--lang", lang]) == 0
+    report = capsys.readouterr().out
+    (record_id,) = [p.name for p in (isolated / "decisions").iterdir() if p.is_dir()]
+    assert main(["export", record_id, "--format", "md", "--lang", lang]) == 0
+    md = capsys.readouterr().out
+    word = "净月收益" if lang == "zh" else "net monthly benefit"
+    for text in (report, md):
+        assert "NMB" not in text and word in text.casefold()
+    assert word in md.split("## Top drivers" if lang == "en" else "驱动")[1].casefold()

@@ -312,7 +312,7 @@ def test_markdown_labels_month_0_and_the_amortization_average(test_workspace: Pa
     _, record = decide_spec(spec, Workspace(test_workspace), evals, seed=7, today=DAY)
     md = to_markdown(record)
     assert "| monthly cost (month 0) |" in md
-    assert "| NMB / month (amortization average) P10 · P50 · P90 |" in md
+    assert "| Net monthly benefit (amortization average) P10 · P50 · P90 |" in md
     assert "average over the 12-month amortization period" in md
     plain = to_markdown(decide_spec(_mixed_spec(tmp_path / "flat"), Workspace(test_workspace),
                                     evals, seed=7, today=DAY)[1])

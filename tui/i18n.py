@@ -282,7 +282,7 @@ EN: dict[str, str] = {
     "whatif.bad_number": "not a number or a low / likely / high range: {text!r}",
     "whatif.none_chosen": "no model chosen",
     "whatif.col.model": "Model",
-    "whatif.col.nmb": "NMB P10 / P50 / P90",
+    "whatif.col.nmb": "Net monthly benefit P10 / P50 / P90",
     "whatif.col.roi": "ROI P10 / P50 / P90",
     "whatif.col.roi_pct": "ROI P50 %",
     "whatif.changes": "Changed:",
@@ -432,9 +432,9 @@ ZH: dict[str, str] = {
     "results.col.errors": "错误",
     "results.needed.on_bar": "无：通过率等于标准",
     "results.needed.beyond": "超过 {max}",
-    "results.col.nmb": "月净收益\nP10 / P50 / P90",
+    "results.col.nmb": "净月收益\nP10 / P50 / P90",
     "results.col.roi": "ROI P50",
-    "results.col.ppos": "P(净收益>0)",
+    "results.col.ppos": "P(净月收益>0)",
     "results.col.breakeven": "盈亏平衡任务数",
     "results.col.payback": "回本（月）",
     "results.excluded": "已排除",
@@ -444,9 +444,9 @@ ZH: dict[str, str] = {
     "results.capability_head": "用例集 '{suite}'，标准 {bar}，置信度 {conf}。总体及各难度"
                                "（Wilson 区间）。",
     "results.overall": "总体",
-    "results.economics_head": "月净收益 = 价值 − 成本，{cur}；P10 / P50 / P90，"
+    "results.economics_head": "净月收益 = 价值 − 成本，{cur}；P10 / P50 / P90，"
                               "{draws} 次抽样（种子 {seed}）。选择一行以绘图。",
-    "results.economics_head_average": "月净收益 = 价值 − 成本（{months} 个月摊销期内的平均值），"
+    "results.economics_head_average": "净月收益 = 价值 − 成本（{months} 个月摊销期内的平均值），"
                                       "{cur}；P10 / P50 / P90，{draws} 次抽样（种子 {seed}）。"
                                       "选择一行以绘图。",
     "results.plot_title": "成本与价值随业务量变化：{model}",
@@ -455,7 +455,7 @@ ZH: dict[str, str] = {
     "results.plot_now": "当前",
     "results.plot_breakeven": "盈亏平衡",
     "results.plot_x": "任务数 / 月",
-    "results.tornado_title": "对结果影响最大的输入（净收益，输入低 .. 高）：{model}",
+    "results.tornado_title": "对结果影响最大的输入（净月收益，输入低 .. 高）：{model}",
     "results.alternatives": "替代方案",
     "results.verdict": "结论",
     "results.chosen": "选定：{model}",
@@ -465,7 +465,7 @@ ZH: dict[str, str] = {
     "results.drivers": "主要驱动因素",
     "results.thresholds": "阈值",
     "results.thresholds_text": "标准 {bar}，置信度 {conf}，目标 ROI {roi}；GO 需要 {q} ROI >= "
-                               "目标且 P(净收益>0) >= {ppos}；安全边际 >= {margin}",
+                               "目标且 P(净月收益>0) >= {ppos}；安全边际 >= {margin}",
     "results.kills": "止损标准",
     "results.kill.metric": "指标",
     "results.kill.rule": "规则",
@@ -533,7 +533,7 @@ ZH: dict[str, str] = {
     "whatif.bad_number": "不是数字，也不是 低 / 可能 / 高 范围：{text!r}",
     "whatif.none_chosen": "未选定模型",
     "whatif.col.model": "模型",
-    "whatif.col.nmb": "月净收益 P10 / P50 / P90",
+    "whatif.col.nmb": "净月收益 P10 / P50 / P90",
     "whatif.col.roi": "ROI P10 / P50 / P90",
     "whatif.col.roi_pct": "ROI P50 %",
     "whatif.changes": "已更改：",
@@ -581,7 +581,7 @@ ZH: dict[str, str] = {
     "key.page_down": "下一页",
     "key.top": "顶部",
     "key.bottom": "底部",
-    "results.alternative": "月净收益 {nmb}  ROI {roi}",
+    "results.alternative": "净月收益 {nmb}  ROI {roi}",
     "review.names": "实际值名称：{names}（{aliases}）",
     "review.invalid": "✗ 未使用这些实际值：{error}",
     "review.not_saved": "复核未保存：请先修正实际值（见“标记”）。",

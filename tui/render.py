@@ -172,20 +172,22 @@ def decision_text(d: Decision, evals: dict | None = None, lang: str = "en") -> s
                if grows(d.spec.load.monthly_growth) else "")
     lines += ["", text("dec.economics", lang, average=average, currency=cur,
                        draws=d.rubric.draws, seed=d.seed)]
+    nmb = text("text.nmb", lang)
     for r in d.candidates:
         if r.distribution is None:
             continue
         dist, f = r.distribution, r.point
         lines.append(f"  {r.estimate.model}")
-        lines.append(f"      NMB  {money(dist.nmb['p10'])} / {money(dist.nmb['p50'])} / "
+        lines.append(f"      {nmb}  {money(dist.nmb['p10'])} / {money(dist.nmb['p50'])} / "
                      f"{money(dist.nmb['p90'])}   ROI {dist.roi['p10']:.2f} / {dist.roi['p50']:.2f}"
-                     f" / {dist.roi['p90']:.2f}   P(NMB>0) {dist.p_positive:.0%}")
+                     f" / {dist.roi['p90']:.2f}   {text('md.p_positive', lang)}"
+                     f" {dist.p_positive:.0%}")
         lines.append("      " + text(
             "dec.point", lang, cost=money(float(f.cost_per_success)),
             max=money(float(f.max_cost_per_success)), tasks=amount(float(f.break_even_tasks)),
             months=amount(float(f.payback_months), 1)))
     lines += ["", text("dec.alternatives", lang)]
-    alternatives = [[named("alt", a.name, lang), "NMB", money(a.nmb), "ROI", f"{a.roi:.2f}",
+    alternatives = [[named("alt", a.name, lang), nmb, money(a.nmb), "ROI", f"{a.roi:.2f}",
                      say(a.note, lang)] for a in d.alternatives]
     lines += [f"  {row}" for row in table(None, alternatives, right={2, 4})]
     lines += ["", f"VERDICT: {d.verdict.value}" + (f" — {d.chosen}" if d.chosen else "")]
