@@ -23,6 +23,7 @@ from tests.test_app_workspace import (
     write_corrupt_record,
     write_example_record,
 )
+from tui.screens.results import TABS
 
 SIZE = (100, 30)
 
@@ -719,3 +720,38 @@ def test_the_report_and_export_spell_out_net_monthly_benefit(isolated, capsys, l
     for text in (report, md):
         assert "NMB" not in text and word in text.casefold()
     assert word in md.split("## Top drivers" if lang == "en" else "驱动")[1].casefold()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_estimate_and_economics_tables_fit_80_columns(ws, lang):
+    """#18: at 80 columns the estimate and economics tables scrolled sideways: payback, break-even,
+    currency and count were off screen. Below 120 columns they keep the columns that fit; the
+    rest is a note or the line under the table, and every column is back at 120."""
+    from tui import i18n
+
+    async def run() -> None:
+        write_example_record(ws)
+        i18n.set_language(lang)
+        try:
+            app = make_app(ws)
+            async with app.run_test(size=(80, 24)) as pilot:
+                await open_newest(pilot, "estimate")
+                for tab, table_id in (("estimate", "estimate-table"),
+                                      ("economics", "economics-table")):
+                    await pilot.press(str(1 + TABS.index(tab)))
+                    await pilot.pause()
+                    table = app.screen.query_one(f"#{table_id}", DataTable)
+                    assert table.virtual_size.width <= table.size.width, tab
+                    assert table.max_scroll_x == 0 and not table.show_horizontal_scrollbar
+                    assert table.region.right <= 80
+                detail = shown(app.screen.query_one("#economics-detail", Static))
+                assert "openai/gpt-4o-mini" in detail and "17k" in detail
+                await pilot.resize_terminal(120, 40)
+                await settle(pilot)
+                columns = app.screen.query_one("#economics-table", DataTable).ordered_columns
+                assert len(columns) == 6
+                assert not app.screen.query_one("#economics-detail", Static).display
+        finally:
+            i18n.set_language("en")
+
+    asyncio.run(run())

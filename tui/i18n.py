@@ -309,6 +309,9 @@ EN: dict[str, str] = {
     "import.file_already": "{file}: already imported, nothing changed",
     "import.file_failed": "{file}: {error}",
     "import.summary": "{ok} of {total} files imported, {failed} refused",
+    "results.native": "{model} is priced in {native}; its amounts here are in {cur}",
+    "results.economics_detail": "{model}: break-even at {tasks} tasks/month; payback in "
+                                "{months} months",
 }
 
 ZH: dict[str, str] = {
@@ -434,7 +437,7 @@ ZH: dict[str, str] = {
     "results.needed.beyond": "超过 {max}",
     "results.col.nmb": "净月收益\nP10 / P50 / P90",
     "results.col.roi": "ROI P50",
-    "results.col.ppos": "P(净月收益>0)",
+    "results.col.ppos": "P(净月收益\n>0)",
     "results.col.breakeven": "盈亏平衡任务数",
     "results.col.payback": "回本（月）",
     "results.excluded": "已排除",
@@ -586,6 +589,8 @@ ZH: dict[str, str] = {
     "review.invalid": "✗ 未使用这些实际值：{error}",
     "review.not_saved": "复核未保存：请先修正实际值（见“标记”）。",
     "review.unmatched": "本记录没有止损标准监测 {names}；它的标准：{watched}。",
+    "results.native": "{model} 以 {native} 计价；此处金额单位为 {cur}",
+    "results.economics_detail": "{model}：盈亏平衡为每月 {tasks} 个任务；{months} 个月回本",
 }
 
 TABLES = {"en": EN, "zh": ZH}

@@ -56,6 +56,14 @@ TABS = ("estimate", "capability", "economics", "verdict")
 STATUS_STYLE = {"MEETS": "green", "FAILS": "red", "INCONCLUSIVE": "yellow", "NO DATA": "dim"}
 VERDICT_CLASS = {"GO": "go", "GO WITH CONDITIONS": "conditions", "RESEARCH SPIKE": "spike",
                  "STOP": "stop"}
+# Table columns, the ones that matter first. Below WIDE_COLUMNS the tables keep only the first
+# NARROW_* of them, so that they fit 80 columns without scrolling sideways: the currency is said
+# in the legend (and a model priced in another one in a note), the count basis is the tokens
+# cell's mark, and break-even and payback are on the line under the economics table.
+ESTIMATE_COLUMNS = ("model", "tokens", "per_call", "monthly", "peak", "currency", "basis")
+ECONOMICS_COLUMNS = ("model", "nmb", "roi", "ppos", "breakeven", "payback")
+NARROW_ESTIMATE, NARROW_ECONOMICS = 5, 4
+WIDE_COLUMNS = 120
 
 
 @dataclass
@@ -152,6 +160,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         self.record_path = record_path
         self.record: dict[str, Any] | None = None
         self.rows: list[SortableRow] = []
+        self.wide: bool | None = None  # whether the tables show every column (set when filled)
         self.sort_state: tuple[int, bool] | None = None  # (column, descending)
 
     def compose(self) -> ComposeResult:
@@ -174,6 +183,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                     yield Static("", id="economics-head")
                     yield MeasuredTable(id="economics-table", cursor_type="row",
                                         header_height=2)
+                    yield Static("", id="economics-detail")
                     yield Static("", id="plot-title", classes="section")
                     yield VolumePlot(id="volume-plot")
                     yield Static("", id="tornado-title", classes="section")
@@ -291,6 +301,8 @@ class ResultsScreen(LifecycleActions, Screen[None]):
             calls=amount(num(load.get("calls_per_month"))),
             avg=f"{num(load.get('avg_qps')):,.2f}", peak=f"{num(load.get('peak_qps')):,.2f}"))
         self.rows = []
+        self.wide = wide = self.app.size.width >= WIDE_COLUMNS
+        shown = len(ESTIMATE_COLUMNS) if wide else NARROW_ESTIMATE
         notes = Text()
         for c in candidates(rec):
             basis = tokens_basis(c)
@@ -303,15 +315,20 @@ class ResultsScreen(LifecycleActions, Screen[None]):
             native = c.get("native_currency", cur)
             excluded = bool(c.get("excluded"))
             model = plain(c.get("model", ""), "dim strike" if excluded else "", one_line=True)
+            monthly = num(c.get("monthly_cost"))
             self.rows.append(SortableRow(
                 cells=(model, f"{row_mark(c.get('tokens', {}))}{tokens_in:,.0f}/{tokens_out:,.0f}",
-                       money(num(c.get("cost_per_call"))), money(num(c.get("monthly_cost"))),
+                       money(num(c.get("cost_per_call"))),
+                       money(monthly) if wide else compact(monthly),
                        peak_text,
                        plain(cur if native == cur else f"{cur} ({native})", one_line=True),
-                       t(f"results.basis.{basis}")),
+                       t(f"results.basis.{basis}"))[:shown],
                 keys=(str(c.get("model", "")), tokens_in + tokens_out, num(c.get("cost_per_call")),
-                      num(c.get("monthly_cost")),
-                      peak.peak_qps / peak.limit_qps if peak.limit_qps else 0.0, native, basis)))
+                      monthly, peak.peak_qps / peak.limit_qps if peak.limit_qps else 0.0, native,
+                      basis)[:shown]))
+            if native != cur and not wide:
+                notes.append(clean(t("results.native", model=c.get("model", ""), native=native,
+                                     cur=cur)) + "\n", style="dim")
             if excluded:
                 notes.append(clean(f"✗ {c['model']}: {t('results.excluded')}: {c['excluded']}")
                              + "\n", style="red")
@@ -322,7 +339,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         table = self.query_one("#estimate-table", DataTable)
         table.clear(columns=True)
         monthly = "results.col.monthly_start" if growth else "results.col.monthly"
-        for key in ("model", "tokens", "per_call", "monthly", "peak", "currency", "basis"):
+        for key in ESTIMATE_COLUMNS[:shown]:
             table.add_column(t(monthly if key == "monthly" else f"results.col.{key}"), key=key)
         self._render_rows()
 
@@ -377,18 +394,19 @@ class ResultsScreen(LifecycleActions, Screen[None]):
             cur=cur, draws=f"{th.get('draws', 0):,}", seed=rec.get("seed", ""), months=months)))
         table = self.query_one("#economics-table", DataTable)
         table.clear(columns=True)
-        for key in ("model", "nmb", "roi", "ppos", "breakeven", "payback"):
+        shown = len(ECONOMICS_COLUMNS) if self.wide else NARROW_ECONOMICS
+        for key in ECONOMICS_COLUMNS[:shown]:
             table.add_column(t(f"results.col.{key}"), key=key)
         for c in candidates(rec):
             d, p = c.get("distribution"), c.get("point", {})
             model = plain(c.get("model", ""), one_line=True)
             if not d:
-                table.add_row(model, t("results.excluded"), "", "", "", "")
+                table.add_row(model, t("results.excluded"), *[""] * (shown - 2))
                 continue
             nmb = " / ".join(compact(num(d["nmb"][q])) for q in ("p10", "p50", "p90"))
-            table.add_row(model, nmb, roi_text(num(d["roi"]["p50"])),
-                          _pct(d.get("p_positive")), compact(num(p.get("break_even_tasks"))),
-                          amount(num(p.get("payback_months")), 1))
+            table.add_row(*(model, nmb, roi_text(num(d["roi"]["p50"])),
+                            _pct(d.get("p_positive")), compact(num(p.get("break_even_tasks"))),
+                            amount(num(p.get("payback_months")), 1))[:shown])
         alts = Text(t("results.alternatives") + "\n", style="bold")
         for a in rec.get("outputs", {}).get("alternatives", []):
             alts.append(clean(f"  {a['name']}: ", one_line=True), style="bold")
@@ -400,6 +418,12 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         index = plotted_candidate(rec)
         table.move_cursor(row=index)
         self._plot(index)
+
+    def on_resize(self) -> None:
+        """Show every column from WIDE_COLUMNS on, and only those that fit below it."""
+        if self.record is not None and self.wide != (self.app.size.width >= WIDE_COLUMNS):
+            self._fill_estimate()
+            self._fill_economics()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "economics-table" and self.record is not None:
@@ -418,6 +442,11 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         per_task, value = num(p.get("cost_per_task")), num(p.get("value_per_task"))
         break_even = num(p.get("break_even_tasks"))
         x_max = max(2 * tasks, 1.25 * break_even if break_even < float("inf") else 0, 1.0)
+        detail = self.query_one("#economics-detail", Static)
+        detail.display = not self.wide and bool(d)  # the columns a narrow table leaves out
+        detail.update(plain(t("results.economics_detail", model=model,
+                              tasks=compact(break_even),
+                              months=amount(num(p.get("payback_months")), 1)), style="dim"))
         self.query_one("#plot-title", Static).update(
             plain(t("results.plot_title", model=model), one_line=True))
         self.query_one(VolumePlot).show(
