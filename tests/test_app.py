@@ -755,3 +755,50 @@ def test_estimate_and_economics_tables_fit_80_columns(ws, lang):
             i18n.set_language("en")
 
     asyncio.run(run())
+
+
+def drawn(widget) -> list[str]:
+    """The lines a widget draws in its visible region (what a person reads there)."""
+    from textual.geometry import Region
+
+    width, height = widget.size
+    return [strip.text for strip in widget.render_lines(Region(0, 0, width, height))]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (60, 20)])
+def test_model_picker_shows_whole_ids_that_share_a_long_prefix(ws, size):
+    """#18: the model picker cut names to its column, so two models sharing a 25-character
+    prefix read the same (`anthropic/claude-sonnet-4…` twice)."""
+    from textual.widgets import SelectionList
+
+    from tui.widgets.model_picker import ModelPicker
+
+    longer = ("anthropic/claude-sonnet-4-20250514", "anthropic/claude-sonnet-4-5-long-context")
+    with ws.local_prices.open("a", encoding="utf-8") as f:
+        for model in longer:
+            f.write(f'\n[[models]]\nid = "{model}"\ncurrency = "USD"\ninput = 3.0\n'
+                    'output = 15.0\nsource = "test"\nverified_on = 2026-01-01\n')
+
+    async def run() -> None:
+        app = make_app(ws)
+        async with app.run_test(size=size) as pilot:
+            screen = await open_wizard(pilot)
+            await screen.show_step(8)
+            picker = screen.query_one(ModelPicker)
+            options = picker.query_one(SelectionList)
+            await until(pilot, lambda: options.option_count > 3)
+            picker.query_one(Input).value = "claude sonnet"
+            await pilot.pause()
+            options.focus()
+            await pilot.press("down")
+            await pilot.pause()
+            rows = drawn(options)
+            if size[0] >= 80:  # each id whole on its own row
+                assert [m for m in longer if any(m in row for row in rows)] == list(longer), rows
+            # at 60 columns the rows are cut; the highlighted id is whole on the detail line
+            detail = " ".join(drawn(picker.query_one(".model-detail", Static)))
+            assert re.sub(r"\s+", " ", detail).strip() == (
+                f"{longer[1]} — anthropic · in 3 / out 15 USD per 1M tokens"), detail
+            assert picker.query_one(".model-detail").region.bottom <= screen.region.bottom
+
+    asyncio.run(run())

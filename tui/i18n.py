@@ -312,6 +312,7 @@ EN: dict[str, str] = {
     "results.native": "{model} is priced in {native}; its amounts here are in {cur}",
     "results.economics_detail": "{model}: break-even at {tasks} tasks/month; payback in "
                                 "{months} months",
+    "wizard.model_price": "{vendor} · in {input} / out {output} {currency} per 1M tokens",
 }
 
 ZH: dict[str, str] = {
@@ -591,6 +592,7 @@ ZH: dict[str, str] = {
     "review.unmatched": "本记录没有止损标准监测 {names}；它的标准：{watched}。",
     "results.native": "{model} 以 {native} 计价；此处金额单位为 {cur}",
     "results.economics_detail": "{model}：盈亏平衡为每月 {tasks} 个任务；{months} 个月回本",
+    "wizard.model_price": "{vendor} · 每百万 token 输入 {input} / 输出 {output} {currency}",
 }
 
 TABLES = {"en": EN, "zh": ZH}

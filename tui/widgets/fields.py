@@ -91,6 +91,9 @@ class FieldRow(Vertical):
     FieldRow .field-error { color: $text-error; padding-left: 24; display: none; }
     FieldRow .field-error.-shown { display: block; }
     FieldRow Input, FieldRow Select { width: 1fr; }
+    /* the model list takes the pane's whole width, so long model ids are shown whole */
+    FieldRow.kind-models > Horizontal { layout: vertical; }
+    FieldRow.kind-models .field-label { width: 1fr; }
     """
 
     class Edited(Message):
