@@ -338,9 +338,10 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         self.query_one("#estimate-notes", Static).update(notes)
         table = self.query_one("#estimate-table", DataTable)
         table.clear(columns=True)
-        monthly = "results.col.monthly_start" if growth else "results.col.monthly"
+        monthly_label = "results.col.monthly_start" if growth else "results.col.monthly"
         for key in ESTIMATE_COLUMNS[:shown]:
-            table.add_column(t(monthly if key == "monthly" else f"results.col.{key}"), key=key)
+            table.add_column(t(monthly_label if key == "monthly" else f"results.col.{key}"),
+                             key=key)
         self._render_rows()
 
     def _render_rows(self) -> None:

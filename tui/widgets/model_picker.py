@@ -83,11 +83,11 @@ class ModelPicker(Vertical):
     def _detail(self, index: int | None) -> None:
         """The highlighted model's whole id, vendor and price, above the list."""
         options = self.query_one(SelectionList)
-        line = ""
+        words: tuple[str, ...] = ()
         if index is not None and 0 <= index < options.option_count:
             model = str(options.get_option_at_index(index).value)
-            line = plain(" — ".join(filter(None, (model, self.details.get(model)))))
-        self.query_one(".model-detail", Static).update(line)
+            words = (model, self.details.get(model, ""))
+        self.query_one(".model-detail", Static).update(plain(" — ".join(filter(None, words))))
 
     def on_selection_list_selection_highlighted(
             self, event: SelectionList.SelectionHighlighted) -> None:
