@@ -647,21 +647,30 @@ async def test_tokenizers_and_the_catalogue_are_loaded_after_the_first_paint(ws)
         assert get_encoding.cache_info().currsize >= 3  # o200k, deepseek-128k, qwen-151k
 
 
-@sync
-async def test_model_picker_filters_by_words_and_space_picks_after_tab(ws):
-    """Issue #18: a space in the model filter emptied the list, and after Tab into the list
-    Space/Enter did nothing until Down highlighted a row."""
+async def open_picker(pilot, models: int):
+    """The wizard's Candidates step, once its model list holds `models` models: the screen,
+    the picker and its list."""
     from textual.widgets import SelectionList
 
     from tui.widgets.model_picker import ModelPicker
 
+    screen = await open_wizard(pilot)
+    await screen.show_step(8)
+    picker = screen.query_one(ModelPicker)
+    options = picker.query_one(SelectionList)
+    await until(pilot, lambda: options.option_count >= models)
+    return screen, picker, options
+
+
+@sync
+async def test_model_picker_filters_by_words_and_space_picks_after_tab(ws):
+    """Issue #18: a space in the model filter emptied the list, and after Tab into the list
+    Space/Enter did nothing until Down highlighted a row."""
+
+
     app = make_app(ws)
     async with app.run_test(size=SIZE) as pilot:
-        screen = await open_wizard(pilot)
-        await screen.show_step(8)
-        picker = screen.query_one(ModelPicker)
-        options = picker.query_one(SelectionList)
-        await until(pilot, lambda: options.option_count > 0)
+        _, picker, options = await open_picker(pilot, 1)
         before = list(picker.chosen)
         picker.query_one(Input).value = "qwen "  # a trailing space is no filter of its own
         await pilot.pause()
@@ -769,9 +778,7 @@ def drawn(widget) -> list[str]:
 def test_model_picker_shows_whole_ids_that_share_a_long_prefix(ws, size):
     """#18: the model picker cut names to its column, so two models sharing a 25-character
     prefix read the same (`anthropic/claude-sonnet-4…` twice)."""
-    from textual.widgets import SelectionList
 
-    from tui.widgets.model_picker import ModelPicker
 
     longer = ("anthropic/claude-sonnet-4-20250514", "anthropic/claude-sonnet-4-5-long-context")
     with ws.local_prices.open("a", encoding="utf-8") as f:
@@ -782,11 +789,7 @@ def test_model_picker_shows_whole_ids_that_share_a_long_prefix(ws, size):
     async def run() -> None:
         app = make_app(ws)
         async with app.run_test(size=size) as pilot:
-            screen = await open_wizard(pilot)
-            await screen.show_step(8)
-            picker = screen.query_one(ModelPicker)
-            options = picker.query_one(SelectionList)
-            await until(pilot, lambda: options.option_count > 3)
+            screen, picker, options = await open_picker(pilot, 5)
             picker.query_one(Input).value = "claude sonnet"
             await pilot.pause()
             options.focus()
