@@ -305,13 +305,19 @@ async def test_home_shows_the_latest_review_flags(ws):
 
 
 async def _row(pilot, path: str):
-    """The wizard's field row for a concrete spec path (waits for it to be mounted)."""
+    """The wizard's field row for a concrete spec path, once its controls are mounted (a Select
+    set before its own parts were composed raised NoMatches on a loaded machine)."""
     from tui.widgets.fields import FieldRow
 
     def find():
         return next((r for r in pilot.app.screen.query(FieldRow) if r.field.path == path), None)
 
-    await until(pilot, lambda: find() is not None)
+    def ready() -> bool:
+        row = find()
+        return row is not None and all(w.is_mounted for w in row.walk_children()) and all(
+            current.query("#label") for current in row.query("SelectCurrent"))
+
+    await until(pilot, ready)
     return find()
 
 
