@@ -245,3 +245,33 @@ def test_zh_costs_not_attributed_has_no_english_sentence(capsys, tmp_path):
     usage = out[out.index("实际用量"):]
     assert "2026-11" in usage
     assert english_runs(usage, allowed=("openai/gpt-4o-mini",)) == []
+
+
+def test_markdown_export_names_the_invoiced_cost(capsys, tmp_path):
+    """The Markdown "Forecast vs actual" section says where a month's actual cost came from
+    when it is an invoiced amount (its table shows the invoiced figure)."""
+    record_id = costs_linked(capsys, tmp_path, "--project", "proj_support")
+    assert main(["review", record_id, *AS_OF]) == 0
+    capsys.readouterr()
+    assert main(["export", record_id]) == 0
+    md = capsys.readouterr().out
+    section = md[md.index("## Forecast vs actual"):]
+    assert "- 2026-11: invoiced 107.00 USD (OpenAI Costs API, project proj" in section
+
+
+def test_costs_missing_days_of_usage_are_said_not_used(capsys, tmp_path):
+    """Cost rows that do not cover every day with linked usage would undercount the month:
+    not used, and said (how many of the days they cover)."""
+    record_id = decide(capsys, spec_with(tmp_path, ("monthly_spend", ">", "100", "pause")))
+    usage = usage_csv(tmp_path,
+                      "2026-11-01,openai/gpt-4o-mini,200000,200000000,0,20000000,,,proj_support",
+                      "2026-11-02,openai/gpt-4o-mini,200000,200000000,0,20000000,,,proj_support",
+                      project=True)
+    assert main(["usage", "import", str(usage), str(COSTS), "--decision", record_id,
+                 "--project", "proj_support"]) == 0
+    capsys.readouterr()
+    _, rv = review_json(capsys, record_id)
+    assert rv["usage"]["months"][0]["actual"]["cost"] == pytest.approx(84.0)
+    _, out = review_text(capsys, record_id)
+    assert ("OpenAI Costs API rows of 2026-11 not used: they cover 1 of the 2 days with linked "
+            "usage") in out
