@@ -162,14 +162,14 @@ def test_schema_lists_the_new_metrics(capsys):
 
 # --- the Costs API's money ---------------------------------------------------------------------
 
-def costs_linked(capsys: pytest.CaptureFixture[str], tmp_path: Path, *link: str) -> str:
-    """A decision with usage of proj_support on the days the costs fixture has buckets, linked
-    with `link` (e.g. --project proj_support); the costs file imported too."""
+def costs_linked(capsys: pytest.CaptureFixture[str], tmp_path: Path, *link: str,
+                 days: tuple[str, ...] = ("01", "15")) -> str:
+    """A decision with usage of proj_support on `days` of November 2026 (by default the days
+    the costs fixture has buckets for: 84.00 USD priced from the tokens), linked with `link`
+    (e.g. --project proj_support); the costs file imported too."""
     record_id = decide(capsys, spec_with(tmp_path, ("monthly_spend", ">", "100", "pause")))
-    path = usage_csv(tmp_path,
-                     "2026-11-01,openai/gpt-4o-mini,200000,200000000,0,20000000,,,proj_support",
-                     "2026-11-15,openai/gpt-4o-mini,200000,200000000,0,20000000,,,proj_support",
-                     project=True)
+    path = usage_csv(tmp_path, *(f"2026-11-{day},openai/gpt-4o-mini,200000,200000000,0,"
+                                 "20000000,,,proj_support" for day in days), project=True)
     assert main(["usage", "import", str(path), str(COSTS), "--decision", record_id,
                  *link]) == 0
     capsys.readouterr()
@@ -262,14 +262,7 @@ def test_markdown_export_names_the_invoiced_cost(capsys, tmp_path):
 def test_costs_missing_days_of_usage_are_said_not_used(capsys, tmp_path):
     """Cost rows that do not cover every day with linked usage would undercount the month:
     not used, and said (how many of the days they cover)."""
-    record_id = decide(capsys, spec_with(tmp_path, ("monthly_spend", ">", "100", "pause")))
-    usage = usage_csv(tmp_path,
-                      "2026-11-01,openai/gpt-4o-mini,200000,200000000,0,20000000,,,proj_support",
-                      "2026-11-02,openai/gpt-4o-mini,200000,200000000,0,20000000,,,proj_support",
-                      project=True)
-    assert main(["usage", "import", str(usage), str(COSTS), "--decision", record_id,
-                 "--project", "proj_support"]) == 0
-    capsys.readouterr()
+    record_id = costs_linked(capsys, tmp_path, "--project", "proj_support", days=("01", "02"))
     _, rv = review_json(capsys, record_id)
     assert rv["usage"]["months"][0]["actual"]["cost"] == pytest.approx(84.0)
     _, out = review_text(capsys, record_id)
