@@ -176,6 +176,16 @@ def costs_linked(capsys: pytest.CaptureFixture[str], tmp_path: Path, *link: str,
     return record_id
 
 
+def assert_priced_not_invoiced(capsys: pytest.CaptureFixture[str], record_id: str,
+                               said: str) -> None:
+    """The month's cost is the token-priced 84.00 USD, and the review says `said` about the
+    cost rows it did not use."""
+    _, rv = review_json(capsys, record_id)
+    assert rv["usage"]["months"][0]["actual"]["cost"] == pytest.approx(84.0)
+    _, out = review_text(capsys, record_id)
+    assert said in out
+
+
 def test_costs_api_month_is_used_and_named(capsys, tmp_path):
     """Defect: OpenAI Costs API pages were imported and kept, but review priced the month from
     the usage tokens only. Now the invoiced amount of the linked project and model is the
@@ -197,11 +207,9 @@ def test_costs_without_a_project_in_the_link_are_said_not_used(capsys, tmp_path)
     """Cost rows that cannot be attributed (the link names no project) are not used silently:
     the review says why and prices the month from the tokens."""
     record_id = costs_linked(capsys, tmp_path)
-    _, rv = review_json(capsys, record_id)
-    assert rv["usage"]["months"][0]["actual"]["cost"] == pytest.approx(84.0)
-    _, out = review_text(capsys, record_id)
-    assert ("OpenAI Costs API rows of 2026-11 not used: the link names no project, so the "
-            "invoiced amount cannot be attributed to this decision") in out
+    assert_priced_not_invoiced(capsys, record_id, (
+        "OpenAI Costs API rows of 2026-11 not used: the link names no project, so the invoiced "
+        "amount cannot be attributed to this decision"))
 
 
 def test_costs_not_split_by_model_are_said_not_used(capsys, tmp_path):
@@ -263,8 +271,21 @@ def test_costs_missing_days_of_usage_are_said_not_used(capsys, tmp_path):
     """Cost rows that do not cover every day with linked usage would undercount the month:
     not used, and said (how many of the days they cover)."""
     record_id = costs_linked(capsys, tmp_path, "--project", "proj_support", days=("01", "02"))
-    _, rv = review_json(capsys, record_id)
-    assert rv["usage"]["months"][0]["actual"]["cost"] == pytest.approx(84.0)
-    _, out = review_text(capsys, record_id)
-    assert ("OpenAI Costs API rows of 2026-11 not used: they cover 1 of the 2 days with linked "
-            "usage") in out
+    assert_priced_not_invoiced(capsys, record_id, (
+        "OpenAI Costs API rows of 2026-11 not used: they cover 1 of the 2 days with linked usage"))
+
+
+def test_costs_of_a_project_are_not_given_to_a_link_narrowed_to_a_tag(capsys, tmp_path):
+    """Cost rows are per project: a link that takes one tag of the project cannot claim them
+    (another feature may share the project); said, not used."""
+    record_id = decide(capsys, spec_with(tmp_path, ("monthly_spend", ">", "100", "pause")))
+    usage = tmp_path / "tagged.csv"
+    usage.write_text(HEADER + ",project,tag\n" + "".join(
+        f"2026-11-{day},openai/gpt-4o-mini,200000,200000000,0,20000000,,,proj_support,faq\n"
+        for day in ("01", "15")))
+    assert main(["usage", "import", str(usage), str(COSTS), "--decision", record_id,
+                 "--project", "proj_support", "--tag", "faq"]) == 0
+    capsys.readouterr()
+    assert_priced_not_invoiced(capsys, record_id, (
+        "OpenAI Costs API rows of 2026-11 not used: they are per project and the link takes only "
+        "a key or tag of project proj_support"))

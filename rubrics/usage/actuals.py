@@ -13,7 +13,8 @@ month's last day (or the review date), and the row and rate are named. Where a c
 (OpenAI Costs API, Anthropic cost report) covers the month, the link's project and its models,
 the invoiced amount replaces that vendor's token-priced cost, named next to the token-priced
 figure (with the difference beyond INVOICE_DIFF); cost rows that cannot be attributed (no
-project in the link, costs not split by model, days without cost rows) are said, not used.
+project in the link, a link narrowed to a key or tag, costs not split by model, days without
+cost rows) are said, not used.
 The kill metrics usage
 gives are those of the latest full month: monthly_spend, cost_per_call, calls vs forecast and
 cost_per_success = cost / (calls x pass rate), the pass rate a typed actual when given, else
@@ -285,6 +286,9 @@ def _invoice(usage: _MonthUsage, fmt: str, invoices: list[Invoiced], link: Statu
     source = msg(f"usage.source.{fmt}")
     if not link.project:
         return None, sentence("usage.invoice.no_project", source=source, month=usage.month)
+    if link.key or link.tag:  # cost rows are per project: the link's part of it is not known
+        return None, sentence("usage.invoice.narrower", source=source, month=usage.month,
+                              project=link.project)
     vendor = COST_VENDORS[fmt]
     used = {d.day for d in usage.rows if _vendor(d.model) == vendor}
     covered = frozenset().union(*(i.days for i in invoices))
