@@ -15,7 +15,7 @@ from estimators.errors import InputError
 from estimators.safefile import parse_toml, read_text
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
 from rubrics.mdtext import Markdown, json_escaped, md_code, md_text
-from rubrics.messages import labels, named, sentences, text
+from rubrics.messages import from_json, labels, named, render, sentences, text
 from rubrics.numbers import number
 from rubrics.record import SCHEMA, SCHEMA_V1
 from rubrics.record_store import MAX_RECORD_BYTES
@@ -286,11 +286,15 @@ def _usage(r: dict[str, Any], lang: str) -> list[str]:
 
     rows = [[m.get("month", ""), cell(m, "calls", "amount"), cell(m, "cost", "money"),
              cell(m, "cost_per_call", "money")] for m in usage.get("months", [])]
+    # where a month's actual cost is an invoiced amount (or why cost rows were not used)
+    invoice = [f"{m.get('month', '')}: {render(said, lang)}" for m in usage.get("months", [])
+               for i in m.get("invoice", []) if (said := from_json(i))]
     return ([f"## {text('md.usage', lang)}", "",
              text("md.usage_note", lang, date=str(latest.get("date", "")),
                   currency=md_text(str(usage.get("currency", "")))), ""]
             + _table(labels(lang, "md.usage_month", "md.usage_calls", "md.usage_cost",
                             "md.usage_per_call"), rows)
+            + (_bullets(invoice, "") if invoice else [])
             + ["```", *chart_lines(usage, lang), "```", ""])
 
 

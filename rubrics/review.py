@@ -7,7 +7,8 @@
    cost per call, flagged beyond the rubric's `price_move_flag`.
 3. newest evals: the workspace's eval store; each candidate's capability now, and any model in
    the store with a price row that now meets the bar more cheaply than the chosen one.
-4. actuals: figures the PM enters, checked against every kill criterion.
+4. actuals: figures the PM enters, and those the linked usage gives (its latest full month;
+   the invoiced amount where a costs export covers it), checked against every kill criterion.
 
 Nothing stored is trusted in place of a computation. Computations are cached for one run by a
 hash of all their inputs (REVIEW_INPUTS), so decisions with identical inputs share one (honest)
@@ -42,7 +43,7 @@ from rubrics.record import LIVE, DecisionState, ReviewEntry
 from rubrics.record_store import RecordStore
 from rubrics.scenarios import rubric
 from rubrics.spec import METRIC_RANGES, PROMPT_PARTS, Candidate, Spec
-from rubrics.usage.actuals import UsageReview, usage_lines
+from rubrics.usage.actuals import Invoiced, UsageReview, usage_lines
 from rubrics.usage.files import Daily
 from rubrics.verdict import Decision, capability_of, decide
 
@@ -437,6 +438,7 @@ class Reviewer:
         self._store: dict[str, Newest] = {}
         self._memo: dict[Hashable, Any] = {}
         self._daily: list[Daily] | None = None
+        self._costs: list[Invoiced] | None = None
         self._counts: dict[str, TokenCount] = {}
 
     def daily(self) -> list[Daily]:
@@ -447,6 +449,14 @@ class Reviewer:
             self._daily = daily_usage(self.ws, self.catalogue())
         return self._daily
 
+    def costs(self) -> list[Invoiced]:
+        """The rows of the workspace's kept costs exports (read once per run)."""
+        if self._costs is None:
+            from rubrics.usage.actuals import kept_costs
+
+            self._costs = kept_costs(self.ws, self.catalogue())
+        return self._costs
+
     def usage_of(self, state: DecisionState) -> UsageReview | None:
         """The decision's linked usage next to its forecast (None when it is not linked)."""
         if state.usage_link is None:
@@ -454,7 +464,7 @@ class Reviewer:
         from rubrics.usage.actuals import usage_review
 
         return usage_review(state.record, state.usage_link, self.daily(), self.catalogue(),
-                            self.today, self.actuals)
+                            self.today, self.actuals, self.costs())
 
     def catalogue(self) -> Catalogue:
         """Today's workspace catalogue (loaded once per run)."""

@@ -259,6 +259,7 @@ class Candidate(_Strict):
     rate_limit_tier: str | None = Field(default=None, min_length=1, max_length=100)
 
 
+MAX_CALLS_RATIO = 1000.0  # actual / forecast calls: a threshold beyond 1000x is no plan at all
 # What each kill-criterion metric can measure: thresholds and typed actuals must lie inside.
 METRIC_RANGES: dict[str, Bounds] = {
     "cost_per_success": Bounds(ge=0, le=MAX_MONEY, why="cost_per_success is money per success"),
@@ -266,12 +267,16 @@ METRIC_RANGES: dict[str, Bounds] = {
     "monthly_spend": Bounds(ge=0, le=MAX_MONEY, why="monthly_spend is money per month"),
     "resolution_rate": Bounds(ge=0, le=1, why="resolution_rate is a share of tasks"),
     "p95_latency_ms": Bounds(gt=0, le=MAX_LATENCY_MS, why="p95_latency_ms is milliseconds"),
+    "cost_per_call": Bounds(ge=0, le=MAX_MONEY, why="cost_per_call is money per call"),
+    # a ratio: 1.5 is traffic 50% above the plan, 0.3 is 70% below it
+    "calls_vs_forecast": Bounds(ge=0, le=MAX_CALLS_RATIO,
+                                why="calls_vs_forecast is actual calls / forecast calls"),
 }
 
 
 class KillCriterion(_Strict):
     metric: Literal["cost_per_success", "pass_rate", "monthly_spend", "resolution_rate",
-                    "p95_latency_ms"]
+                    "p95_latency_ms", "cost_per_call", "calls_vs_forecast"]
     comparator: Literal[">", ">=", "<", "<="]
     threshold: Annotated[float, WithJsonSchema({"type": "number", "description": "; ".join(
         bounds.allowed() for bounds in METRIC_RANGES.values())})]

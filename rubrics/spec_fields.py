@@ -315,8 +315,10 @@ FIELDS: tuple[SpecField, ...] = (
        ("止损：比较", "指标按此方向越过阈值时执行动作。")),
     _d("kill_criteria.*.threshold", "commit", "float",
        ("Kill: threshold", "The value that triggers the action (a share for rates, money for "
-                           "costs, ms for latency)."),
-       ("止损：阈值", "触发动作的数值（比率为比例，成本为金额，延迟为毫秒）。")),
+                           "costs and spend, ms for latency; calls_vs_forecast is actual / "
+                           "forecast calls: 1.5 = 50% above the plan)."),
+       ("止损：阈值", "触发动作的数值（比率为比例，成本和支出为金额，延迟为毫秒；"
+                 "calls_vs_forecast 为实际调用次数与预测之比：1.5 = 比计划高 50%）。")),
     _d("kill_criteria.*.window_days", "commit", "int",
        ("Kill: window (days)", "Days the metric is measured over."),
        ("止损：窗口（天）", "衡量指标的天数。"), "days"),

@@ -124,7 +124,9 @@ def test_sniff_names_each_format():
         "litellm_spend_logs.csv": "litellm-csv", "plain.csv": "plain-csv",
         # a month for the example's model (tests/test_usage_loop.py)
         "openai_month_page1.json": "openai-usage", "openai_month_page2.json": "openai-usage",
-        "litellm_month.csv": "litellm-csv"}
+        "litellm_month.csv": "litellm-csv",
+        # costs of a month for the Costs-API review tests (tests/test_usage_kill.py)
+        "openai_costs_month.json": "openai-costs"}
 
 
 # ---- pages ----------------------------------------------------------------------------------------

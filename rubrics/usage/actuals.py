@@ -9,7 +9,13 @@ forecast is the monthly one scaled to the days elapsed.
 
 Cost is the files' own where they carry money, else the tokens priced with the catalogue row in
 force in that month; either way converted to the decision's currency at the FX rate of the
-month's last day (or the review date), and the row and rate are named. The kill metrics usage
+month's last day (or the review date), and the row and rate are named. Where a costs export
+(OpenAI Costs API, Anthropic cost report) covers the month, the link's project and its models,
+the invoiced amount replaces that vendor's token-priced cost, named next to the token-priced
+figure (with the difference beyond INVOICE_DIFF); cost rows that cannot be attributed (no
+project in the link, a link narrowed to a key or tag, costs not split by model, days without
+cost rows) are said, not used.
+The kill metrics usage
 gives are those of the latest full month: monthly_spend, cost_per_call, calls vs forecast and
 cost_per_success = cost / (calls x pass rate), the pass rate a typed actual when given, else
 the chosen candidate's posterior mean (k + 1) / (n + 2).
@@ -20,15 +26,22 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from estimators.errors import InputError
+from estimators.paths import Workspace
 from estimators.prices import Catalogue, PriceRow
 from rubrics.messages import Message, Sentence, from_json, msg, render, sentence
 from rubrics.record import DecisionRecord, StatusEvent
 from rubrics.usage.files import Daily
+from rubrics.usage.formats import ANTHROPIC_COSTS, OPENAI_COSTS
+from rubrics.usage.rows import CostRow
+
+# the costs exports, by the vendor (catalogue id prefix) whose money they are
+COST_VENDORS = {OPENAI_COSTS: "openai", ANTHROPIC_COSTS: "anthropic"}
+INVOICE_DIFF = 0.05  # invoiced vs token-priced: a difference beyond this share is said
 
 
 @dataclass
@@ -53,6 +66,9 @@ class UsageMonth:
     actual: Figures
     forecast: Figures
     cost_basis: list[Sentence] = field(default_factory=list)  # exported or priced; FX used
+    # the costs exports of the month: the invoiced amount used (and the token-priced figure
+    # beside it), or why cost rows were not used
+    invoice: list[Sentence] = field(default_factory=list)
 
     def ratios(self) -> dict[str, float | None]:
         """actual / forecast of each figure (None where the forecast is 0)."""
@@ -80,6 +96,8 @@ class UsageReview:
         for m in self.months:
             row: dict[str, Any] = {"month": m.month, "full": m.full, "days": m.days,
                                    "basis": [b.message.to_json() for b in m.cost_basis]}
+            if m.invoice:
+                row["invoice"] = [i.message.to_json() for i in m.invoice]
             for name, ratio in m.ratios().items():
                 row[name] = {"forecast": round(getattr(m.forecast, name), 6),
                              "actual": round(getattr(m.actual, name), 6)}
@@ -187,6 +205,139 @@ def _month_cost(rows: list[Daily], currency: str, catalogue: Catalogue, on: dt.d
     return total, list(basis.values())
 
 
+@dataclass(frozen=True)
+class Invoiced:
+    """One cost row of a kept costs export, its model a catalogue id (None: the row names no
+    model, or a line item that is no model, e.g. a tool)."""
+
+    days: frozenset[dt.date]  # the days its bucket covers
+    amount: float
+    currency: str
+    model: str | None
+    project: str | None
+    format: str  # OPENAI_COSTS or ANTHROPIC_COSTS
+
+
+def _cost_model_name(r: CostRow) -> str | None:
+    """The model a cost row is for, as the file writes it: Anthropic's `model`, else the model
+    part of OpenAI's line item ("gpt-4o-mini-2024-07-18, input")."""
+    if r.model:
+        return r.model
+    return r.line_item.split(",", 1)[0].strip() or None if r.line_item else None
+
+
+def _bucket_days(r: CostRow) -> frozenset[dt.date]:
+    """The days from a bucket's start (inclusive) to its end (exclusive)."""
+    first, last = r.start.date(), (r.end - dt.timedelta(microseconds=1)).date()
+    return frozenset(first + dt.timedelta(days=i) for i in range((last - first).days + 1))
+
+
+def kept_costs(ws: Workspace, catalogue: Catalogue) -> list[Invoiced]:
+    """The cost rows of the workspace's kept costs exports (only those files are read), each
+    file's model names mapped like its usage rows (with the map it was imported with); a name
+    that maps to nothing is a row with no model, never a guess."""
+    from rubrics.keptfiles import read_kept_sha
+    from rubrics.usage.files import present, read_sidecar
+    from rubrics.usage.formats import MAX_USAGE_BYTES, read_usage_data
+    from rubrics.usage.model_map import load_model_map, map_models
+
+    if not ws.usage_dir.is_dir():
+        return []
+    kept = [sc for sc in (read_sidecar(ws, ws.usage_dir / name) for name in present(ws))
+            if sc.format in COST_VENDORS]
+    if not kept:
+        return []
+    series = read_usage_data([(str(sc.data), read_kept_sha(sc.data, sc.sha, MAX_USAGE_BYTES))
+                              for sc in kept])
+    by_file: dict[str, list[CostRow]] = defaultdict(list)
+    for r in series.costs:
+        by_file[r.file].append(r)
+    out: list[Invoiced] = []
+    for sc in kept:
+        rows = by_file.get(str(sc.data), [])
+        user_map = load_model_map(sc.model_map, catalogue.model_ids()) if sc.model_map else {}
+        names = [n for r in rows if (n := _cost_model_name(r))]
+        mapped = map_models(names, catalogue, user_map).mapped
+        out += [Invoiced(_bucket_days(r), r.amount, r.currency,
+                         mapped.get(_cost_model_name(r) or ""), r.project, r.format)
+                for r in rows]
+    return out
+
+
+@dataclass
+class _MonthUsage:
+    """What a month's invoice is checked against: the linked rows and the models the link's
+    project ran that month (linked or not)."""
+
+    month: str
+    rows: list[Daily]
+    project_models: set[str]
+
+
+def _vendor(model: str) -> str:
+    """The vendor part of a catalogue id ("openai/gpt-4o-mini" -> "openai")."""
+    return model.split("/", 1)[0]
+
+
+def _invoice(usage: _MonthUsage, fmt: str, invoices: list[Invoiced], link: StatusEvent
+             ) -> tuple[list[Invoiced] | None, Sentence]:
+    """The cost rows of one costs export attributable to the link in one month (None when they
+    cannot be), and the scope said with them, or why they are not used."""
+    source = msg(f"usage.source.{fmt}")
+    if not link.project:
+        return None, sentence("usage.invoice.no_project", source=source, month=usage.month)
+    if link.key or link.tag:  # cost rows are per project: the link's part of it is not known
+        return None, sentence("usage.invoice.narrower", source=source, month=usage.month,
+                              project=link.project)
+    vendor = COST_VENDORS[fmt]
+    used = {d.day for d in usage.rows if _vendor(d.model) == vendor}
+    covered = frozenset().union(*(i.days for i in invoices))
+    if not used <= covered:
+        return None, sentence("usage.invoice.days", source=source, month=usage.month,
+                              covered=len(used & covered), days=len(used))
+    mine = [i for i in invoices if i.project == link.project]
+    if any(i.model is None for i in mine):
+        if not usage.project_models <= set(link.models):
+            return None, sentence("usage.invoice.not_split", source=source, month=usage.month,
+                                  project=link.project)
+        return mine, sentence("usage.invoice.whole_project")
+    mine = [i for i in mine if i.model in link.models]
+    if not mine:
+        return None, sentence("usage.invoice.none", source=source, month=usage.month,
+                              project=link.project)
+    return mine, sentence("usage.invoice.models",
+                          models=", ".join(sorted({str(i.model) for i in mine})))
+
+
+def _invoiced_cost(usage: _MonthUsage, cost: float, costs: Sequence[Invoiced],
+                   link: StatusEvent, currency: str, catalogue: Catalogue, on: dt.date,
+                   today: dt.date) -> tuple[float, list[Sentence]]:
+    """The month's cost with each costs export that covers the link put in place of its
+    vendor's token-priced cost, and what was said about each export of the month."""
+    said: list[Sentence] = []
+    for fmt, vendor in COST_VENDORS.items():
+        invoices = [i for i in costs if i.format == fmt and min(i.days) <= today
+                    and any(day.strftime("%Y-%m") == usage.month for day in i.days)]
+        if not invoices or not any(_vendor(m) == vendor for m in link.models):
+            continue
+        mine, scope = _invoice(usage, fmt, invoices, link)
+        if mine is None:
+            said.append(scope)
+            continue
+        invoiced = sum(catalogue.convert(i.amount, i.currency, currency, on).amount
+                       for i in mine)
+        priced, _ = _month_cost([d for d in usage.rows if _vendor(d.model) == vendor],
+                                currency, catalogue, on, today)
+        cost += invoiced - priced
+        args = {"amount": invoiced, "currency": currency, "priced": priced, "scope": scope,
+                "source": msg(f"usage.source_project.{fmt}", project=link.project)}
+        off = (invoiced - priced) / priced if priced else None
+        said.append(sentence("usage.invoiced_off", **args, off=off)
+                    if off is not None and abs(off) > INVOICE_DIFF
+                    else sentence("usage.invoiced", **args))
+    return cost, said
+
+
 def _pass_rate(record: DecisionRecord, typed: dict[str, float]
                ) -> tuple[float | None, str]:
     """The pass rate for cost_per_success (and which): typed, else the chosen model's
@@ -203,31 +354,43 @@ def _pass_rate(record: DecisionRecord, typed: dict[str, float]
 
 
 def usage_review(record: DecisionRecord, link: StatusEvent, daily: Iterable[Daily],
-                 catalogue: Catalogue, today: dt.date, typed: dict[str, float]) -> UsageReview:
-    """The linked usage of a decision next to its forecast, month by month (module docstring).
+                 catalogue: Catalogue, today: dt.date, typed: dict[str, float],
+                 costs: Sequence[Invoiced] = ()) -> UsageReview:
+    """The linked usage of a decision next to its forecast, month by month (module docstring);
+    `costs`: the kept costs exports' rows (kept_costs).
 
     Usage after the review date is left out. A month whose cost cannot be found (no price row,
     no FX rate) is an InputError naming the model or currency."""
     currency = str(record.spec.get("currency", "USD"))
     review = UsageReview(currency, link_data(link))
     by_month: dict[str, list[Daily]] = defaultdict(list)
+    project_models: dict[str, set[str]] = defaultdict(set)
     for d in daily:
-        if d.day <= today and matches(d, link):
+        if d.day > today:
+            continue
+        if matches(d, link):
             by_month[d.day.strftime("%Y-%m")].append(d)
+        if costs and link.project and d.project == link.project:
+            project_models[d.day.strftime("%Y-%m")].add(d.model)
     for month in sorted(by_month):
         rows = by_month[month]
         end = month_end(month)
         full = end < today
         month_days = end.day
         days = month_days if full else today.day
-        cost, basis = _month_cost(rows, currency, catalogue, min(end, today), today)
+        on = min(end, today)
+        cost, basis = _month_cost(rows, currency, catalogue, on, today)
+        invoice: list[Sentence] = []
+        if costs:
+            cost, invoice = _invoiced_cost(_MonthUsage(month, rows, project_models[month]),
+                                           cost, costs, link, currency, catalogue, on, today)
         calls = sum(d.requests for d in rows)
         per = 1 / calls if calls else 0.0
         actual = Figures(calls, sum(d.input_tokens for d in rows) * per,
                          sum(d.cached_input_tokens for d in rows) * per,
                          sum(d.output_tokens for d in rows) * per, cost, cost * per)
         review.months.append(UsageMonth(month, full, days, actual,
-                                        _forecast(record, days, month_days), basis))
+                                        _forecast(record, days, month_days), basis, invoice))
     review.pass_rate, review.pass_rate_source = _pass_rate(record, typed)
     latest = next((m for m in reversed(review.months) if m.full), None)
     if latest is not None:
@@ -292,6 +455,8 @@ def usage_lines(entry: dict[str, Any], lang: str = "en") -> list[str]:
         basis = [said for b in m.get("basis", []) if (said := from_json(b))]
         if basis:
             lines.append("    " + render(msg("usage.basis", basis=basis), lang))
+        lines += ["    " + render(said, lang) for i in m.get("invoice", [])
+                  if (said := from_json(i))]
     said = from_json(entry.get("pass_rate_source"))
     metrics = entry.get("metrics") or {}
     if entry.get("window"):
