@@ -347,16 +347,20 @@ def differences(record: dict[str, Any], d: Decision) -> list[Message]:
         if c is None:
             diffs.append(msg("review.diff.missing", model=model))
             continue
-        pairs = [("cost_per_call", c.get("cost_per_call"), r.estimate.cost_per_call),
-                 ("monthly_cost", c.get("monthly_cost"), r.estimate.monthly_cost)]
+        pairs = [(msg("review.figure.cost_per_call"), c.get("cost_per_call"),
+                  r.estimate.cost_per_call),
+                 (msg("review.figure.monthly_cost"), c.get("monthly_cost"),
+                  r.estimate.monthly_cost)]
         dist = c.get("distribution")
         if (dist is None) != (r.distribution is None):
             diffs.append(msg("review.diff.simulated_now" if dist is None
                              else "review.diff.simulated_then", model=model))
         elif r.distribution is not None:
             for q in ("p10", "p50", "p90"):
-                pairs.append((f"NMB {q}", dist["nmb"][q], r.distribution.nmb[q]))
-                pairs.append((f"ROI {q}", dist["roi"][q], r.distribution.roi[q]))
+                pairs.append((msg("review.figure.nmb", q=q.upper()), dist["nmb"][q],
+                              r.distribution.nmb[q]))
+                pairs.append((msg("review.figure.roi", q=q.upper()), dist["roi"][q],
+                              r.distribution.roi[q]))
         diffs.extend(msg("review.diff.figure", model=model, name=name, then=_number(then),
                          now=now)
                      for name, then, now in pairs if then is None or not _close(then, now))

@@ -125,10 +125,10 @@ def test_an_engine_change_is_reported_with_the_figures_that_moved(
     monkeypatch.setattr(economics, "value_per_task", lambda p, v: real(p, v) * 1.01)
     rv = only(test_workspace, record_id)
     assert rv.reproduction.status == "engine changed"
-    assert any(d.startswith("test/alpha NMB p50") for d in rv.reproduction.differences)
+    assert any(d.startswith("test/alpha net monthly benefit P50") for d in rv.reproduction.differences)
     assert not any("cost_per_call" in d for d in rv.reproduction.differences)
     assert "engine 0.1.0" in rv.reproduction.note
-    assert "NMB" in flags(rv)["engine_changed"][0]
+    assert "net monthly benefit" in flags(rv)["engine_changed"][0]
 
 
 def test_a_price_row_the_engine_now_refuses_is_an_engine_change(test_workspace: Path) -> None:

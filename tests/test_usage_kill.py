@@ -76,6 +76,14 @@ def test_new_metrics_are_model_choices():
     assert k.threshold == 1.5
 
 
+def test_review_help_names_every_metric_an_actual_can_have(capsys):
+    """Defect: `review --help` listed the five first metrics after two more were added."""
+    with pytest.raises(SystemExit):
+        main(["review", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert all(metric in text for metric in METRIC_RANGES)
+
+
 def test_cost_per_call_fires_and_fail_on_flag_exits_3(capsys, tmp_path):
     """Defect: cost_per_call was computed from usage and shown, but no criterion could name it,
     so it never fired. Now it fires: --fail-on-flag exits 3 and --json lists the firing."""

@@ -67,8 +67,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     p.add_argument("--all", action="store_true", help="every proposed and accepted record")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.add_argument("--actual", action="append", default=[], metavar="KEY=VALUE",
-                   help="an observed figure: monthly_cost, pass_rate, cost_per_success, "
-                        "resolution_rate, p95_latency_ms (repeatable)")
+                   help="an observed figure: monthly_spend (or monthly_cost), cost_per_call, "
+                        "cost_per_success, calls_vs_forecast, pass_rate, resolution_rate, "
+                        "p95_latency_ms (repeatable)")
     p.add_argument("--actuals", type=Path, metavar="FILE.toml", help="actuals as a TOML file")
     p.add_argument("--as-of", metavar="DATE", type=iso_date, help="review date (default today)")
     p.add_argument("--dry-run", action="store_true", help="do not append the review entry")
