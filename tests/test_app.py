@@ -746,9 +746,8 @@ def test_estimate_and_economics_tables_fit_80_columns(ws, lang):
 
     async def run() -> None:
         write_example_record(ws)
-        i18n.set_language(lang)
         try:
-            app = make_app(ws)
+            app = make_app(ws, lang)
             async with app.run_test(size=(80, 24)) as pilot:
                 await open_newest(pilot, "estimate")
                 for tab, table_id in (("estimate", "estimate-table"),
@@ -809,5 +808,29 @@ def test_model_picker_shows_whole_ids_that_share_a_long_prefix(ws, size):
             assert re.sub(r"\s+", " ", detail).strip() == (
                 f"{longer[1]} — anthropic · in 3 / out 15 USD per 1M tokens"), detail
             assert picker.query_one(".model-detail").region.bottom <= screen.region.bottom
+
+    asyncio.run(run())
+
+
+def test_chinese_kill_criteria_show_their_action_and_window_in_chinese(ws):
+    """#18: in Chinese the verdict tab's kill table showed the action (`switch model`) and the
+    window (`7 d`) in English."""
+    from tui import i18n
+
+    async def run() -> None:
+        write_example_record(ws)
+        try:
+            app = make_app(ws, "zh")
+            async with app.run_test(size=(120, 40)) as pilot:
+                await open_newest(pilot, "verdict")
+                table = app.screen.query_one("#kill-table", DataTable)
+                rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+                assert rows
+                for row in rows:
+                    _, _, window, _, action, _ = row
+                    assert window.endswith(" 天") and not window.endswith(" d")
+                    assert action in {"暂停", "回滚", "更换模型", "停止"}, action
+        finally:
+            i18n.set_language("en")
 
     asyncio.run(run())

@@ -31,6 +31,7 @@ from textual.widgets import (
 )
 
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
+from rubrics.messages import text
 from rubrics.numbers import amount, compact, money
 from rubrics.report import grows, row_mark
 from tui import i18n
@@ -509,7 +510,8 @@ class ResultsScreen(LifecycleActions, Screen[None]):
             table.add_column(t(f"results.kill.{key}"), key=key)
         for k in kills:
             cells = (k["metric"], f"{k['comparator']} {num(k['threshold']):g}",
-                     f"{k['window_days']} d", k["deadline"], k["action"], said.kill_note(k))
+                     t("results.kill.days", days=k["window_days"]), k["deadline"],
+                     text(f"action.{k['action']}", i18n.language()), said.kill_note(k))
             table.add_row(*(plain(c, one_line=True) for c in cells))
 
     # --- actions ---------------------------------------------------------------------------
