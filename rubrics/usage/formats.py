@@ -929,7 +929,7 @@ def _request_ids(fmt: str, payload: Any) -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk read.
 
     A year of rows is hundreds of thousands of objects that all live on; the collector would
@@ -959,7 +959,7 @@ def read_usage(paths: Iterable[Path | str], currencies: Collection[str] | None =
 def read_usage_data(files: Iterable[tuple[str, bytes]], currencies: Collection[str] | None = None
                     ) -> UsageSeries:
     """`read_usage` of (name, bytes) pairs already read (a workspace's kept files)."""
-    with _gc_paused():
+    with gc_paused():
         return _read_usage(files, currencies)
 
 
