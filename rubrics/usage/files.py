@@ -55,7 +55,7 @@ _SHA = r"[0-9a-f]{64}"
 _SIDECAR = re.compile(rf"{_SHA}\.toml")
 _DATA = re.compile(rf"({_SHA})\.(json|csv)(\.gz)?")
 _MAP_REF = re.compile(rf"maps/{_SHA}\.toml")
-CACHE_VERSION = 1
+CACHE_VERSION = 2  # 2: currency stored after tag (a cache row is the summing key + sums)
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,9 @@ class Daily(NamedTuple):
     currency: str
 
 
-# A Daily as the cache stores it: (day YYYY-MM-DD, model, project, key, tag, requests, input,
-# cached, cache_write, output, cost, currency).
-DailyRow = tuple[str, str, str, str, str, int, int, int, int, int, float | None, str]
+# A Daily as the cache stores it: (day YYYY-MM-DD, model, project, key, tag, currency, requests,
+# input, cached, cache_write, output, cost).
+DailyRow = tuple[str, str, str, str, str, str, int, int, int, int, int, float | None]
 
 
 @dataclass
@@ -198,29 +198,46 @@ def import_usage(ws: Workspace, paths: Iterable[Path | str], catalogue: Catalogu
             report.files.append(ImportedUsage(str(path), sha, "", 0, already_imported=True))
             continue
         new[sha] = (str(path), data)
-    with gc_paused():
-        series = read_usage_data([(str(sc.data), data) for sc, data in kept] + list(new.values()))
-        by_file = _rows_by_file(series.rows)
-        fresh = [by_file.get(name, []) for name, _ in new.values()]
-        mapping = _mapped(chain.from_iterable(fresh), catalogue, user_map)
-        parts = _kept_parts(by_file, [sc for sc, _ in kept], catalogue)
-        parts.extend((rows, mapping.mapped) for rows in fresh)
-        daily = _aggregate(parts)
+    with gc_paused():  # the rows die inside: the collector would walk them and free nothing
+        read = _read_new(kept, list(new.values()), catalogue, user_map)
     names = {name for name, _ in new.values()}
-    report.warnings = [w for w in series.warnings if w.split(":", 1)[0] in names]
+    report.warnings = [w for w in read.warnings if w.split(":", 1)[0] in names]
     map_ref = _keep_map(ws, model_map) if new and model_map is not None else ""
-    for (sha, (name, data)), mine in zip(new.items(), fresh, strict=True):
+    for (sha, (name, data)), (rows, models) in zip(new.items(), read.fresh, strict=True):
         kept_file = keep_data(ws.usage_dir, f"{sha}.{_ext(data)}", data)
         create_exclusive(ws.usage_dir / f"{sha}.toml",
-                         _sidecar_bytes(kept_file.name, series.formats[name], map_ref))
-        report.files.append(ImportedUsage(name, sha, series.formats[name], len(mine), {
-            model: mapping.mapped[model] for model in dict.fromkeys(map(_model, mine))}))
+                         _sidecar_bytes(kept_file.name, read.formats[name], map_ref))
+        report.files.append(ImportedUsage(name, sha, read.formats[name], rows, models))
     for item in report.files:
         if item.already_imported:
             report.warnings.append(f"{item.file}: this file was already imported; nothing "
                                    "changed")
-    _write_cache(ws, daily)  # the rows read above: the files are not read again
+    _write_cache(ws, read.daily)  # the rows read above: the files are not read again
     return report
+
+
+class _NewRead(NamedTuple):
+    """What an import needs of the files read: no rows, only their sums."""
+
+    formats: dict[str, str]  # file -> format
+    warnings: list[str]
+    fresh: list[tuple[int, dict[str, str]]]  # each new file: rows, its models -> catalogue ids
+    daily: list[DailyRow]  # the kept and the new files summed
+
+
+def _read_new(kept: list[tuple[UsageSidecar, bytes]], new: list[tuple[str, bytes]],
+              catalogue: Catalogue, user_map: dict[str, str]) -> _NewRead:
+    """The kept and the new files read together (so that a bucket given again is refused),
+    the new files' models mapped through `user_map`, and everything summed per day."""
+    series = read_usage_data([(str(sc.data), data) for sc, data in kept] + new)
+    by_file = _rows_by_file(series.rows)
+    fresh = [by_file.get(name, []) for name, _ in new]
+    mapping = _mapped(chain.from_iterable(fresh), catalogue, user_map)
+    parts = _kept_parts(by_file, [sc for sc, _ in kept], catalogue)
+    parts.extend((rows, mapping.mapped) for rows in fresh)
+    return _NewRead(series.formats, series.warnings, [
+        (len(rows), {m: mapping.mapped[m] for m in dict.fromkeys(map(_model, rows))})
+        for rows in fresh], _aggregate(parts))
 
 
 def _keep_map(ws: Workspace, path: Path) -> str:
@@ -282,7 +299,7 @@ def _aggregate(parts: Iterable[tuple[list[UsageRow], dict[str, str]]]) -> list[D
             s[4] += output
             if cost is not None:  # None: no row of this day carried money (priced at review)
                 s[5] = cost if s[5] is None else s[5] + cost
-    return [(*k[:5], *s, k[5]) for k, s in sums.items()]
+    return [(*k, *s) for k, s in sums.items()]
 
 
 def _load_all(ws: Workspace, catalogue: Catalogue, report: UsageCacheReport
@@ -296,7 +313,8 @@ def _load_all(ws: Workspace, catalogue: Catalogue, report: UsageCacheReport
             report.skipped.append(str(e))
     while True:
         try:
-            return _summarize(entries, catalogue, report)
+            with gc_paused():  # the rows die inside: the collector would walk them for nothing
+                return _summarize(entries, catalogue, report)
         except InputError as e:  # drop the file named and read the rest again
             bad = [x for x in entries if str(x[0].data) == e.file or str(x[0].model_map) == e.file]
             if not bad:
@@ -307,11 +325,10 @@ def _load_all(ws: Workspace, catalogue: Catalogue, report: UsageCacheReport
 
 def _summarize(entries: list[tuple[UsageSidecar, bytes]], catalogue: Catalogue,
                report: UsageCacheReport) -> list[DailyRow]:
-    with gc_paused():
-        series = read_usage_data([(str(sc.data), data) for sc, data in entries])
-        report.files = len(entries)
-        return _aggregate(_kept_parts(_rows_by_file(series.rows), [sc for sc, _ in entries],
-                                      catalogue))
+    series = read_usage_data([(str(sc.data), data) for sc, data in entries])
+    report.files = len(entries)
+    return _aggregate(_kept_parts(_rows_by_file(series.rows), [sc for sc, _ in entries],
+                                  catalogue))
 
 
 def _kept_parts(by_file: dict[str, list[UsageRow]], kept: list[UsageSidecar],
@@ -345,8 +362,8 @@ def _write_cache(ws: Workspace, daily: list[DailyRow]) -> None:
             db.executescript("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;")
             db.executescript("CREATE TABLE meta(version INTEGER, kept TEXT);"
                              "CREATE TABLE daily(day TEXT, model TEXT, project TEXT, key TEXT, "
-                             "tag TEXT, requests INTEGER, input INTEGER, cached INTEGER, "
-                             "cache_write INTEGER, output INTEGER, cost REAL, currency TEXT);")
+                             "tag TEXT, currency TEXT, requests INTEGER, input INTEGER, "
+                             "cached INTEGER, cache_write INTEGER, output INTEGER, cost REAL);")
             db.execute("INSERT INTO meta VALUES (?, ?)", (CACHE_VERSION, "\n".join(present(ws))))
             db.executemany("INSERT INTO daily VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", daily)
             db.commit()
@@ -369,7 +386,9 @@ def _read_cache(ws: Workspace, models: Collection[str] | None = None) -> list[Da
             where = "" if models is None else \
                 f"WHERE model IN ({','.join('?' * len(models))})"
             return [Daily(dt.date.fromisoformat(r[0]), *r[1:]) for r in db.execute(
-                f"SELECT * FROM daily {where} ORDER BY day, model, project, key, tag, currency",
+                f"SELECT day, model, project, key, tag, requests, input, cached, cache_write, "
+                f"output, cost, currency FROM daily {where} "
+                "ORDER BY day, model, project, key, tag, currency",
                 list(models or ()))]
     except (sqlite3.Error, TypeError, ValueError):
         return None

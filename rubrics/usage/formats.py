@@ -737,8 +737,8 @@ def _plain_columns(header: list[str], body: list[list[str]], numbers: Iterable[i
     if not all(models) or costs is None or any(i is None for i in ints):
         return None
     requests, total, cached, output = ints
-    if (max(requests + total + cached + output, default=0) > MAX_COUNT  # type: ignore[operator]
-            or not all(map(operator.le, cached, total))):  # type: ignore[arg-type]
+    # no count can pass MAX_COUNT: _digit_column took at most 15 digits
+    if not all(map(operator.le, cached, total)):  # type: ignore[arg-type]
         return None
     days: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     try:
@@ -881,15 +881,17 @@ def _describe(row: UsageRow | CostRow) -> str:
     return ", ".join(f"{name} {value}" for name, value in parts if value) or "the whole organization"
 
 
-def _check_overlaps(rows: Iterable[UsageRow | CostRow], key: Callable[[Any], tuple[Any, ...]],
-                    what: str) -> None:
-    """Refuse two buckets of the same series (model, project, key, ...) that overlap in time."""
+def _check_overlaps(rows: Iterable[UsageRow | CostRow], fields: tuple[str, ...], what: str
+                    ) -> None:
+    """Refuse two buckets of the same series (the row's `fields`: model, project, key, ...)
+    that overlap in time."""
     rows = list(rows)
-    if _on_one_grid(rows):
-        # Buckets of one width on one grid overlap only when they are the same bucket.
-        keyed = list(zip(map(key, rows), map(_start, rows), strict=True))
-        if len(set(keyed)) == len(keyed):
-            return
+    key = operator.attrgetter(*fields)
+    # Buckets of one width on one grid overlap only when they are the same bucket (one flat
+    # tuple per row: a year of rows is hashed once).
+    if _on_one_grid(rows) and len(set(map(operator.attrgetter(*fields, "start"), rows))) == \
+            len(rows):
+        return
     series: dict[tuple[Any, ...], list[UsageRow | CostRow]] = {}
     for row in rows:
         series.setdefault(key(row), []).append(row)
@@ -911,8 +913,8 @@ def _check_overlaps(rows: Iterable[UsageRow | CostRow], key: Callable[[Any], tup
 
 
 # The series a bucket belongs to; rows of different vendors' exports never overlap each other.
-_usage_key = operator.attrgetter("format", "model", "project", "api_key_id", "tag", "variant")
-_cost_key = operator.attrgetter("format", "model", "project", "line_item")
+_USAGE_SERIES = ("format", "model", "project", "api_key_id", "tag", "variant")
+_COST_SERIES = ("format", "model", "project", "line_item")
 
 
 def _request_ids(fmt: str, payload: Any) -> Iterator[tuple[str, str]]:
@@ -969,6 +971,7 @@ def _read_usage(files: Iterable[tuple[str, bytes]], currencies: Collection[str] 
     series = UsageSeries()
     pages: list[Page] = []
     requests: dict[str, tuple[str, str]] = {}  # LiteLLM request_id -> (file, locator)
+    buckets: list[UsageRow] = []  # the rows of bucketed exports (a spend log has requests)
     for file, data in files:
         fmt, text, payload = _decode(file, data)
         _refuse_secrets(text, fmt, payload, file)
@@ -979,13 +982,14 @@ def _read_usage(files: Iterable[tuple[str, bytes]], currencies: Collection[str] 
                 if other != (file, at):
                     _fail(f"request {rid!r} is also in {other[0]} at {other[1]}: a spend log "
                           "was imported twice", file, at)
+        else:
+            buckets.extend(rows)
         series.formats[file] = fmt
         series.rows.extend(rows)
         series.costs.extend(costs)
         if page is not None:
             pages.append(page)
     series.warnings.extend(_check_chain(pages))
-    _check_overlaps((r for r in series.rows if r.format not in (LITELLM_JSON, LITELLM_CSV)),
-                    _usage_key, "the bucket")
-    _check_overlaps(series.costs, _cost_key, "the cost bucket")
+    _check_overlaps(buckets, _USAGE_SERIES, "the bucket")
+    _check_overlaps(series.costs, _COST_SERIES, "the cost bucket")
     return series
