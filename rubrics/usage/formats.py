@@ -30,7 +30,7 @@ from estimators.currency import ISO_4217
 from estimators.errors import InputError
 from estimators.redact import find_secret
 from estimators.safefile import decode_text, read_capped
-from rubrics.usage.rows import CostRow, UsageRow, UsageSeries
+from rubrics.usage.rows import CostRow, UsageRow, UsageSeries, usage_rows
 
 MAX_USAGE_BYTES = 256 * 1024 * 1024  # a year of hourly buckets for hundreds of models fits
 MAX_COUNT = 10**15  # far above any real bucket; keeps every sum exact in a float
@@ -427,11 +427,11 @@ def _openai_bucket(results: list[Any], start: dt.datetime, end: dt.datetime, fil
             or set(map(get("get", "user_id"), results)) != {None}):
         return None
     n = len(results)
-    return list(map(UsageRow, repeat(start, n), repeat(end, n), models, requests, total, cached,
-                    repeat(0, n), output, repeat(None, n), repeat(None, n),
-                    [p or None for p in projects], [k or None for k in keys], repeat(None, n),
-                    repeat(None, n), repeat(OPENAI_USAGE, n), repeat(file, n),
-                    [f"{loc}.results[{j}]" for j in range(n)]))
+    return usage_rows(repeat(start, n), repeat(end, n), models, requests, total, cached,
+                      repeat(0, n), output, repeat(None, n), repeat(None, n),
+                      [p or None for p in projects], [k or None for k in keys], repeat(None, n),
+                      repeat(None, n), repeat(OPENAI_USAGE, n), repeat(file, n),
+                      [f"{loc}.results[{j}]" for j in range(n)])
 
 
 def read_openai_usage(doc: dict[str, Any], file: str, currencies: Collection[str]
@@ -732,13 +732,13 @@ def _plain_columns(header: list[str], body: list[list[str]], numbers: Iterable[i
     n = len(body)
     cols = dict(zip(header, zip(*body, strict=True), strict=True)) if body else {h: () for h in header}
     dates, models, *counts = (cols[c] for c in PLAIN_COLUMNS[:6])
-    ints = [_digit_column(col) for col in counts]
+    ints = [i for i in map(_digit_column, counts) if i is not None]
     costs = _cost_column(cols["cost"], cols["currency"], allowed)
-    if not all(models) or costs is None or any(i is None for i in ints):
+    if not all(models) or costs is None or len(ints) < len(counts):
         return None
     requests, total, cached, output = ints
     # no count can pass MAX_COUNT: _digit_column took at most 15 digits
-    if not all(map(operator.le, cached, total)):  # type: ignore[arg-type]
+    if not all(map(operator.le, cached, total)):
         return None
     days: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     try:
@@ -750,11 +750,11 @@ def _plain_columns(header: list[str], body: list[list[str]], numbers: Iterable[i
     none: list[str | None] = [None] * n
     def optional(name: str) -> list[str | None]:
         return [x or None for x in cols[name]] if name in cols else none
-    return list(map(UsageRow, map(operator.itemgetter(0), spans), map(operator.itemgetter(1), spans),
-                    models, requests, total, cached, repeat(0, n), output, costs,  # type: ignore[arg-type]
-                    [c or None for c in cols["currency"]], optional("project"), none,
-                    optional("tag"), none, repeat(PLAIN_CSV, n), repeat(file, n),
-                    [f"row {i}" for i in numbers]))
+    return usage_rows(map(operator.itemgetter(0), spans), map(operator.itemgetter(1), spans),
+                      models, requests, total, cached, repeat(0, n), output, costs,
+                      [c or None for c in cols["currency"]], optional("project"), none,
+                      optional("tag"), none, repeat(PLAIN_CSV, n), repeat(file, n),
+                      [f"row {i}" for i in numbers])
 
 
 def _plain_rows(header: list[str], body: list[list[str]], numbers: Iterable[int], file: str,
