@@ -20,6 +20,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -183,6 +184,8 @@ def main() -> None:
     ap.add_argument("--decisions", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    # the machine may be shared: the ratios hold only for runs under a like load
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         plain = folder / "usage.csv"
@@ -200,6 +203,7 @@ def main() -> None:
             print(f"{name:13s} {rows:,} rows: read_usage {t_ours:.2f} s, bare {t_bare:.2f} s, "
                   f"ratio {ratio:.2f}x (goal <= {GOAL:g}x) {'ok' if ratio <= GOAL else 'OVER'}")
         ok &= bench_portfolio(args, folder, plain, rows)
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     sys.exit(0 if ok else 1)
 
 
