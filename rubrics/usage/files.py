@@ -284,7 +284,8 @@ def _aggregate(parts: Iterable[tuple[list[UsageRow], dict[str, str]]]) -> list[D
     for rows, mapped in parts:
         for start in set(map(_start, rows)) - days.keys():
             days[start] = start.date().isoformat()
-        # one plain loop with tuple unpacking: the fastest way through ~365k rows in Python
+        # one plain loop unpacking each row (UsageRow's field order): the fastest way through
+        # ~365k rows in Python
         for (start, _, model, requests, total, cached, writes, output, cost, currency, project,
              key, tag, _, _, _, _) in rows:
             k = (days[start], mapped[model], project or "", key or "", tag or "", currency or "")

@@ -887,10 +887,9 @@ def _check_overlaps(rows: Iterable[UsageRow | CostRow], fields: tuple[str, ...],
     that overlap in time."""
     rows = list(rows)
     key = operator.attrgetter(*fields)
-    # Buckets of one width on one grid overlap only when they are the same bucket (one flat
-    # tuple per row: a year of rows is hashed once).
-    if _on_one_grid(rows) and len(set(map(operator.attrgetter(*fields, "start"), rows))) == \
-            len(rows):
+    bucket = operator.attrgetter(*fields, "start")  # one flat tuple per row to hash
+    # Buckets of one width on one grid overlap only when they are the same bucket.
+    if _on_one_grid(rows) and len(set(map(bucket, rows))) == len(rows):
         return
     series: dict[tuple[Any, ...], list[UsageRow | CostRow]] = {}
     for row in rows:
