@@ -20,6 +20,7 @@ import argparse
 import csv
 import datetime as dt
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -175,6 +176,11 @@ def bench_portfolio(args: argparse.Namespace, folder: Path, plain: Path, rows: i
     return ratio <= GOAL and t_many <= PORTFOLIO_GOAL
 
 
+def print_load() -> None:
+    """The load average: the machine may be shared, and ratios compare only under like loads."""
+    print(f"load average (1, 5, 15 min): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--days", type=int, default=365)
@@ -183,6 +189,7 @@ def main() -> None:
     ap.add_argument("--decisions", type=int, default=1000)
     ap.add_argument("--runs", type=int, default=3)
     args = ap.parse_args()
+    print_load()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         plain = folder / "usage.csv"
@@ -200,6 +207,7 @@ def main() -> None:
             print(f"{name:13s} {rows:,} rows: read_usage {t_ours:.2f} s, bare {t_bare:.2f} s, "
                   f"ratio {ratio:.2f}x (goal <= {GOAL:g}x) {'ok' if ratio <= GOAL else 'OVER'}")
         ok &= bench_portfolio(args, folder, plain, rows)
+    print_load()
     sys.exit(0 if ok else 1)
 
 

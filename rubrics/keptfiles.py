@@ -20,6 +20,9 @@ from estimators.errors import InputError
 from estimators.safefile import read_capped, read_toml
 
 GZIP_OVER = 1024 * 1024  # bytes; larger files are kept gzip-ed
+# zlib's fastest level: ~35x faster than 9 on a year of usage CSV (0.1 s vs 3.9 s for 22 MB),
+# for a file ~40 % larger (3.1 vs 2.2 MB). Still deterministic (mtime=0, no file name).
+GZIP_LEVEL = 1
 
 
 def keep_bytes(path: Path, data: bytes) -> None:
@@ -39,7 +42,7 @@ def keep_data(folder: Path, name: str, data: bytes) -> Path:
         with suppress(InputError, OSError):  # kept already (another zlib may pack it apart)
             if read_kept(path, len(data)) == data:
                 return path
-        keep_bytes(path, gzip.compress(data, mtime=0))
+        keep_bytes(path, gzip.compress(data, compresslevel=GZIP_LEVEL, mtime=0))
         return path
     path = folder / name
     keep_bytes(path, data)

@@ -30,7 +30,7 @@ from estimators.currency import ISO_4217
 from estimators.errors import InputError
 from estimators.redact import find_secret
 from estimators.safefile import decode_text, read_capped
-from rubrics.usage.rows import CostRow, UsageRow, UsageSeries
+from rubrics.usage.rows import CostRow, UsageRow, UsageSeries, usage_rows
 
 MAX_USAGE_BYTES = 256 * 1024 * 1024  # a year of hourly buckets for hundreds of models fits
 MAX_COUNT = 10**15  # far above any real bucket; keeps every sum exact in a float
@@ -427,11 +427,11 @@ def _openai_bucket(results: list[Any], start: dt.datetime, end: dt.datetime, fil
             or set(map(get("get", "user_id"), results)) != {None}):
         return None
     n = len(results)
-    return list(map(UsageRow, repeat(start, n), repeat(end, n), models, requests, total, cached,
-                    repeat(0, n), output, repeat(None, n), repeat(None, n),
-                    [p or None for p in projects], [k or None for k in keys], repeat(None, n),
-                    repeat(None, n), repeat(OPENAI_USAGE, n), repeat(file, n),
-                    [f"{loc}.results[{j}]" for j in range(n)]))
+    return usage_rows(repeat(start, n), repeat(end, n), models, requests, total, cached,
+                      repeat(0, n), output, repeat(None, n), repeat(None, n),
+                      [p or None for p in projects], [k or None for k in keys], repeat(None, n),
+                      repeat(None, n), repeat(OPENAI_USAGE, n), repeat(file, n),
+                      [f"{loc}.results[{j}]" for j in range(n)])
 
 
 def read_openai_usage(doc: dict[str, Any], file: str, currencies: Collection[str]
@@ -732,13 +732,13 @@ def _plain_columns(header: list[str], body: list[list[str]], numbers: Iterable[i
     n = len(body)
     cols = dict(zip(header, zip(*body, strict=True), strict=True)) if body else {h: () for h in header}
     dates, models, *counts = (cols[c] for c in PLAIN_COLUMNS[:6])
-    ints = [_digit_column(col) for col in counts]
+    ints = [i for i in map(_digit_column, counts) if i is not None]
     costs = _cost_column(cols["cost"], cols["currency"], allowed)
-    if not all(models) or costs is None or any(i is None for i in ints):
+    if not all(models) or costs is None or len(ints) < len(counts):
         return None
     requests, total, cached, output = ints
-    if (max(requests + total + cached + output, default=0) > MAX_COUNT  # type: ignore[operator]
-            or not all(map(operator.le, cached, total))):  # type: ignore[arg-type]
+    # no count can pass MAX_COUNT: _digit_column took at most 15 digits
+    if not all(map(operator.le, cached, total)):
         return None
     days: dict[str, tuple[dt.datetime, dt.datetime]] = {}
     try:
@@ -750,11 +750,11 @@ def _plain_columns(header: list[str], body: list[list[str]], numbers: Iterable[i
     none: list[str | None] = [None] * n
     def optional(name: str) -> list[str | None]:
         return [x or None for x in cols[name]] if name in cols else none
-    return list(map(UsageRow, map(operator.itemgetter(0), spans), map(operator.itemgetter(1), spans),
-                    models, requests, total, cached, repeat(0, n), output, costs,  # type: ignore[arg-type]
-                    [c or None for c in cols["currency"]], optional("project"), none,
-                    optional("tag"), none, repeat(PLAIN_CSV, n), repeat(file, n),
-                    [f"row {i}" for i in numbers]))
+    return usage_rows(map(operator.itemgetter(0), spans), map(operator.itemgetter(1), spans),
+                      models, requests, total, cached, repeat(0, n), output, costs,
+                      [c or None for c in cols["currency"]], optional("project"), none,
+                      optional("tag"), none, repeat(PLAIN_CSV, n), repeat(file, n),
+                      [f"row {i}" for i in numbers])
 
 
 def _plain_rows(header: list[str], body: list[list[str]], numbers: Iterable[int], file: str,
@@ -881,15 +881,16 @@ def _describe(row: UsageRow | CostRow) -> str:
     return ", ".join(f"{name} {value}" for name, value in parts if value) or "the whole organization"
 
 
-def _check_overlaps(rows: Iterable[UsageRow | CostRow], key: Callable[[Any], tuple[Any, ...]],
-                    what: str) -> None:
-    """Refuse two buckets of the same series (model, project, key, ...) that overlap in time."""
+def _check_overlaps(rows: Iterable[UsageRow | CostRow], fields: tuple[str, ...], what: str
+                    ) -> None:
+    """Refuse two buckets of the same series (the row's `fields`: model, project, key, ...)
+    that overlap in time."""
     rows = list(rows)
-    if _on_one_grid(rows):
-        # Buckets of one width on one grid overlap only when they are the same bucket.
-        keyed = list(zip(map(key, rows), map(_start, rows), strict=True))
-        if len(set(keyed)) == len(keyed):
-            return
+    key = operator.attrgetter(*fields)
+    bucket = operator.attrgetter(*fields, "start")  # one flat tuple per row to hash
+    # Buckets of one width on one grid overlap only when they are the same bucket.
+    if _on_one_grid(rows) and len(set(map(bucket, rows))) == len(rows):
+        return
     series: dict[tuple[Any, ...], list[UsageRow | CostRow]] = {}
     for row in rows:
         series.setdefault(key(row), []).append(row)
@@ -911,8 +912,8 @@ def _check_overlaps(rows: Iterable[UsageRow | CostRow], key: Callable[[Any], tup
 
 
 # The series a bucket belongs to; rows of different vendors' exports never overlap each other.
-_usage_key = operator.attrgetter("format", "model", "project", "api_key_id", "tag", "variant")
-_cost_key = operator.attrgetter("format", "model", "project", "line_item")
+_USAGE_SERIES = ("format", "model", "project", "api_key_id", "tag", "variant")
+_COST_SERIES = ("format", "model", "project", "line_item")
 
 
 def _request_ids(fmt: str, payload: Any) -> Iterator[tuple[str, str]]:
@@ -929,7 +930,7 @@ def _request_ids(fmt: str, payload: Any) -> Iterator[tuple[str, str]]:
 
 
 @contextmanager
-def _gc_paused() -> Iterator[None]:
+def gc_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector for a bulk read.
 
     A year of rows is hundreds of thousands of objects that all live on; the collector would
@@ -959,7 +960,7 @@ def read_usage(paths: Iterable[Path | str], currencies: Collection[str] | None =
 def read_usage_data(files: Iterable[tuple[str, bytes]], currencies: Collection[str] | None = None
                     ) -> UsageSeries:
     """`read_usage` of (name, bytes) pairs already read (a workspace's kept files)."""
-    with _gc_paused():
+    with gc_paused():
         return _read_usage(files, currencies)
 
 
@@ -969,6 +970,7 @@ def _read_usage(files: Iterable[tuple[str, bytes]], currencies: Collection[str] 
     series = UsageSeries()
     pages: list[Page] = []
     requests: dict[str, tuple[str, str]] = {}  # LiteLLM request_id -> (file, locator)
+    buckets: list[UsageRow] = []  # the rows of bucketed exports (a spend log has requests)
     for file, data in files:
         fmt, text, payload = _decode(file, data)
         _refuse_secrets(text, fmt, payload, file)
@@ -979,13 +981,14 @@ def _read_usage(files: Iterable[tuple[str, bytes]], currencies: Collection[str] 
                 if other != (file, at):
                     _fail(f"request {rid!r} is also in {other[0]} at {other[1]}: a spend log "
                           "was imported twice", file, at)
+        else:
+            buckets.extend(rows)
         series.formats[file] = fmt
         series.rows.extend(rows)
         series.costs.extend(costs)
         if page is not None:
             pages.append(page)
     series.warnings.extend(_check_chain(pages))
-    _check_overlaps((r for r in series.rows if r.format not in (LITELLM_JSON, LITELLM_CSV)),
-                    _usage_key, "the bucket")
-    _check_overlaps(series.costs, _cost_key, "the cost bucket")
+    _check_overlaps(buckets, _USAGE_SERIES, "the bucket")
+    _check_overlaps(series.costs, _COST_SERIES, "the cost bucket")
     return series

@@ -16,8 +16,10 @@ Times are aware UTC datetimes; a bucket runs from `start` (inclusive) to `end` (
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from itertools import repeat
+from typing import Any, NamedTuple
 
 
 class UsageRow(NamedTuple):
@@ -52,6 +54,15 @@ class UsageRow(NamedTuple):
     format: str
     file: str
     locator: str
+
+
+def usage_rows(*columns: Iterable[Any]) -> list[UsageRow]:
+    """UsageRows from one iterable per field, in UsageRow's field order.
+
+    tuple.__new__ over zipped columns runs in C; calling UsageRow itself runs NamedTuple's
+    Python-level __new__ once per row (twice the time for a year of rows). Same rows.
+    """
+    return list(map(tuple.__new__, repeat(UsageRow), zip(*columns, strict=True)))
 
 
 @dataclass(frozen=True, slots=True)
