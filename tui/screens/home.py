@@ -21,6 +21,7 @@ from tui.screens.record_view import display_path
 from tui.widgets.table import MeasuredTable
 
 if TYPE_CHECKING:
+    from rubrics.portfolio import Portfolio
     from rubrics.record_store import RecordSummary
 
 # The compact row fits 80 columns; the id, chosen model and full flags are in the detail pane.
@@ -83,6 +84,7 @@ class HomeCommands(ScreenCommands):
         if screen.check_action("export", ()):
             out.append((t("key.export"), screen.action_export, "e"))
         out += [(t("key.filter"), screen.action_filter, "/"),
+                (t("key.portfolio"), screen.action_portfolio, "p"),
                 (t("key.reload"), screen.action_reload, "F5"),
                 (t("key.import_evals"), screen.action_import_evals, ""),
                 (t("key.delete_draft"), screen.action_delete_draft, "")]
@@ -100,12 +102,19 @@ class HomeScreen(Screen[None]):
         Binding("r", "review", "key.review", id="home.review"),
         Binding("e", "export", "key.export", id="home.export"),
         Binding("slash", "filter", "key.filter", id="home.filter"),
+        Binding("p", "portfolio", "key.portfolio", id="home.portfolio", show=False),
         Binding("f5", "reload", "key.reload", id="home.reload", show=False),
     ]
+
+    # the portfolio's line takes a row of the list only when it has something to say
+    DEFAULT_CSS = """
+    #home-portfolio { height: auto; padding: 0 1; color: $warning; display: none; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
         i18n.localize(self)
+        self.portfolio: Portfolio | None = None  # computed after the list, in a worker
         self.summaries: list[RecordSummary] = []
         self.matched = 0  # decisions that pass the filter (the table holds HOME_ROWS at most)
         self.loaded = False
@@ -116,6 +125,7 @@ class HomeScreen(Screen[None]):
         yield Input(placeholder=t("home.filter"), id="filter", compact=True)
         yield MeasuredTable(id="records", cursor_type="row", zebra_stripes=True)
         yield Static("", id="home-detail", markup=False)
+        yield Static("", id="home-portfolio", markup=False)
         yield Static(t("home.loading"), id="home-status", markup=False)
         yield Footer()
 
@@ -184,6 +194,32 @@ class HomeScreen(Screen[None]):
             self._show_count()
         else:
             self._fill()
+        if summaries:
+            self._portfolio()
+
+    @work(thread=True, exclusive=True, group="portfolio")
+    def _portfolio(self) -> None:
+        """The portfolio for the summary line and `p`; after the list, so it never delays it.
+        A workspace it cannot be computed for shows no line (`p` says why)."""
+        from estimators.errors import InputError
+        from rubrics.portfolio import portfolio_summary
+
+        app: Any = self.app
+        try:
+            result = portfolio_summary(app.workspace, app.today)
+        except (InputError, OSError):
+            return
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._show_portfolio, result)
+
+    def _show_portfolio(self, p: Portfolio) -> None:
+        from tui.screens.portfolio import summary_line
+
+        self.portfolio = p
+        line = self.query_one("#home-portfolio", Static)
+        said = summary_line(p)
+        line.update(plain(said, one_line=True))
+        line.display = bool(said)
 
     def _fill(self) -> None:
         """The table from the summaries and the filter, the cursor kept on its record."""
@@ -321,6 +357,13 @@ class HomeScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self._load()
+
+    def action_portfolio(self) -> None:
+        """Committed vs actual spend, decisions to look at, calibration (its own screen, so the
+        list keeps its rows at 80x24)."""
+        from tui.screens.portfolio import PortfolioScreen
+
+        self.app.push_screen(PortfolioScreen(self.portfolio))
 
     def action_import_evals(self) -> None:
         from tui.screens.lifecycle_dialogs import ImportEvalsDialog
