@@ -56,6 +56,19 @@ def november_spend() -> float:
                    if r["startTime"].startswith(NOVEMBER))
 
 
+async def walk(pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Wait for home's list and portfolio, then press each key and let the screen settle."""
+    await settle(pilot)
+    for _ in range(400):  # the portfolio starts once the list is painted
+        if not getattr(pilot.app.screen, "portfolio_pending", False):
+            break
+        await pilot.pause(0.05)
+        await settle(pilot)
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
 def shown(app, selector: str) -> str:  # type: ignore[no-untyped-def]
     return str(app.screen.query_one(selector, Static).render())
 
@@ -76,13 +89,12 @@ async def test_home_summary_and_portfolio_vendor_totals(linked: tuple[Workspace,
     assert spend > 0
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await walk(pilot)
         line = shown(app, "#home-portfolio")
         assert (f"1 accepted · spend {money(spend, 'USD')} of {money(plan, 'USD')} committed"
                 in line)
         assert app.screen.query_one("#home-portfolio").display
-        await pilot.press("p")
-        await settle(pilot)
+        await walk(pilot, "p")
         words = " ".join(shown(app, "#portfolio-spend").split())
         ratio = f"x{spend / plan:.2f}"
         assert f"openai 1 {money(plan)} {money(spend)} {ratio}" in words
@@ -90,8 +102,7 @@ async def test_home_summary_and_portfolio_vendor_totals(linked: tuple[Workspace,
         assert "FX" not in words  # the record's currency is the workspace's: no rate used
         assert "Support FAQ answers" in table_text(app, "#portfolio-decisions")
         assert "calibration over 1 decision(s)" in shown(app, "#portfolio-calibration")
-        await pilot.press("enter")
-        await settle(pilot)
+        await walk(pilot, "enter")
         assert type(app.screen).__name__ == "ResultsScreen"
 
 
@@ -102,7 +113,7 @@ async def test_nothing_to_say_no_summary_line(tmp_path: Path):
     write_example_record(ws)
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
+        await walk(pilot)
         assert not app.screen.query_one("#home-portfolio").display
 
 
@@ -115,9 +126,7 @@ async def test_review_shows_months_and_chart_reached_with_pagedown(
     ws, _ = linked
     app = make_app(ws)
     async with app.run_test(size=(80, 24)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await walk(pilot, "r")
         usage = shown(app, "#review-usage")
         assert "2026-10 (full month)" in usage and "2026-11 (full month)" in usage
         assert " ".join("calls  459,000  446,052  x0.97".split()) in " ".join(usage.split())
@@ -129,8 +138,7 @@ async def test_review_shows_months_and_chart_reached_with_pagedown(
         for _ in range(10):
             if body.scroll_offset.y + body.region.height > widget.virtual_region.y:
                 break
-            await pilot.press("pagedown")
-            await settle(pilot)
+            await walk(pilot, "pagedown")
         assert widget.region.y < body.region.bottom  # now on screen
         assert app.screen.focused is app.screen.query_one("#actuals")
 
@@ -144,14 +152,12 @@ async def test_zh_portfolio_and_review_have_no_english_sentence(
     allowed = (record_id, "openai/gpt-4o-mini", "Support FAQ answers")
     app = make_app(ws, "zh")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
+        await walk(pilot)
         texts = [shown(app, "#home-portfolio")]
-        await pilot.press("p")
-        await settle(pilot)
+        await walk(pilot, "p")
         texts += [shown(app, "#portfolio-spend"), shown(app, "#portfolio-calibration"),
                   table_text(app, "#portfolio-decisions")]
-        await pilot.press("escape", "r")
-        await settle(pilot)
+        await walk(pilot, "escape", "r")
         texts.append(shown(app, "#review-usage"))
     assert "已采纳 1 项" in texts[0]
     assert all(texts)
@@ -170,9 +176,7 @@ async def test_kill_criterion_fired_from_usage_is_marked(tmp_path: Path, capsys)
     capsys.readouterr()
     app = make_app(ws)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot)
-        await pilot.press("r")
-        await settle(pilot)
+        await walk(pilot, "r")
         now = shown(app, "#review-now")
         assert "monthly_spend > 5000 → pause: MET" in now
         assert f"⚑ fired on the usage of {NOVEMBER}" in now

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import pytest_textual_snapshot
 
-from tests.test_app_snapshots import SNAPSHOTS, SnapshotsFolder, settle
-from tests.test_app_usage import linked_workspace
+from tests.test_app_snapshots import SNAPSHOTS, SnapshotsFolder
+from tests.test_app_usage import linked_workspace, walk
 from tests.test_app_workspace import make_app
 
 
@@ -50,11 +50,5 @@ def test_look(snap_compare, capsys, view: str, size: str, lang: str) -> None:
     (root / "scopecard.toml").write_text('[workspace]\ncurrency = "CNY"\n', encoding="utf-8")
     capsys.readouterr()
     app = make_app(ws, lang)
-
-    async def walk(pilot) -> None:  # type: ignore[no-untyped-def]
-        await settle(pilot)
-        for key in VIEWS[view]:
-            await pilot.press(key)
-            await settle(pilot)
-
-    assert snap_compare(app, terminal_size=SIZES[size], run_before=walk)
+    assert snap_compare(app, terminal_size=SIZES[size],
+                        run_before=lambda pilot: walk(pilot, *VIEWS[view]))
