@@ -11,6 +11,13 @@ it. The workspaces' list index is warm (a second start), as it is for a person w
 before; a cold first read after a fresh clone is `bench_records.py`'s "list, cold".
 Goals: first paint median < 1 s and <= 2x hello world; home with 10,000 decisions listed in
 <= 2x the time with 10.
+
+Where the time goes at 10,000 (cProfile and timestamps, December 2026): reading the warm list
+(`RecordStore.summaries`: listing the folders, three stats and one summary per decision, then
+serializing every entry again to compare with the index) is ~1.2 s alone and 2-4 s in the app,
+where it shares the interpreter with the app's tokenizer warm-up; filling the table took another
+0.5 s of the main thread with 1,000 rows (0.2 s with 200). Results vary a lot on a shared machine:
+run it alone.
 """
 
 from __future__ import annotations

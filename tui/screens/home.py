@@ -21,6 +21,7 @@ from tui.screens.record_view import display_path
 from tui.widgets.table import MeasuredTable
 
 if TYPE_CHECKING:
+    from rubrics.portfolio import Portfolio
     from rubrics.record_store import RecordSummary
 
 # The compact row fits 80 columns; the id, chosen model and full flags are in the detail pane.
@@ -32,8 +33,9 @@ VERDICT_STYLE = {"GO": "green", "GO WITH CONDITIONS": "yellow", "RESEARCH SPIKE"
 FIXED_WIDTH = 18 + 10 + 10 + 1 + 2 * len(COLUMNS) + 4
 MIN_TITLE = 12
 # Rows the list holds at most: the newest; the filter reaches the rest. A 10,000-row table took
-# ~3 s to fill, and nobody scrolls past the first thousand decisions.
-HOME_ROWS = 1000
+# ~3 s to fill; 1,000 rows still took 0.7 s of the main thread (each cell measured), and a
+# screen shows 20: 200 is ten pages.
+HOME_ROWS = 200
 FLAG_MARK, ERROR_MARK = "⚑", "✗"
 EARLIEST = dt.datetime.min.replace(tzinfo=dt.UTC)
 
@@ -83,6 +85,7 @@ class HomeCommands(ScreenCommands):
         if screen.check_action("export", ()):
             out.append((t("key.export"), screen.action_export, "e"))
         out += [(t("key.filter"), screen.action_filter, "/"),
+                (t("key.portfolio"), screen.action_portfolio, "p"),
                 (t("key.reload"), screen.action_reload, "F5"),
                 (t("key.import_evals"), screen.action_import_evals, ""),
                 (t("key.delete_draft"), screen.action_delete_draft, "")]
@@ -100,12 +103,20 @@ class HomeScreen(Screen[None]):
         Binding("r", "review", "key.review", id="home.review"),
         Binding("e", "export", "key.export", id="home.export"),
         Binding("slash", "filter", "key.filter", id="home.filter"),
+        Binding("p", "portfolio", "key.portfolio", id="home.portfolio", show=False),
         Binding("f5", "reload", "key.reload", id="home.reload", show=False),
     ]
+
+    # the portfolio's line takes a row of the list only when it has something to say
+    DEFAULT_CSS = """
+    #home-portfolio { height: auto; padding: 0 1; color: $warning; display: none; }
+    """
 
     def __init__(self) -> None:
         super().__init__()
         i18n.localize(self)
+        self.portfolio: Portfolio | None = None  # computed after the list, in a worker
+        self.portfolio_pending = False  # asked for and not yet shown (tests wait for it)
         self.summaries: list[RecordSummary] = []
         self.matched = 0  # decisions that pass the filter (the table holds HOME_ROWS at most)
         self.loaded = False
@@ -116,6 +127,7 @@ class HomeScreen(Screen[None]):
         yield Input(placeholder=t("home.filter"), id="filter", compact=True)
         yield MeasuredTable(id="records", cursor_type="row", zebra_stripes=True)
         yield Static("", id="home-detail", markup=False)
+        yield Static("", id="home-portfolio", markup=False)
         yield Static(t("home.loading"), id="home-status", markup=False)
         yield Footer()
 
@@ -184,6 +196,33 @@ class HomeScreen(Screen[None]):
             self._show_count()
         else:
             self._fill()
+        if summaries:  # once the list is painted: its imports would hold up that paint
+            self.portfolio_pending = True
+            self.call_after_refresh(self._portfolio)
+
+    @work(thread=True, exclusive=True, group="portfolio")
+    def _portfolio(self) -> None:
+        """The portfolio for the summary line and `p`; after the list, so it never delays it.
+        A workspace it cannot be computed for shows no line (`p` says why)."""
+        from estimators.errors import InputError
+        from rubrics.portfolio import portfolio_summary
+
+        app: Any = self.app
+        try:
+            result: Portfolio | None = portfolio_summary(app.workspace, app.today)
+        except (InputError, OSError):
+            result = None
+        if not get_current_worker().is_cancelled:
+            app.call_from_thread(self._show_portfolio, result)
+
+    def _show_portfolio(self, p: Portfolio | None) -> None:
+        from tui.screens.portfolio import summary_line
+
+        self.portfolio, self.portfolio_pending = p, False
+        line = self.query_one("#home-portfolio", Static)
+        said = summary_line(p) if p is not None else ""
+        line.update(plain(said, one_line=True))
+        line.display = bool(said)
 
     def _fill(self) -> None:
         """The table from the summaries and the filter, the cursor kept on its record."""
@@ -221,13 +260,17 @@ class HomeScreen(Screen[None]):
         app: Any = self.app
         needle = self.query_one("#filter", Input).value.casefold().strip()
         table = self.query_one("#records", DataTable)
+        if not needle:  # every one matches: only the rows shown need their flags worked out
+            self.matched += len(summaries)
+            summaries = summaries[:max(0, HOME_ROWS - table.row_count)]
         for s in summaries:
             flags = flags_of(s, app.today)
-            searched = (s.id, s.title, s.verdict, s.status, str(s.review_due or ""), flags,
-                        s.chosen)
-            if needle and not any(needle in clean(c).casefold() for c in searched):
-                continue
-            self.matched += 1
+            if needle:
+                searched = (s.id, s.title, s.verdict, s.status, str(s.review_due or ""), flags,
+                            s.chosen)
+                if not any(needle in clean(c).casefold() for c in searched):
+                    continue
+                self.matched += 1
             if table.row_count >= HOME_ROWS:
                 continue  # the newest are shown; the filter reaches the rest
             mark = ERROR_MARK if s.error else FLAG_MARK if flags else ""
@@ -321,6 +364,13 @@ class HomeScreen(Screen[None]):
 
     def action_reload(self) -> None:
         self._load()
+
+    def action_portfolio(self) -> None:
+        """Committed vs actual spend, decisions to look at, calibration (its own screen, so the
+        list keeps its rows at 80x24)."""
+        from tui.screens.portfolio import PortfolioScreen
+
+        self.app.push_screen(PortfolioScreen(self.portfolio))
 
     def action_import_evals(self) -> None:
         from tui.screens.lifecycle_dialogs import ImportEvalsDialog

@@ -72,3 +72,41 @@ def plotted_candidate(record: dict[str, Any]) -> int:
         if c.get("model") == chosen:
             return i
     return next((i for i, c in enumerate(cands) if c.get("distribution")), 0)
+
+
+USAGE_FIGURES = (("calls", "amount"), ("input_per_call", "amount"),
+                 ("cached_per_call", "amount"), ("output_per_call", "amount"),
+                 ("cost", "money"), ("cost_per_call", "money"))
+
+
+def usage_month_lines(entry: dict[str, Any], lang: str) -> list[str]:
+    """A review's usage (`UsageReview.entry()`, as a stored review keeps it) month by month:
+    for each month a table of calls, tokens per call, cost and cost per call (forecast,
+    actual, ratio) and how its cost was found, then the chart of forecast vs actual cost."""
+    from rubrics.messages import from_json, msg, render
+    from rubrics.numbers import number
+    from rubrics.usage.actuals import chart_lines
+    from tui.cmd_portfolio import ratio
+    from tui.i18n import t
+    from tui.render import table
+
+    lines: list[str] = []
+    for m in entry.get("months", []):
+        if not isinstance(m, dict):
+            continue
+        state = (t("usage.state.full") if m.get("full")
+                 else t("usage.state.partial", days=m.get("days", 0)))
+        rows = []
+        for name, spec in USAGE_FIGURES:
+            found = m.get(name)
+            cell: dict[str, Any] = found if isinstance(found, dict) else {}
+            rows.append([t(f"usage.fig.{name}"), number(cell.get("forecast"), spec, lang),
+                         number(cell.get("actual"), spec, lang),
+                         ratio(float(cell["ratio"])) if "ratio" in cell else "—"])
+        lines += table([t("usage.col.month", month=m.get("month", ""), state=state),
+                        t("usage.col.forecast"), t("usage.col.actual"), t("usage.col.ratio")],
+                       rows, right={1, 2, 3})
+        if basis := [said for b in m.get("basis", []) if (said := from_json(b))]:
+            lines.append("  " + render(msg("usage.basis", basis=basis), lang))
+        lines.append("")
+    return lines + chart_lines(entry, lang)

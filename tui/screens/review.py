@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
@@ -22,7 +22,7 @@ from tui.i18n import t
 from tui.plain import clean, notify, plain
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
-from tui.screens.record_view import candidates, currency, num
+from tui.screens.record_view import candidates, currency, num, usage_month_lines
 from tui.screens.results import roi_text
 
 
@@ -96,6 +96,25 @@ def recomputed_text(rv: Any) -> Text:
                      else t("review.met") if k.met else t("review.not_met"))
             _line(text, f"  {k.metric} {k.comparator} {k.threshold:g} → {k.action}: {state}",
                   "bold red" if k.met else "")
+            if k.met and k.window not in ("", "typed"):  # fired on the linked usage
+                _line(text, "    " + t("usage.from_usage", month=k.window), "bold red")
+    return text
+
+
+def usage_text(rv: Any) -> Text:
+    """The linked usage month by month (tables and chart), or why it could not be reviewed;
+    empty when the decision is not linked to usage."""
+    from tui.i18n import language
+
+    if rv.usage_error:
+        return plain(rv.usage_error, style="bold red")
+    if rv.usage is None:
+        return Text()
+    entry = rv.usage.entry()
+    text = Text(clean(f"{t('usage.section')} ({entry.get('currency', '')})",
+                      one_line=True) + "\n", style="bold")
+    for line in usage_month_lines(entry, language()):
+        _line(text, line)
     return text
 
 
@@ -122,7 +141,15 @@ class ReviewScreen(Screen[None]):
         Binding("ctrl+s", "save", "key.save_review", id="review.save"),
         Binding("ctrl+o", "export", "key.export", id="review.export"),
         Binding("escape", "back", "key.back", id="review.back"),
+        Binding("pagedown", "page(1)", "key.page_down", id="review.page_down", show=False),
+        Binding("pageup", "page(-1)", "key.page_up", id="review.page_up", show=False),
     ]
+    DEFAULT_CSS = """
+    #review-body { height: 1fr; }
+    #review-columns { height: auto; }
+    .review-column { width: 1fr; height: auto; padding: 0 1; }
+    #review-usage { height: auto; padding: 0 1; display: none; }
+    """
 
     def __init__(self, record_path: Path) -> None:
         super().__init__()
@@ -132,13 +159,17 @@ class ReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Horizontal(id="review-sides"):
-            with VerticalScroll(classes="review-side"):
-                yield Static(t("review.recorded"), classes="section")
-                yield Static("", id="review-recorded")
-            with VerticalScroll(classes="review-side"):
-                yield Static(t("review.now"), classes="section")
-                yield Static(t("review.working"), id="review-now")
+        # one scroll for both columns and the usage below them (full width: its tables and
+        # chart do not fit half of 80 columns); PageDown reaches it with the focus in actuals
+        with VerticalScroll(id="review-body"):
+            with Horizontal(id="review-columns"):
+                with Vertical(classes="review-column"):
+                    yield Static(t("review.recorded"), classes="section")
+                    yield Static("", id="review-recorded")
+                with Vertical(classes="review-column"):
+                    yield Static(t("review.now"), classes="section")
+                    yield Static(t("review.working"), id="review-now")
+            yield Static("", id="review-usage")
         yield Static(t("review.flags"), classes="section")
         yield Static("", id="review-flags")
         yield Input(placeholder=t("review.actuals"), id="actuals", compact=True)
@@ -188,6 +219,7 @@ class ReviewScreen(Screen[None]):
     def _failed(self, message: str) -> None:
         self.query_one("#review-now", Static).update(plain(message, style="bold red"))
         self.query_one("#review-flags", Static).update("")  # they belonged to other inputs
+        self.query_one("#review-usage", Static).display = False
 
     def _show(self, before: dict[str, Any], rv: Any) -> None:
         self.review = rv
@@ -199,6 +231,9 @@ class ReviewScreen(Screen[None]):
                              style="bold red")
         self.query_one("#review-recorded", Static).update(recorded)
         self.query_one("#review-now", Static).update(recomputed_text(rv))
+        usage = self.query_one("#review-usage", Static)
+        usage.update(shown := usage_text(rv))
+        usage.display = bool(shown)
         text = Text()
         watched = {str(k.get("metric")) for k in before.get("kill_criteria", [])}
         if unmatched := [m for m in (self._checked_actuals() or {}) if m not in watched]:
@@ -229,6 +264,14 @@ class ReviewScreen(Screen[None]):
         path = self.record_path
         self.app.push_screen(ExportDialog(path.parent.name),
                              lambda fmt: export_record(self.app, path, fmt))
+
+    def action_page(self, pages: int) -> None:
+        """Scroll the columns and the usage by a page (the actuals field keeps the focus)."""
+        body = self.query_one("#review-body", VerticalScroll)
+        if pages > 0:
+            body.scroll_page_down(animate=False)
+        else:
+            body.scroll_page_up(animate=False)
 
     def action_back(self) -> None:
         self.app.pop_screen()
