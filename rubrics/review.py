@@ -748,14 +748,14 @@ def _joined(parts: list[Message]) -> Message:
 
 # --- text ---------------------------------------------------------------------------------------
 
-def _say(english: str, data: Any, lang: str) -> str:
+def say_stored(english: str, data: Any, lang: str) -> str:
     """A stored sentence in `lang`: the English as stored, else its message rendered (the
     English when there is no message data: a review saved before messages were kept)."""
     said = from_json(data) if lang != "en" else None
     return english if said is None else render(said, lang)
 
 
-def _status(status: str) -> Message:
+def status_word(status: str) -> Message:
     """A record's or a reproduction's status word as a message (an unknown one as written)."""
     for prefix in ("status", "review.status"):
         if f"{prefix}.{status}" in table("en"):
@@ -766,8 +766,8 @@ def _status(status: str) -> Message:
 def flag_text(f: Flag | dict[str, Any], lang: str = "en") -> str:
     """A flag's sentence in `lang` (a Flag, or a flag entry as stored in a record)."""
     if isinstance(f, Flag):
-        return _say(f.message, f.message_data, lang)
-    return _say(str(f.get("message", "")), f.get("message_data"), lang)
+        return say_stored(f.message, f.message_data, lang)
+    return say_stored(str(f.get("message", "")), f.get("message_data"), lang)
 
 
 def review_lines(rv: Review, lang: str = "en") -> list[str]:
@@ -775,15 +775,15 @@ def review_lines(rv: Review, lang: str = "en") -> list[str]:
     if rv.error:  # the reader's own sentence
         return [render(msg("review.error", id=rv.id, error=rv.error), lang)]
     chosen = f" — {rv.chosen}" if rv.chosen else ""
-    lines = [f"{rv.id}  {rv.title}  [{render(_status(rv.status), lang)}]  {rv.verdict}{chosen}"]
+    lines = [f"{rv.id}  {rv.title}  [{render(status_word(rv.status), lang)}]  {rv.verdict}{chosen}"]
     rep = rv.reproduction
     if rep is not None:
-        note = _say(rep.note, rep.note_message, lang)
+        note = say_stored(rep.note, rep.note_message, lang)
         lines.append("  " + render(msg("review.original_note" if note else "review.original",
-                                       status=_status(rep.status), note=note), lang))
+                                       status=status_word(rep.status), note=note), lang))
         stored: list[Any] = list(rep.difference_messages)
         stored = stored or [None] * len(rep.differences)  # a review from before messages
-        lines += [f"      {_say(d, m, lang)}" for d, m in zip(rep.differences, stored,
+        lines += [f"      {say_stored(d, m, lang)}" for d, m in zip(rep.differences, stored,
                                                              strict=True)]
     if rv.today:
         lines.append("  " + render(_today_line(rv), lang))

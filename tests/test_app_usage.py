@@ -146,10 +146,11 @@ async def test_review_shows_months_and_chart_reached_with_pagedown(
 @sync
 async def test_zh_portfolio_and_review_have_no_english_sentence(
         linked: tuple[Workspace, str]):
-    """--lang zh: home's line, the portfolio screen and the review's usage section say every
-    sentence in Chinese (ids, model names and the example's title are user text)."""
+    """--lang zh: home's line, the portfolio screen and the review's usage section and both
+    columns say every sentence in Chinese (ids, model names, the example's title and the
+    verdict word are not sentences; the reproduction's status and notes were English)."""
     ws, record_id = linked
-    allowed = (record_id, "openai/gpt-4o-mini", "Support FAQ answers")
+    allowed = (record_id, "openai/gpt-4o-mini", "Support FAQ answers", "GO WITH CONDITIONS")
     app = make_app(ws, "zh")
     async with app.run_test(size=(120, 40)) as pilot:
         await walk(pilot)
@@ -158,7 +159,8 @@ async def test_zh_portfolio_and_review_have_no_english_sentence(
         texts += [shown(app, "#portfolio-spend"), shown(app, "#portfolio-calibration"),
                   table_text(app, "#portfolio-decisions")]
         await walk(pilot, "escape", "r")
-        texts.append(shown(app, "#review-usage"))
+        texts += [shown(app, "#review-usage"), shown(app, "#review-now"),
+                  shown(app, "#review-recorded")]
     assert "已采纳 1 项" in texts[0]
     assert all(texts)
     for text in texts:

@@ -257,6 +257,7 @@ EN: dict[str, str] = {
     "results.alternative": "net monthly benefit {nmb}  ROI {roi}",
     "review.names": "Actual names: {names} ({aliases})",
     "review.invalid": "✗ Actuals not used: {error}",
+    "review.per_call": "{cost} / call",
     "review.not_saved": "Review not saved: fix the actuals first (see Flags).",
     "review.unmatched": "No kill criterion of this record watches {names}; its criteria: "
                         "{watched}.",
@@ -622,6 +623,7 @@ ZH: dict[str, str] = {
     "results.alternative": "净月收益 {nmb}  ROI {roi}",
     "review.names": "实际值名称：{names}（{aliases}）",
     "review.invalid": "✗ 未使用这些实际值：{error}",
+    "review.per_call": "每次调用 {cost}",
     "review.not_saved": "复核未保存：请先修正实际值（见“标记”）。",
     "review.unmatched": "本记录没有止损标准监测 {names}；它的标准：{watched}。",
     "results.native": "{model} 以 {native} 计价；此处金额单位为 {cur}",

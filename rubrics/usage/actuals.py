@@ -184,7 +184,7 @@ def native_cost(rows: Iterable[Daily], catalogue: Catalogue, on: dt.date, today:
             native[row.currency] += _token_cost(d, row)
             if basis is not None:
                 said = sentence("usage.basis.priced", row=row.id,
-                                date=str(row.effective_from or "-"))
+                                date=str(row.effective_from or row.verified_on))
                 basis.setdefault(said, said)
     return native
 

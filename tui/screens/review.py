@@ -40,7 +40,8 @@ def recorded_text(record: dict[str, Any]) -> Text:
         roi = f"ROI P50 {roi_text(num(d['roi']['p50']))}" if d else t("results.excluded")
         status = c.get("capability", {}).get("status", "")
         text.append(clean(c.get("model", ""), one_line=True) + "\n", style="bold")
-        text.append(clean(f"  {money(num(c.get('cost_per_call')))} / call  {status}  {roi}")
+        text.append(clean(f"  {t('review.per_call', cost=money(num(c.get('cost_per_call'))))}"
+                          f"  {status}  {roi}")
                     + "\n")
     return text
 
@@ -59,16 +60,24 @@ def _line(text: Text, content: str, style: str = "") -> None:
 
 
 def recomputed_text(rv: Any) -> Text:
-    """The core's four recomputations (original inputs, today's prices, evals, actuals)."""
+    """The core's four recomputations (original inputs, today's prices, evals, actuals), in the
+    app's language: the review's stored messages rendered, not their English text."""
+    from rubrics.messages import from_json, named, plain as plain_message, render
+    from rubrics.review import say_stored, status_word
+
+    lang = i18n.language()
     text = Text()
     if rv.error:
         return plain(rv.error, style="bold red")
     if rv.reproduction:
+        rep = rv.reproduction
         text.append(f"{t('review.reproduction')}: ", style="bold")
-        _line(text, str(rv.reproduction.status),
-              "green" if rv.reproduction.status == "reproduced" else "red")
-        for line in rv.reproduction.differences[:5] + ([rv.reproduction.note]
-                                                       if rv.reproduction.note else []):
+        _line(text, render(status_word(rep.status), lang),
+              "green" if rep.status == "reproduced" else "red")
+        stored = list(rep.difference_messages) or [None] * len(rep.differences)
+        lines = [say_stored(d, m, lang) for d, m in zip(rep.differences, stored, strict=True)]
+        for line in lines[:5] + ([say_stored(rep.note, rep.note_message, lang)]
+                                 if rep.note else []):
             _line(text, f"  {line}", "dim")
     if rv.today:
         text.append(f"\n{t('review.today')}\n", style="bold")
@@ -79,11 +88,13 @@ def recomputed_text(rv: Any) -> Text:
         if rv.today.verdict:
             _line(text, "  " + t("review.verdict_today", verdict=rv.today.verdict))
         if rv.today.note:
-            _line(text, f"  {rv.today.note}", "dim")
+            note = from_json(rv.today.note_message) or plain_message(rv.today.note)
+            _line(text, f"  {render(note, lang)}", "dim")
     if rv.evals:
         text.append(f"\n{t('review.evals')}\n", style="bold")
         if rv.evals.note:
-            _line(text, f"  {rv.evals.note}", "dim")
+            note = from_json(rv.evals.note_message) or plain_message(rv.evals.note)
+            _line(text, f"  {render(note, lang)}", "dim")
         for c in rv.evals.candidates:
             _line(text, f"  {c.model}: {c.status_then} → {c.status_now} ({c.k}/{c.n})")
         for c in rv.evals.cheaper:
@@ -94,7 +105,8 @@ def recomputed_text(rv: Any) -> Text:
         for k in rv.kills:
             state = (t("review.no_actual") if k.actual is None
                      else t("review.met") if k.met else t("review.not_met"))
-            _line(text, f"  {k.metric} {k.comparator} {k.threshold:g} → {k.action}: {state}",
+            _line(text, f"  {k.metric} {k.comparator} {k.threshold:g} → "
+                        f"{named('action', k.action, lang)}: {state}",
                   "bold red" if k.met else "")
             if k.met and k.window not in ("", "typed"):  # fired on the linked usage
                 _line(text, "    " + t("usage.from_usage", month=k.window), "bold red")
@@ -144,13 +156,6 @@ class ReviewScreen(Screen[None]):
         Binding("pagedown", "page(1)", "key.page_down", id="review.page_down", show=False),
         Binding("pageup", "page(-1)", "key.page_up", id="review.page_up", show=False),
     ]
-    DEFAULT_CSS = """
-    #review-body { height: 1fr; }
-    #review-columns { height: auto; }
-    .review-column { width: 1fr; height: auto; padding: 0 1; }
-    #review-usage { height: auto; padding: 0 1; display: none; }
-    """
-
     def __init__(self, record_path: Path) -> None:
         super().__init__()
         i18n.localize(self)
