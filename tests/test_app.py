@@ -834,3 +834,43 @@ def test_chinese_kill_criteria_show_their_action_and_window_in_chinese(ws):
             i18n.set_language("en")
 
     asyncio.run(run())
+
+
+def test_a_token_count_label_gone_before_its_thread_starts_does_not_end_the_app(monkeypatch):
+    """Defect (seen as a flaky wizard walk under load): the token-count thread looked up its
+    label when it started; when the user had left the step by then, the box was being torn
+    down, the lookup raised NoMatches and the worker's error ended the app. Here the label
+    alone goes before the thread starts (the box, and so its worker, stay)."""
+    import threading
+
+    from textual import worker as textual_worker
+    from textual.app import App
+
+    from tui.widgets import prompt_box
+    from tui.widgets.prompt_box import PromptBox
+
+    started = threading.Event()
+    release = threading.Event()
+
+    def late_worker():  # the thread starts only after the box was removed
+        started.set()
+        release.wait(10)
+        return textual_worker.get_current_worker()
+
+    monkeypatch.setattr(prompt_box, "get_current_worker", late_worker)
+
+    class Host(App[None]):
+        def compose(self):
+            yield PromptBox("count me", id="box")
+
+    async def run() -> None:
+        app = Host()
+        async with app.run_test() as pilot:
+            assert await asyncio.to_thread(started.wait, 10)
+            await app.query_one(PromptBox).query_one(".token-count").remove()
+            release.set()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert app.is_running and app.return_code is None
+
+    asyncio.run(run())

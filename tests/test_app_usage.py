@@ -183,3 +183,21 @@ async def test_kill_criterion_fired_from_usage_is_marked(tmp_path: Path, capsys)
         assert "monthly_spend > 5000 → pause: MET" in now
         assert f"⚑ fired on the usage of {NOVEMBER}" in now
         assert "kill_criterion" in shown(app, "#review-flags")
+
+
+@sync
+async def test_a_reviewed_record_shows_forecast_vs_actual_on_its_verdict_tab(
+        linked: tuple[Workspace, str], capsys):
+    """#19: the month-by-month forecast vs actual was on the review screen only; opening a
+    decision whose latest review compared usage shows it under the kill criteria too."""
+    ws, record_id = linked
+    assert main(["review", record_id, "--as-of", "2026-12-01", "--workspace", str(ws.root)]) == 0
+    capsys.readouterr()
+    app = make_app(ws)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk(pilot, "enter", "4", "end")
+        usage = app.screen.query_one("#verdict-usage", Static)
+        text = shown(app, "#verdict-usage")
+        assert usage.display and "review of 2026-12-01" in text
+        assert NOVEMBER in text and "forecast" in text and "cost/call" in text
+        assert usage.region.height > 0  # End brought it into view

@@ -79,6 +79,14 @@ USAGE_FIGURES = (("calls", "amount"), ("input_per_call", "amount"),
                  ("cost", "money"), ("cost_per_call", "money"))
 
 
+def latest_usage(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """The date and usage entry of the record's latest review that compared usage, if any."""
+    for review in reversed(record.get("reviews") or []):
+        if isinstance(review, dict) and isinstance(review.get("usage"), dict):
+            return str(review.get("date", "")), review["usage"]
+    return None
+
+
 def usage_month_lines(entry: dict[str, Any], lang: str) -> list[str]:
     """A review's usage (`UsageReview.entry()`, as a stored review keeps it) month by month:
     for each month a table of calls, tokens per call, cost and cost per call (forecast,

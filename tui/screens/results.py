@@ -44,10 +44,12 @@ from tui.screens.record_view import (
     candidates,
     currency,
     display_path,
+    latest_usage,
     num,
     peak_vs_limit,
     plotted_candidate,
     tokens_basis,
+    usage_month_lines,
 )
 from tui.widgets.table import MeasuredTable
 from tui.widgets.tornado import Bar, Tornado
@@ -196,6 +198,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                     yield Static("", id="verdict-body")
                     yield Static(t("results.kills"), classes="section kills")
                     yield MeasuredTable(id="kill-table", cursor_type="row", classes="kills")
+                    yield Static("", id="verdict-usage")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -513,6 +516,21 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                      t("results.kill.days", days=k["window_days"]), k["deadline"],
                      text(f"action.{k['action']}", i18n.language()), said.kill_note(k))
             table.add_row(*(plain(c, one_line=True) for c in cells))
+        self._fill_usage()
+
+    def _fill_usage(self) -> None:
+        """Forecast vs actual month by month, from the latest review that compared usage."""
+        assert self.record is not None
+        found = latest_usage(self.record)
+        shown = self.query_one("#verdict-usage", Static)
+        shown.display = found is not None
+        if found is None:
+            return
+        date, entry = found
+        body = Text(clean(t("usage.section_of", date=date, currency=entry.get("currency", "")),
+                          one_line=True) + "\n", style="bold")
+        body.append(clean("\n".join(usage_month_lines(entry, i18n.language()))))
+        shown.update(body)
 
     # --- actions ---------------------------------------------------------------------------
 

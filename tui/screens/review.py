@@ -62,7 +62,8 @@ def _line(text: Text, content: str, style: str = "") -> None:
 def recomputed_text(rv: Any) -> Text:
     """The core's four recomputations (original inputs, today's prices, evals, actuals), in the
     app's language: the review's stored messages rendered, not their English text."""
-    from rubrics.messages import from_json, named, plain as plain_message, render
+    from rubrics.messages import from_json, named, render
+    from rubrics.messages import plain as plain_message
     from rubrics.review import say_stored, status_word
 
     lang = i18n.language()

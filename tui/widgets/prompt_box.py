@@ -58,14 +58,15 @@ class PromptBox(Vertical):
             label.update("")
             return
         label.update(t("wizard.counting"))
-        self._count(text, self.models, self.language)
+        self._count(text, self.models, self.language, label)
 
     @work(thread=True, exclusive=True, group="count-tokens")
-    def _count(self, text: str, models: tuple[str, ...], language: str) -> None:
+    def _count(self, text: str, models: tuple[str, ...], language: str, label: Static) -> None:
+        # the label is taken on the main thread: by the time this thread runs the user may have
+        # left the step and the box be gone (querying it here raised and ended the app)
         from estimators.tokens import Tokenizer, count_tokens, tokenizer_for
 
         worker = get_current_worker()
-        label = self.query_one(".token-count", Static)
         families: dict[str, Tokenizer] = {}
         for model in models:
             tok = tokenizer_for(model)
@@ -85,5 +86,5 @@ class PromptBox(Vertical):
     def _show(self, counts: list[tuple[str, int, bool]]) -> None:
         self.counts = counts
         parts = [f"{'=' if exact else '~'}{n:,} {family}" for family, n, exact in counts]
-        self.query_one(".token-count", Static).update(
-            f"{t('wizard.tokens')}: " + " · ".join(parts))
+        for label in self.query(".token-count").results(Static):  # none once the box is gone
+            label.update(f"{t('wizard.tokens')}: " + " · ".join(parts))
