@@ -40,11 +40,11 @@ def seed_for(spec_path: Path) -> int:
 def estimate_spec(spec_path: Path, ws: Workspace, as_of: dt.date | None = None,
                   progress: Progress | None = None,
                   catalogue: Catalogue | None = None,
-                  prompt_roots: Sequence[Path] = ()) -> Estimate:
+                  prompt_roots: Sequence[Path] = (), lang: str = "en") -> Estimate:
     """Load a spec file and estimate it against the workspace's catalogue (prompt files from
-    the spec's folder or `prompt_roots`)."""
+    the spec's folder or `prompt_roots`); a bad spec is said in `lang`."""
     catalogue = catalogue or catalogue_for(ws)
-    spec, notes = with_route_costs(load_spec(spec_path), catalogue, as_of)
+    spec, notes = with_route_costs(load_spec(spec_path, lang), catalogue, as_of)
     est = estimate(spec, spec_path.parent, catalogue, as_of, progress, prompt_roots,
                    str(spec_path))
     est.notes.extend(notes)
@@ -184,13 +184,15 @@ def decide_spec(spec_path: Path, ws: Workspace, evals: Path | list[Path] | None 
                 seed: int | None = None, today: dt.date | None = None,
                 progress: Progress | None = None,
                 suite_file: Path | None = None,
-                prompt_roots: Sequence[Path] = ()) -> tuple[Decision, dict[str, Any]]:
-    """Estimate, judge against the eval store (after importing `evals`), build the record.
+                prompt_roots: Sequence[Path] = (), lang: str = "en"
+                ) -> tuple[Decision, dict[str, Any]]:
+    """Estimate, judge against the eval store (after importing `evals`), build the record
+    (a bad spec is said in `lang`).
 
     The record is returned, not yet written.
     """
     catalogue = catalogue_for(ws)
-    est = estimate_spec(spec_path, ws, today, progress, catalogue, prompt_roots)
+    est = estimate_spec(spec_path, ws, today, progress, catalogue, prompt_roots, lang)
     files = [evals] if isinstance(evals, Path) else list(evals or [])
     tallies, source = evals_for(ws, est.spec, files, suite_file)
     seed = seed if seed is not None else seed_for(spec_path)

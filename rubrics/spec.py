@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, PydanticCustomError
 
 from estimators.bounds import Bounds, finite
 from estimators.errors import InputError, close_names
@@ -288,7 +288,11 @@ class KillCriterion(_Strict):
     @classmethod
     def _in_metric_range(cls, value: Any, info: ValidationInfo) -> float:
         metric = info.data.get("metric", "")  # absent when the metric itself was refused
-        return METRIC_RANGES.get(metric, Bounds()).check(value)
+        try:
+            return METRIC_RANGES.get(metric, Bounds()).check(value)
+        except ValueError as e:  # the metric goes along so the error can be said in words
+            raise PydanticCustomError("metric_range", "{detail}",
+                                      {"detail": str(e), "metric": metric}) from None
 
 
 class Commit(_Strict):
@@ -483,6 +487,12 @@ def _domain_message(err: ErrorDetails, loc: tuple[Any, ...], lang: str) -> str |
     if kind == "literal_error" and choices(path):
         return _say("spec.one_of", lang, label=label,
                     choices=", ".join(f"'{c}'" for c in choices(path)), got=_shown(given))
+    if kind == "metric_range":  # a kill threshold: its range is its metric's
+        metric = str((err.get("ctx") or {}).get("metric", ""))
+        said = _number_problem(_say("spec.threshold_of", lang, label=label, metric=metric),
+                               given, METRIC_RANGES.get(metric, Bounds()), "", lang)
+        if said is not None:
+            return said
     b = bounds(path)
     if b is not None and field.path == template_of(path):
         said = _number_problem(label, given, b, field.unit, lang)

@@ -149,12 +149,16 @@ def test_new_metric_round_trips_decide_record_review(capsys, tmp_path):
 
 
 def test_threshold_out_of_range_is_refused_with_the_reason(capsys, tmp_path):
-    """A negative ratio or cost is refused, exit 2, naming the field and what the metric is."""
+    """A negative ratio or cost is refused, exit 2, naming the field, its metric and the
+    metric's range (in Chinese with --lang zh: the error was English whatever the language)."""
     spec = spec_with(tmp_path, ("calls_vs_forecast", "<", "-0.3", "stop"))
     assert main(["estimate", str(spec)]) == 2
     err = capsys.readouterr().err
     assert "kill_criteria[0].threshold" in err
-    assert "calls_vs_forecast is actual calls / forecast calls" in err
+    assert "Kill: threshold (calls_vs_forecast) must be between 0 and 1,000; got -0.3" in err
+    assert main(["estimate", str(spec), "--lang", "zh"]) == 2
+    err = capsys.readouterr().err
+    assert "止损：阈值（calls_vs_forecast）必须介于 0 和 1,000 之间；实际为 -0.3" in err
     record_id = decide(capsys, spec_with(tmp_path, ("cost_per_call", ">", "0.001", "pause")))
     assert main(["review", record_id, *AS_OF, "--dry-run", "--actual", "cost_per_call=-1"]) == 2
     assert "cost_per_call is money per call" in capsys.readouterr().err

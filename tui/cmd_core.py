@@ -116,7 +116,8 @@ def cmd_estimate(args: argparse.Namespace) -> int:
     spec_path, _, _ = _spec_and_evals(args)
     ws = workspace_of(args)
     catalogue = catalogue_for(ws)
-    est = estimate_spec(spec_path, ws, args.as_of, _progress(), catalogue, args.prompt_root)
+    est = estimate_spec(spec_path, ws, args.as_of, _progress(), catalogue, args.prompt_root,
+                        lang_of(args))  # the spec's own [output] lang is unknown until it parses
     every = catalogue_costs(est, catalogue) if args.all_models else None
     hints = workspace_hints(ws, est, args.as_of or dt.date.today())  # shown, never applied
     if args.json:
@@ -150,7 +151,8 @@ def cmd_decide(args: argparse.Namespace) -> int:
     ws = workspace_of(args)
     spec, evals, suite_file = _spec_and_evals(args)
     decision, record = decide_spec(spec, ws, evals, args.seed, progress=_progress(),
-                                   suite_file=suite_file, prompt_roots=args.prompt_root)
+                                   suite_file=suite_file, prompt_roots=args.prompt_root,
+                                   lang=lang_of(args))
     path = None if args.dry_run else save_record(ws, record)
     if args.json:
         print_json({**record, "fx_warnings": decision.estimate.fx_warnings,

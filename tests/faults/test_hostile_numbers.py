@@ -130,7 +130,8 @@ def test_kill_threshold_must_be_finite_and_in_range(threshold: str, tmp_path: Pa
     """Defect 6: `threshold = nan` was stored as -inf and fired on every review; inf and 1e308
     wrote inf into the record, and show/export/brief crashed on it."""
     text = SPEC + KILL.format(metric="monthly_spend", threshold=threshold)
-    estimate_refuses(text, tmp_path, "kill_criteria[0].threshold", "must be >= 0 and <= ")
+    estimate_refuses(text, tmp_path, "kill_criteria[0].threshold",
+                     "(monthly_spend) must be between 0 and 1,000,000,000,000")
 
 
 def test_kill_threshold_nan_writes_no_record(tmp_path: Path):
@@ -144,10 +145,10 @@ def test_kill_threshold_nan_writes_no_record(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("metric", "threshold", "allowed"), [
-    ("pass_rate", "1.5", "must be >= 0 and <= 1"),
-    ("resolution_rate", "-0.1", "must be >= 0 and <= 1"),
-    ("p95_latency_ms", "0", "must be > 0"),
-    ("cost_per_success", "-1", "must be >= 0"),
+    ("pass_rate", "1.5", "must be between 0 and 1; got 1.5"),
+    ("resolution_rate", "-0.1", "must be between 0 and 1; got -0.1"),
+    ("p95_latency_ms", "0", "must be more than 0 and at most 86,400,000; got 0"),
+    ("cost_per_success", "-1", "must be between 0 and 1,000,000,000,000; got -1"),
 ])
 def test_kill_threshold_in_its_metrics_range(metric: str, threshold: str, allowed: str,
                                              tmp_path: Path):
