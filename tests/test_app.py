@@ -738,9 +738,9 @@ def test_the_report_and_export_spell_out_net_monthly_benefit(isolated, capsys, l
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_estimate_and_economics_tables_fit_80_columns(ws, lang):
-    """#18: at 80 columns the estimate and economics tables scrolled sideways: payback, break-even,
-    currency and count were off screen. Below 120 columns they keep the columns that fit; the
+def test_estimate_kill_and_economics_tables_fit_80_columns(ws, lang):
+    """#18: at 80 columns the estimate, kill and economics tables scrolled sideways: payback,
+    break-even, a kill criterion's note, currency and count were off screen. Below 120 columns they keep the columns that fit; the
     rest is a note or the line under the table, and every column is back at 120."""
     from tui import i18n
 
@@ -751,6 +751,7 @@ def test_estimate_and_economics_tables_fit_80_columns(ws, lang):
             async with app.run_test(size=(80, 24)) as pilot:
                 await open_newest(pilot, "estimate")
                 for tab, table_id in (("estimate", "estimate-table"),
+                                      ("verdict", "kill-table"),
                                       ("economics", "economics-table")):
                     await pilot.press(str(1 + TABS.index(tab)))
                     await pilot.pause()
@@ -760,6 +761,8 @@ def test_estimate_and_economics_tables_fit_80_columns(ws, lang):
                     assert table.region.right <= 80
                 detail = shown(app.screen.query_one("#economics-detail", Static))
                 assert "openai/gpt-4o-mini" in detail and "17k" in detail
+                why = app.screen.query_one("#kill-detail", Static)
+                assert why.display and ("Why:" in shown(why) or "原因：" in shown(why))
                 await pilot.resize_terminal(120, 40)
                 await settle(pilot)
                 columns = app.screen.query_one("#economics-table", DataTable).ordered_columns

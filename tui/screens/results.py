@@ -62,10 +62,12 @@ VERDICT_CLASS = {"GO": "go", "GO WITH CONDITIONS": "conditions", "RESEARCH SPIKE
 # Table columns, the ones that matter first. Below WIDE_COLUMNS the tables keep only the first
 # NARROW_* of them, so that they fit 80 columns without scrolling sideways: the currency is said
 # in the legend (and a model priced in another one in a note), the count basis is the tokens
-# cell's mark, and break-even and payback are on the line under the economics table.
+# cell's mark, break-even and payback are on the line under the economics table, and a kill
+# criterion's note under the kill table.
 ESTIMATE_COLUMNS = ("model", "tokens", "per_call", "monthly", "peak", "currency", "basis")
 ECONOMICS_COLUMNS = ("model", "nmb", "roi", "ppos", "breakeven", "payback")
-NARROW_ESTIMATE, NARROW_ECONOMICS = 5, 4
+KILL_COLUMNS = ("metric", "rule", "window", "deadline", "action", "note")  # note: under it
+NARROW_ESTIMATE, NARROW_ECONOMICS, NARROW_KILL = 5, 4, 5
 WIDE_COLUMNS = 120
 
 
@@ -164,6 +166,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         self.record: dict[str, Any] | None = None
         self.rows: list[SortableRow] = []
         self.wide: bool | None = None  # whether the tables show every column (set when filled)
+        self.kill_notes: list[str] = []  # why each kill criterion (the narrow table leaves it out)
         self.sort_state: tuple[int, bool] | None = None  # (column, descending)
 
     def compose(self) -> ComposeResult:
@@ -198,6 +201,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                     yield Static("", id="verdict-body")
                     yield Static(t("results.kills"), classes="section kills")
                     yield MeasuredTable(id="kill-table", cursor_type="row", classes="kills")
+                    yield Static("", id="kill-detail")
                     yield Static("", id="verdict-usage")
         yield Footer()
 
@@ -429,10 +433,20 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         if self.record is not None and self.wide != (self.app.size.width >= WIDE_COLUMNS):
             self._fill_estimate()
             self._fill_economics()
+            self._fill_verdict()
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "economics-table" and self.record is not None:
             self._plot(event.cursor_row)
+        elif event.data_table.id == "kill-table":
+            self._kill_detail(event.cursor_row)
+
+    def _kill_detail(self, index: int) -> None:
+        """The highlighted kill criterion's note, under the table when its column is left out."""
+        detail = self.query_one("#kill-detail", Static)
+        note = self.kill_notes[index] if 0 <= index < len(self.kill_notes) else ""
+        detail.display = not self.wide and bool(note)
+        detail.update(plain(t("results.kill.note_line", note=note), style="dim"))
 
     def _plot(self, index: int) -> None:
         """Cost-versus-volume lines and the tornado of one candidate, from its point figures."""
@@ -509,13 +523,16 @@ class ResultsScreen(LifecycleActions, Screen[None]):
             node.display = bool(kills)
         table = self.query_one("#kill-table", DataTable)
         table.clear(columns=True)
-        for key in ("metric", "rule", "window", "deadline", "action", "note"):
+        shown = len(KILL_COLUMNS) if self.wide else NARROW_KILL
+        for key in KILL_COLUMNS[:shown]:
             table.add_column(t(f"results.kill.{key}"), key=key)
-        for k in kills:
+        self.kill_notes = [said.kill_note(k) for k in kills]
+        for k, note in zip(kills, self.kill_notes, strict=True):
             cells = (k["metric"], f"{k['comparator']} {num(k['threshold']):g}",
                      t("results.kill.days", days=k["window_days"]), k["deadline"],
-                     text(f"action.{k['action']}", i18n.language()), said.kill_note(k))
-            table.add_row(*(plain(c, one_line=True) for c in cells))
+                     text(f"action.{k['action']}", i18n.language()), note)
+            table.add_row(*(plain(c, one_line=True) for c in cells[:shown]))
+        self._kill_detail(0)
         self._fill_usage()
 
     def _fill_usage(self) -> None:
