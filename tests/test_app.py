@@ -740,8 +740,9 @@ def test_the_report_and_export_spell_out_net_monthly_benefit(isolated, capsys, l
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_estimate_kill_and_economics_tables_fit_80_columns(ws, lang):
     """#18: at 80 columns the estimate, kill and economics tables scrolled sideways: payback,
-    break-even, a kill criterion's note, currency and count were off screen. Below 120 columns they keep the columns that fit; the
-    rest is a note or the line under the table, and every column is back at 120."""
+    break-even, a kill criterion's note, currency and count were off screen. Below 120 columns
+    they keep the columns that fit; the rest is a note or a line under the table, and every
+    column is back at 120."""
     from tui import i18n
 
     async def run() -> None:
