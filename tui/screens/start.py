@@ -92,7 +92,8 @@ class StartDialog(ModalScreen[StartChoice | None]):
     """Choose the starting point of a new scoping."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "choose", "start.choose", id="start.choose"),
+        # priority: the option list's own (hidden) Enter would keep this one out of the footer
+        Binding("enter", "choose", "start.choose", id="start.choose", priority=True),
         Binding("delete,d", "delete", "start.delete", id="start.delete"),
         Binding("escape", "cancel", "key.close", id="start.cancel"),
     ]
