@@ -12,12 +12,15 @@ before; a cold first read after a fresh clone is `bench_records.py`'s "list, col
 Goals: first paint median < 1 s and <= 2x hello world; home with 10,000 decisions listed in
 <= 2x the time with 10.
 
-Where the time goes at 10,000 (cProfile and timestamps, December 2026): reading the warm list
-(`RecordStore.summaries`: listing the folders, three stats and one summary per decision, then
-serializing every entry again to compare with the index) is ~1.2 s alone and 2-4 s in the app,
-where it shares the interpreter with the app's tokenizer warm-up; filling the table took another
-0.5 s of the main thread with 1,000 rows (0.2 s with 200). Results vary a lot on a shared machine:
-run it alone.
+Where the time went at 10,000 (cProfile and timestamps, December 2026): reading the warm list
+(`RecordStore.summaries`: listing the folders, five stats and one summary per decision, then
+serializing every entry again to compare with the index) was ~1.2 s alone and 2-4 s in the app,
+where it shared the interpreter with the app's tokenizer warm-up; filling the table took another
+0.5 s of the main thread with 1,000 rows (0.2 s with 200). Since #18: a warm list keeps index
+entries made from unchanged files as they are and stats three paths per decision (~0.4 s on the
+loaded machine), and the warm-up starts once home's list is shown. Three runs each, load
+average 2-3 on two cores: listed with 10,000 took 4.69x the 10 before, 1.73x after. Results
+vary a lot on a shared machine: run it alone.
 """
 
 from __future__ import annotations

@@ -170,15 +170,35 @@ class RecordStore:
 
     def ids(self) -> list[str]:
         """Every decision folder's name, newest first (hidden entries are temp files)."""
+        return [name for name, _ in self._scan()[0]]
+
+    def _scan(self) -> tuple[list[tuple[str, os.stat_result | None]], list[str]]:
+        """One listing of decisions/: every decision's name with its decision.toml's stat (None
+        when unreadable), newest first, and the names of other files left there (`legacy_errors`).
+
+        A folder without its decision.toml is a create that was killed before the rename: not a
+        decision (yet); a symbolic link named like a decision is listed, with its error. Names
+        are joined as strings and the entry types come from the listing itself: at 10,000
+        decisions pathlib and extra stats were most of a warm list's time."""
         self.migrate()
         if not self.root.is_dir():
-            return []
-        # a folder without its decision.toml is a create that was killed before the rename:
-        # not a decision (yet); a symbolic link is listed, with its error
-        names = [e.name for e in os.scandir(self.root)
-                 if not e.name.startswith(".") and (_linked_id(self.root / e.name) or e.is_dir()
-                 and (self.root / e.name / "decision.toml").exists())]
-        return sorted(names, reverse=True)
+            return [], []
+        root = str(self.root)
+        found: list[tuple[str, os.stat_result | None]] = []
+        legacy: list[str] = []
+        with os.scandir(root) as listing:
+            for e in listing:
+                if e.name.startswith("."):
+                    continue
+                linked = e.is_symlink() and bool(ID_PATTERN.fullmatch(e.name))
+                if not linked and not e.is_dir():
+                    legacy.append(e.name)
+                    continue
+                st = _stat(os.path.join(root, e.name, "decision.toml"))
+                if linked or st is not None:
+                    found.append((e.name, st))
+        found.sort(key=lambda f: f[0], reverse=True)
+        return found, sorted(legacy)
 
     def resolve(self, record_id: str) -> str:
         """The id of a decision named by its id or a unique prefix of it (`2026-12-02-faq`);
@@ -360,18 +380,9 @@ class RecordStore:
         return DecisionState(record, events, self._facts(record_id, "reviews", ReviewEntry))
 
     def _identity(self, record_id: str) -> list[int | None]:
-        folder = self.root / record_id
-
-        def stat(p: Path) -> os.stat_result | None:
-            try:
-                return p.stat()
-            except OSError:
-                return None
-
-        st = stat(folder / "decision.toml")
-        ev, rv = stat(folder / "events"), stat(folder / "reviews")
-        return [st and st.st_size, st and st.st_mtime_ns, st and st.st_ino,
-                ev and ev.st_mtime_ns, rv and rv.st_mtime_ns]
+        """What the list index keys a decision's entry by (`_identity_of`)."""
+        folder = os.path.join(self.root, record_id)
+        return _identity_of(_stat(os.path.join(folder, "decision.toml")), folder)
 
     def summarize(self, record_id: str) -> RecordSummary:
         """A decision's list entry, or an entry carrying its error (a list never fails whole).
@@ -440,16 +451,19 @@ class RecordStore:
         `show(batch, total_to_read)` gets them in batches of BATCH as they are read, so an app
         can paint the first rows at once. None when `cancelled()` turned true on the way."""
         index = self._load_index()
+        found, legacy = self._scan()
         fresh: dict[str, Any] = {}
         out: list[RecordSummary] = []
         todo: list[tuple[int, str, list[int | None]]] = []
-        for record_id in self.ids():
-            ident = self._identity(record_id)
-            summary = _from_index(index.get(record_id), ident, self.root / record_id)
+        for record_id, st in found:
+            folder = os.path.join(self.root, record_id)
+            ident = _identity_of(st, folder)
+            hit = index.get(record_id)
+            summary = _from_index(hit, ident, folder)
             if summary is None:
                 todo.append((len(out), record_id, ident))
             else:
-                fresh[record_id] = [ident, _summary_json(summary)]
+                fresh[record_id] = hit  # made from these very files: kept as it is
             out.append(summary)  # type: ignore[arg-type]  # filled in below
         batch: list[RecordSummary] = []
         for at, record_id, ident in todo:
@@ -461,9 +475,11 @@ class RecordStore:
             if show is not None and (len(batch) == BATCH or at == todo[-1][0]):
                 show(batch, len(todo))
                 batch = []
-        if fresh != index:
+        # every kept entry came from the index: it changed only when an entry was read again
+        # or a decision left
+        if todo or len(fresh) != len(index):
             self._save_index(fresh)
-        return out + self.legacy_errors()
+        return out + self._legacy(legacy)
 
     def reindex(self) -> int:
         """Rebuild the list index from the files; returns how many decisions it holds."""
@@ -516,19 +532,33 @@ class RecordStore:
 
     def legacy_errors(self) -> list[RecordSummary]:
         """Files left in decisions/ that are not decisions of either layout."""
-        if not self.root.is_dir():
-            return []
+        return self._legacy(self._scan()[1])
+
+    def _legacy(self, names: list[str]) -> list[RecordSummary]:
         return [RecordSummary(id=Path(n).stem, path=self.root / n,
                               error="not a decision of this workspace's layout "
-                                    "(decisions/<id>/decision.toml)")
-                for n in sorted(os.listdir(self.root))
-                if not n.startswith(".") and not (self.root / n).is_dir()
-                and not _linked_id(self.root / n)]
+                                    "(decisions/<id>/decision.toml)") for n in names]
 
 
-def _linked_id(path: Path) -> bool:
-    """A symbolic link named like a decision: listed as one, with its error."""
-    return path.is_symlink() and bool(ID_PATTERN.fullmatch(path.name))
+def _stat(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _identity_of(decision: os.stat_result | None, folder: str) -> list[int | None]:
+    """The identity of a decision's files that the list index keys its entry by: the decision
+    file's size, mtime and inode, and the mtimes of its events/ and reviews/ folders.
+
+    Three stats, not one per file, and this is enough on every OS: adding, renaming or
+    removing a file changes its folder's mtime (POSIX, NTFS, APFS alike), while editing a file
+    in place does not, and no file of the layout is edited in place: every event and review is a
+    new file linked into its folder. The decision file itself is written once, so its own stat
+    catches what a hand edit or a checkout does to it."""
+    ev, rv = _stat(os.path.join(folder, "events")), _stat(os.path.join(folder, "reviews"))
+    return [decision and decision.st_size, decision and decision.st_mtime_ns,
+            decision and decision.st_ino, ev and ev.st_mtime_ns, rv and rv.st_mtime_ns]
 
 
 def check_transition(record_id: str, current: str, to: str) -> None:
@@ -556,12 +586,12 @@ def _summary_json(s: RecordSummary) -> dict[str, Any]:
     return d
 
 
-def _from_index(hit: Any, ident: list[int | None], folder: Path) -> RecordSummary | None:
+def _from_index(hit: Any, ident: list[int | None], folder: str) -> RecordSummary | None:
     """The index's entry when it was made from these very files; None to read them."""
-    if not hit or hit[0] != ident:
-        return None
     try:
-        return _summary_from_json(folder / "decision.toml", hit[1])
+        if not hit or hit[0] != ident:
+            return None
+        return _summary_from_json(Path(folder, "decision.toml"), hit[1])
     except (KeyError, TypeError, ValueError, IndexError):
         return None  # a damaged entry: read the files
 

@@ -161,6 +161,10 @@ class HomeScreen(Screen[None]):
         if self.loaded:  # back from the wizard or results: a record may have been added
             self.action_reload()
 
+    def on_screen_suspend(self) -> None:
+        app: Any = self.app
+        app.list_shown()  # left before the list arrived: the next screen may need a tokenizer
+
     @work(thread=True, exclusive=True, group="records")
     def _load(self) -> None:
         from rubrics.record_store import RecordStore
@@ -196,6 +200,8 @@ class HomeScreen(Screen[None]):
             self._show_count()
         else:
             self._fill()
+        app: Any = self.app
+        self.call_after_refresh(app.list_shown)  # the app's warm-up waits for the list's paint
         if summaries:  # once the list is painted: its imports would hold up that paint
             self.portfolio_pending = True
             self.call_after_refresh(self._portfolio)
