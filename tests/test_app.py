@@ -818,7 +818,7 @@ def test_model_picker_shows_whole_ids_that_share_a_long_prefix(ws, size):
 
 def test_chinese_kill_criteria_show_their_action_and_window_in_chinese(ws):
     """#18: in Chinese the verdict tab's kill table showed the action (`switch model`) and the
-    window (`7 d`) in English."""
+    window (`7 d`) in English, and the status line the record's status (`proposed`)."""
     from tui import i18n
 
     async def run() -> None:
@@ -834,6 +834,8 @@ def test_chinese_kill_criteria_show_their_action_and_window_in_chinese(ws):
                     _, _, window, _, action, _ = row
                     assert window.endswith(" 天") and not window.endswith(" d")
                     assert action in {"暂停", "回滚", "更换模型", "停止"}, action
+                status_line = shown(app.screen.query_one("#status-line", Static))
+                assert "· 已提议" in status_line and "proposed" not in status_line
         finally:
             i18n.set_language("en")
 

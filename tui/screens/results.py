@@ -31,7 +31,7 @@ from textual.widgets import (
 )
 
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
-from rubrics.messages import text
+from rubrics.messages import named, text
 from rubrics.numbers import amount, compact, money
 from rubrics.report import grows, row_mark
 from tui import i18n
@@ -287,7 +287,8 @@ class ResultsScreen(LifecycleActions, Screen[None]):
                     style=f"bold reverse {self._verdict_color(verdict)}")
         if out.get("chosen"):
             line.append(clean("  " + t("results.chosen", model=out["chosen"]), one_line=True))
-        line.append(clean(f"  · {self.record.get('status', '')}", one_line=True) + "\n")
+        status = named("status", str(self.record.get("status", "")), i18n.language())
+        line.append(clean(f"  · {status}", one_line=True) + "\n")
         assert self.record_path is not None
         line.append(clean(display_path(self.record_path), one_line=True), style="dim")
         self.query_one("#status-line", Static).update(line)

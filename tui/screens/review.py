@@ -16,6 +16,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
+from rubrics.messages import named
 from rubrics.numbers import money
 from tui import i18n
 from tui.i18n import t
@@ -33,7 +34,8 @@ def recorded_text(record: dict[str, Any]) -> Text:
     text.append(clean(out.get("verdict", ""), one_line=True), style="bold")
     if out.get("chosen"):
         text.append(clean(f"  {out['chosen']}", one_line=True))
-    text.append(clean(f"\n{record.get('as_of', '')}  {record.get('status', '')}  "
+    status = named("status", str(record.get("status", "")), i18n.language())
+    text.append(clean(f"\n{record.get('as_of', '')}  {status}  "
                       f"{currency(record)}\n\n"))
     for c in candidates(record):
         d = c.get("distribution") or {}
@@ -62,7 +64,7 @@ def _line(text: Text, content: str, style: str = "") -> None:
 def recomputed_text(rv: Any) -> Text:
     """The core's four recomputations (original inputs, today's prices, evals, actuals), in the
     app's language: the review's stored messages rendered, not their English text."""
-    from rubrics.messages import from_json, named, render
+    from rubrics.messages import from_json, render
     from rubrics.messages import plain as plain_message
     from rubrics.review import say_stored, status_word
 
