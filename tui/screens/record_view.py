@@ -87,6 +87,20 @@ def latest_usage(record: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def usage_section(title: str, entry: dict[str, Any]) -> Any:
+    """A usage entry's month-by-month section as shown on a screen: the bold title, then
+    `usage_month_lines` in the app's language (a rich Text; every line made safe)."""
+    from rich.text import Text
+
+    from tui.i18n import language
+    from tui.plain import clean
+
+    text = Text(clean(title, one_line=True) + "\n", style="bold")
+    for line in usage_month_lines(entry, language()):
+        text.append(clean(line) + "\n")
+    return text
+
+
 def usage_month_lines(entry: dict[str, Any], lang: str) -> list[str]:
     """A review's usage (`UsageReview.entry()`, as a stored review keeps it) month by month:
     for each month a table of calls, tokens per call, cost and cost per call (forecast,

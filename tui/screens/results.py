@@ -49,7 +49,7 @@ from tui.screens.record_view import (
     peak_vs_limit,
     plotted_candidate,
     tokens_basis,
-    usage_month_lines,
+    usage_section,
 )
 from tui.widgets.table import MeasuredTable
 from tui.widgets.tornado import Bar, Tornado
@@ -545,10 +545,8 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         if found is None:
             return
         date, entry = found
-        body = Text(clean(t("usage.section_of", date=date, currency=entry.get("currency", "")),
-                          one_line=True) + "\n", style="bold")
-        body.append(clean("\n".join(usage_month_lines(entry, i18n.language()))))
-        shown.update(body)
+        shown.update(usage_section(t("usage.section_of", date=date,
+                                     currency=entry.get("currency", "")), entry))
 
     # --- actions ---------------------------------------------------------------------------
 

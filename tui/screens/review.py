@@ -23,7 +23,7 @@ from tui.i18n import t
 from tui.plain import clean, notify, plain
 from tui.screens import lifecycle
 from tui.screens.commands import Entry, ScreenCommands
-from tui.screens.record_view import candidates, currency, num, usage_month_lines
+from tui.screens.record_view import candidates, currency, num, usage_section
 from tui.screens.results import roi_text
 
 
@@ -119,18 +119,12 @@ def recomputed_text(rv: Any) -> Text:
 def usage_text(rv: Any) -> Text:
     """The linked usage month by month (tables and chart), or why it could not be reviewed;
     empty when the decision is not linked to usage."""
-    from tui.i18n import language
-
     if rv.usage_error:
         return plain(rv.usage_error, style="bold red")
     if rv.usage is None:
         return Text()
     entry = rv.usage.entry()
-    text = Text(clean(f"{t('usage.section')} ({entry.get('currency', '')})",
-                      one_line=True) + "\n", style="bold")
-    for line in usage_month_lines(entry, language()):
-        _line(text, line)
-    return text
+    return usage_section(f"{t('usage.section')} ({entry.get('currency', '')})", entry)
 
 
 class ReviewCommands(ScreenCommands):
