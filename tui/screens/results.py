@@ -31,7 +31,7 @@ from textual.widgets import (
 )
 
 from rubrics.capability import MAX_CASES, RATE_ON_BAR, undecided_reason
-from rubrics.messages import named, text
+from rubrics.messages import named
 from rubrics.numbers import amount, compact, money
 from rubrics.report import grows, row_mark
 from tui import i18n
@@ -531,7 +531,7 @@ class ResultsScreen(LifecycleActions, Screen[None]):
         for k, note in zip(kills, self.kill_notes, strict=True):
             cells = (k["metric"], f"{k['comparator']} {num(k['threshold']):g}",
                      t("results.kill.days", days=k["window_days"]), k["deadline"],
-                     text(f"action.{k['action']}", i18n.language()), note)
+                     named("action", k["action"], i18n.language()), note)
             table.add_row(*(plain(c, one_line=True) for c in cells[:shown]))
         self._kill_detail(0)
         self._fill_usage()
